@@ -1,0 +1,115 @@
+"""What the tool remembers of an accepted launch: the person, the course, the link.
+
+Names and e-mail are refreshed on every launch (and cleared when the platform
+stops sharing them), so the tool never holds more than the platform currently
+discloses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti import claims as c
+from lti.tool_config import StoredRegistration
+from storage import Context, Deployment, Launch, Person, ResourceLink, utcnow
+
+Row = TypeVar("Row")
+
+
+def record_launch(
+    session: Session, registration: StoredRegistration, deployment: Deployment, body: dict
+) -> Launch:
+    person = _upsert(
+        session,
+        lambda: session.scalar(
+            select(Person).where(
+                Person.issuer == registration.get_issuer(), Person.subject == body["sub"]
+            )
+        ),
+        lambda: Person(
+            organisation_id=registration.organisation_id,
+            issuer=registration.get_issuer(),
+            subject=body["sub"],
+        ),
+    )
+    person.name = body.get("name")
+    person.given_name = body.get("given_name")
+    person.family_name = body.get("family_name")
+    person.email = body.get("email")
+    person.person_sourcedid = c.claim(body, (c.LIS, "person_sourcedid"))
+    person.updated_at = utcnow()
+
+    context = None
+    context_claim = body.get(c.CONTEXT) or {}
+    if context_claim.get("id"):
+        context = _upsert(
+            session,
+            lambda: session.scalar(
+                select(Context).where(
+                    Context.deployment_id == deployment.id,
+                    Context.lti_context_id == context_claim["id"],
+                )
+            ),
+            lambda: Context(deployment_id=deployment.id, lti_context_id=context_claim["id"]),
+        )
+        context.label = context_claim.get("label")
+        context.title = context_claim.get("title")
+        context.types = [str(kind) for kind in context_claim.get("type") or []]
+
+    link = None
+    link_claim = body.get(c.RESOURCE_LINK) or {}
+    if link_claim.get("id"):
+        link = _upsert(
+            session,
+            lambda: session.scalar(
+                select(ResourceLink).where(
+                    ResourceLink.deployment_id == deployment.id,
+                    ResourceLink.lti_resource_link_id == link_claim["id"],
+                )
+            ),
+            lambda: ResourceLink(
+                deployment_id=deployment.id, lti_resource_link_id=link_claim["id"]
+            ),
+        )
+        link.context_id = context.id if context else None
+        link.title = link_claim.get("title")
+        link.description = link_claim.get("description")
+        link.custom = dict(body.get(c.CUSTOM) or {})
+
+    presentation = body.get(c.LAUNCH_PRESENTATION) or {}
+    launch = Launch(
+        person_id=person.id,
+        registration_id=registration.row_id,
+        deployment_id=deployment.id,
+        context_id=context.id if context else None,
+        resource_link_id=link.id if link else None,
+        message_type=body[c.MESSAGE_TYPE],
+        roles=list(body[c.ROLES]),
+        locale=presentation.get("locale"),
+        return_url=presentation.get("return_url"),
+        claims=body,
+    )
+    session.add(launch)
+    session.flush()
+    return launch
+
+
+def _upsert(session: Session, find: Callable[[], Row | None], make: Callable[[], Row]) -> Row:
+    """Find a row or insert it; a concurrent insert of the same key is found, not duplicated."""
+    row = find()
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = make()
+            session.add(row)
+    except IntegrityError:
+        row = find()
+        if row is None:
+            raise
+    return row

@@ -1,0 +1,98 @@
+"""Third-party initiated login (OIDC), the first hop of every LTI 1.3 launch.
+
+The platform tells the tool who is coming; the tool answers with an
+authentication request carrying a fresh state and nonce.  Both are stored as
+one `LoginNonce` row so the launch can later be matched to this login and
+consumed exactly once, on any worker.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from lti.errors import LaunchRejected
+from lti.tool_config import DatabaseToolConf, StoredRegistration
+from storage import LoginNonce, utcnow
+
+# Expired rows are kept a day so a late replay still reads "replayed", not "unknown".
+EXPIRED_NONCE_RETENTION = timedelta(days=1)
+MAX_PARAMETER_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    url: str
+    state: str
+    registration: StoredRegistration
+
+
+def start_login(
+    params: Mapping[str, str],
+    session: Session,
+    *,
+    launch_url: str,
+    lifetime: timedelta,
+) -> LoginRedirect:
+    for name in ("iss", "login_hint", "target_link_uri"):
+        if not params.get(name):
+            raise LaunchRejected("missing_login_parameter", name)
+    if any(len(str(value)) > MAX_PARAMETER_LENGTH for value in params.values()):
+        raise LaunchRejected("claim_too_large", "a login parameter is too long")
+    registration = find_enabled_registration(
+        DatabaseToolConf(session), params["iss"], params.get("client_id")
+    )
+    deployment_id = params.get("lti_deployment_id")
+    if deployment_id and not DatabaseToolConf(session).deployment_row(
+        params["iss"], registration.get_client_id(), deployment_id
+    ):
+        raise LaunchRejected("unknown_deployment", deployment_id)
+
+    now = utcnow()
+    state = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(32)
+    session.execute(delete(LoginNonce).where(LoginNonce.expires_at < now - EXPIRED_NONCE_RETENTION))
+    session.add(
+        LoginNonce(
+            nonce=nonce,
+            state=state,
+            registration_id=registration.row_id,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": registration.get_client_id(),
+        "redirect_uri": launch_url,
+        "state": state,
+        "nonce": nonce,
+        "login_hint": params["login_hint"],
+    }
+    if params.get("lti_message_hint"):
+        query["lti_message_hint"] = params["lti_message_hint"]
+    base = registration.get_auth_login_url()
+    separator = "&" if "?" in base else "?"
+    return LoginRedirect(url=base + separator + urlencode(query), state=state, registration=registration)
+
+
+def find_enabled_registration(
+    tool_conf: DatabaseToolConf, issuer: str, client_id: str | None
+) -> StoredRegistration:
+    registration = tool_conf.find_registration_by_params(issuer, client_id)
+    if registration is None:
+        if not tool_conf.issuer_known(issuer):
+            raise LaunchRejected("unknown_issuer", issuer)
+        raise LaunchRejected("unknown_client", f"{client_id!r} for {issuer}")
+    if not registration.enabled:
+        raise LaunchRejected("registration_disabled", issuer)
+    return registration

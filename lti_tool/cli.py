@@ -1,0 +1,184 @@
+"""The `kompetenslyft` command: database, platforms, keys and the server."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+import click
+from sqlalchemy import select
+
+from config import SettingsError, load_settings
+from lti.tool_keys import ensure_keys, rotate_keys
+from storage import Database, Deployment, KeyState, Organisation, PlatformRegistration, ToolKey
+from storage import migrate
+
+
+@contextmanager
+def _transaction():
+    database = Database(load_settings().database_url)
+    try:
+        with database.transaction() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
+@click.group()
+def cli() -> None:
+    """Kompetenslyft: digital competence assessment as an LTI 1.3 tool."""
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest) and make sure keys exist."""
+    settings = load_settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url, revision)
+    if revision == "head":
+        with _transaction() as session:
+            ensure_keys(session)
+    click.echo(f"database at revision {migrate.head_revision() if revision == 'head' else revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION ('base' removes every table)."""
+    migrate.downgrade(load_settings().database_url, revision)
+    click.echo(f"database at revision {revision}")
+
+
+@cli.group()
+def platform() -> None:
+    """LTI platform registrations (one per Moodle site and tool entry)."""
+
+
+@platform.command("add")
+@click.option("--organisation", "organisation_slug", required=True, help="Organisation slug.")
+@click.option("--organisation-name", help="Name, when the organisation is new.")
+@click.option("--name", default="", help="A label for people, e.g. 'Moodle, Umeå kommun'.")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--auth-login-url", required=True)
+@click.option("--auth-token-url", required=True)
+@click.option("--jwks-url", required=True)
+@click.option("--audience", default=None, help="Token endpoint audience, if not its URL.")
+@click.option("--deployment", "deployments", multiple=True, required=True)
+def platform_add(organisation_slug, organisation_name, name, issuer, client_id, auth_login_url,
+                 auth_token_url, jwks_url, audience, deployments) -> None:
+    """Register a platform, or add deployments to one already registered."""
+    for url in (issuer, auth_login_url, auth_token_url, jwks_url):
+        if not url.startswith(("https://", "http://")):
+            raise click.BadParameter(f"{url!r} is not an http(s) URL")
+    with _transaction() as session:
+        organisation = session.scalar(
+            select(Organisation).where(Organisation.slug == organisation_slug)
+        )
+        if organisation is None:
+            organisation = Organisation(
+                slug=organisation_slug, name=organisation_name or organisation_slug
+            )
+            session.add(organisation)
+        registration = session.scalar(
+            select(PlatformRegistration).where(
+                PlatformRegistration.issuer == issuer, PlatformRegistration.client_id == client_id
+            )
+        )
+        if registration is None:
+            registration = PlatformRegistration(
+                issuer=issuer, client_id=client_id, organisation=organisation
+            )
+            session.add(registration)
+        elif registration.organisation is not organisation:
+            raise click.ClickException("that issuer and client id belong to another organisation")
+        registration.name = name or registration.name
+        registration.auth_login_url = auth_login_url
+        registration.auth_token_url = auth_token_url
+        registration.key_set_url = jwks_url
+        registration.auth_audience = audience
+        known = {d.deployment_id for d in registration.deployments}
+        for deployment_id in deployments:
+            if deployment_id not in known:
+                registration.deployments.append(Deployment(deployment_id=deployment_id))
+        session.flush()
+        click.echo(f"registration {registration.id}: {issuer} {client_id}")
+
+
+@platform.command("list")
+def platform_list() -> None:
+    """Registrations with their organisation, state and deployments."""
+    with _transaction() as session:
+        rows = session.scalars(select(PlatformRegistration).order_by(PlatformRegistration.id))
+        for registration in rows:
+            deployments = ",".join(d.deployment_id for d in registration.deployments)
+            state = "enabled" if registration.enabled else "disabled"
+            click.echo(
+                f"{registration.id}\t{registration.organisation.slug}\t{state}\t"
+                f"{registration.issuer}\t{registration.client_id}\tdeployments={deployments}"
+            )
+
+
+@platform.command("remove")
+@click.argument("registration_id", type=int)
+def platform_remove(registration_id: int) -> None:
+    """Remove a registration and everything learned through it (people stay)."""
+    with _transaction() as session:
+        registration = session.get(PlatformRegistration, registration_id)
+        if registration is None:
+            raise click.ClickException(f"no registration {registration_id}")
+        session.delete(registration)
+        click.echo(f"removed registration {registration_id}")
+
+
+@cli.group()
+def keys() -> None:
+    """The tool's signing keys."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Activate the published next key, retire the active one, publish a new next key."""
+    with _transaction() as session:
+        key = rotate_keys(session)
+        click.echo(f"active key is now {key.kid}")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    with _transaction() as session:
+        for key in session.scalars(select(ToolKey).order_by(ToolKey.created_at)):
+            retired = f" retired {key.retired_at:%Y-%m-%d %H:%M}" if key.state is KeyState.RETIRED else ""
+            click.echo(f"{key.kid}\t{key.state.value}{retired}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the tool with the built-in server (production: use gunicorn, see README)."""
+    from lti_tool import create_app
+    from lti_tool.dev_platform.platform import ensure_registered
+
+    settings = load_settings()
+    app = create_app(settings)
+    if settings.dev_platform_enabled:
+        with _transaction() as session:
+            ensure_keys(session)
+            ensure_registered(session, settings.public_url)
+        click.echo(f"dev platform: {settings.public_url.rstrip('/')}/dev-platform/")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except SettingsError as error:
+        click.echo(f"kompetenslyft: configuration error: {error}", err=True)
+        sys.exit(2)

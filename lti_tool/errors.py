@@ -1,0 +1,97 @@
+"""The one place that turns a failure into a page (or JSON) in the person's language."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from lti.errors import LaunchRejected
+
+log = logging.getLogger(__name__)
+
+# What the person is told for each reason code; the code itself is shown for support.
+LAUNCH_MESSAGES = {
+    "missing_login_parameter": _l("The learning platform started the login without the information the tool needs."),
+    "unsupported_login_method": _l("The learning platform started the login in a way the tool does not support."),
+    "missing_id_token": _l("The learning platform did not send a launch message."),
+    "token_too_large": _l("The launch message is larger than the tool accepts."),
+    "malformed_token": _l("The launch message could not be read."),
+    "missing_state": _l("The launch is missing its login reference."),
+    "unknown_state": _l("The tool has no record of this login."),
+    "login_expired": _l("The login took too long and has expired."),
+    "state_mismatch": _l("This launch was started in another browser window or your browser blocked the tool's cookie."),
+    "unknown_issuer": _l("The learning platform is not registered with this tool."),
+    "unknown_client": _l("This tool entry in the learning platform is not registered with this tool."),
+    "registration_disabled": _l("The connection to this learning platform is switched off."),
+    "unknown_deployment": _l("This installation of the tool in the learning platform is not registered."),
+    "unsupported_algorithm": _l("The launch message is signed in a way the tool does not accept."),
+    "missing_kid": _l("The launch message does not say which key signed it."),
+    "unknown_kid": _l("The launch message is signed with a key the learning platform does not publish."),
+    "bad_signature": _l("The launch message's signature is not valid."),
+    "platform_keys_unavailable": _l("The tool could not fetch the learning platform's keys. Please try again in a moment."),
+    "token_expired": _l("The launch message has expired."),
+    "token_not_yet_valid": _l("The launch message is dated in the future; a clock may be wrong."),
+    "wrong_audience": _l("The launch message was meant for another tool."),
+    "wrong_azp": _l("The launch message names another tool as its recipient."),
+    "missing_nonce": _l("The launch message is missing its one-time code."),
+    "nonce_mismatch": _l("The launch message does not belong to this login."),
+    "nonce_replayed": _l("This launch message has already been used."),
+    "wrong_issuer": _l("The launch message comes from another learning platform than the login."),
+    "unsupported_message_type": _l("The tool does not handle this kind of launch."),
+    "wrong_lti_version": _l("The launch uses an LTI version the tool does not support."),
+    "missing_claim": _l("The launch message is missing required information."),
+    "claim_too_large": _l("Part of the launch message is longer than the tool accepts."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(LaunchRejected, _launch_rejected)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def _launch_rejected(error: LaunchRejected):
+    log.info("launch rejected: %s (%s)", error.reason, error.detail)
+    message = str(LAUNCH_MESSAGES[error.reason])
+    if wants_json():
+        return jsonify(error=error.reason, message=message), error.status
+    page = render_template(
+        "errors/launch_rejected.html", reason=error.reason, message=message, status=error.status
+    )
+    return page, error.status
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    message = {
+        400: gettext("The request could not be understood."),
+        403: gettext("You do not have access to this page."),
+        404: gettext("The page does not exist."),
+        405: gettext("This page cannot be used that way."),
+        413: gettext("The request is larger than the tool accepts."),
+    }.get(status, gettext("Something went wrong."))
+    if wants_json():
+        return jsonify(error=error.name.lower().replace(" ", "_"), message=message), status
+    return render_template("errors/http.html", status=status, message=message), status
+
+
+def _unexpected_error(error: Exception):
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    message = gettext("Something went wrong in the tool. The error has been logged.")
+    if wants_json():
+        return jsonify(error="internal_error", message=message), 500
+    try:
+        return render_template("errors/http.html", status=500, message=message), 500
+    except Exception:  # the error page itself failed: still no stack trace for the person
+        log.exception("error page failed")
+        return message, 500, {"Content-Type": "text/plain; charset=utf-8"}

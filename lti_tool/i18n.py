@@ -1,0 +1,45 @@
+"""Which language a page speaks: the person's own choice, else the launch's, else Swedish.
+
+The browser's Accept-Language is deliberately not consulted: staff of a Swedish
+municipality often run English-language browsers but expect the tool in Swedish
+unless Moodle (their own language setting) or they themselves say otherwise.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel, get_locale
+
+LANGUAGES = ("sv", "en")
+
+
+def init_app(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.root_path + "/translations")
+    Babel(app, locale_selector=select_locale)
+    app.before_request(_remember_chosen_language)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    for launched in (g.get("launch_locale"), session.get("launch_locale")):
+        language = language_of(launched)
+        if language:
+            return language
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def language_of(locale: str | None) -> str | None:
+    """'sv-SE', 'sv_FI' or 'en' to one of the tool's languages; None when it has none."""
+    if not locale:
+        return None
+    language = locale.replace("_", "-").split("-")[0].lower()
+    return language if language in LANGUAGES else None
+
+
+def _remember_chosen_language() -> None:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["locale"] = chosen

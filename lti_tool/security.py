@@ -1,0 +1,66 @@
+"""Security headers, and a CSP that lets only registered platforms frame the tool."""
+
+from __future__ import annotations
+
+import threading
+import time
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app
+from sqlalchemy import select
+
+from lti_tool.database import db_session
+from storage import PlatformRegistration
+
+ORIGIN_CACHE_SECONDS = 60
+
+
+class FrameAncestors:
+    """Origins of enabled platform registrations, re-read at most once a minute."""
+
+    def __init__(self) -> None:
+        self._origins: tuple[str, ...] = ()
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def origins(self) -> tuple[str, ...]:
+        if time.monotonic() - self._read_at < ORIGIN_CACHE_SECONDS:
+            return self._origins
+        with self._lock:
+            rows = db_session().execute(
+                select(PlatformRegistration.issuer, PlatformRegistration.auth_login_url).where(
+                    PlatformRegistration.enabled.is_(True)
+                )
+            )
+            origins = {_origin(url) for row in rows for url in row}
+            self._origins = tuple(sorted(origin for origin in origins if origin))
+            self._read_at = time.monotonic()
+        return self._origins
+
+    def invalidate(self) -> None:
+        self._read_at = float("-inf")
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["frame_ancestors"] = FrameAncestors()
+    app.after_request(_add_headers)
+
+
+def _add_headers(response: Response) -> Response:
+    ancestors = " ".join(("'self'", *current_app.extensions["frame_ancestors"].origins()))
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    if current_app.config["PREFERRED_URL_SCHEME"] == "https":
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
