@@ -24,6 +24,8 @@ MAX_JWKS_BYTES = 256 * 1024
 class _Entry:
     keys: dict[str, dict]
     fetched_at: float
+    # When a kid we did not know last made us fetch again; limits those refetches.
+    refetched_for_kid_at: float = float("-inf")
 
 
 class PlatformKeyCache:
@@ -52,22 +54,27 @@ class PlatformKeyCache:
             return entry.keys[kid]
         with self._lock(jwks_url):
             entry = self._entries.get(jwks_url)  # another thread may have just fetched
-            if entry is None or self._expired(entry) or (
-                kid not in entry.keys and self._may_refetch(entry)
-            ):
+            if entry is None or self._expired(entry):
                 entry = self._fetch(jwks_url, stale=entry)
+            elif kid not in entry.keys and self._may_refetch(entry):
+                entry = self._fetch(jwks_url, stale=entry)
+                entry.refetched_for_kid_at = self._clock()
             if kid in entry.keys:
                 return entry.keys[kid]
         raise LaunchRejected("unknown_kid", f"kid {kid!r} is not in {jwks_url}")
 
-    def forget(self, jwks_url: str) -> None:
-        self._entries.pop(jwks_url, None)
+    def forget(self, jwks_url: str | None = None) -> None:
+        """Drop one platform's cached keys, or every platform's."""
+        if jwks_url is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(jwks_url, None)
 
     def _expired(self, entry: _Entry) -> bool:
         return self._clock() - entry.fetched_at >= self._max_age
 
     def _may_refetch(self, entry: _Entry) -> bool:
-        return self._clock() - entry.fetched_at >= self._min_refetch_interval
+        return self._clock() - entry.refetched_for_kid_at >= self._min_refetch_interval
 
     def _lock(self, url: str) -> threading.Lock:
         with self._locks_guard:
@@ -89,8 +96,11 @@ class PlatformKeyCache:
                 # Keep serving the keys we know while the platform is briefly down,
                 # and try again once the refetch interval has passed.
                 stale.fetched_at = self._clock() - self._max_age + self._min_refetch_interval
+                stale.refetched_for_kid_at = self._clock()
                 return stale
             raise LaunchRejected("platform_keys_unavailable", f"{url}: {error}") from error
         entry = _Entry(keys=keys, fetched_at=self._clock())
+        if stale is not None:
+            entry.refetched_for_kid_at = stale.refetched_for_kid_at
         self._entries[url] = entry
         return entry

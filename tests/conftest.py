@@ -1,0 +1,203 @@
+"""Fixtures: every test runs on SQLite and on PostgreSQL, against a real server on loopback.
+
+PostgreSQL must be running (127.0.0.1:5432, trust auth, or KOMPETENSLYFT_TEST_POSTGRES_URL);
+when it is not, the PostgreSQL half of the suite fails loudly instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+from config import load_settings
+from lti.tool_keys import ensure_keys
+from lti_tool import create_app
+from storage import Base, Database
+from storage import migrate
+from tests.support.platforms import TestPlatform
+from tests.support.servers import JsonServer, LiveServer
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "KOMPETENSLYFT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class PostgresDatabases:
+    """Creates uniquely named databases on the local server and drops them afterwards."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        name = f"kompetenslyft_test_{uuid.uuid4().hex[:12]}"
+        try:
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.OperationalError as error:
+            pytest.fail(
+                f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({error}); start it with "
+                "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`",
+                pytrace=False,
+            )
+        self.created.append(name)
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        return f"{base}/{name}"
+
+    def drop_all(self) -> None:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_databases():
+    databases = PostgresDatabases()
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(backend, postgres_databases, tmp_path_factory):
+    """A factory of new, empty databases on the backend under test."""
+
+    def make() -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kompetenslyft.sqlite3'}"
+        return postgres_databases.create()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def database_url(empty_database_url) -> str:
+    url = empty_database_url()
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database(database_url):
+    db = Database(database_url)
+    with db.transaction() as session:
+        ensure_keys(session)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, instance_path):
+    return load_settings(
+        environ={},
+        overrides={
+            "mode": "development",
+            "database_url": database_url,
+            "instance_path": str(instance_path),
+            "secret_key": "test-secret-key-that-is-long-enough-0123456789",
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+def live_app(settings, database):
+    """The tool under test, served on loopback; its public URL is the live server's."""
+    app = create_app(settings, database)
+    server = LiveServer(app)
+    app.config["SETTINGS"] = replace(settings, public_url=server.url)
+    app.live_url = server.url
+    yield app
+    server.stop()
+
+
+@pytest.fixture
+def app(live_app, database):
+    yield live_app
+    _empty_tables(database)
+    live_app.extensions["platform_keys"].forget()
+    live_app.extensions["frame_ancestors"].invalidate()
+
+
+@pytest.fixture
+def tool_url(app) -> str:
+    return app.live_url
+
+
+@pytest.fixture
+def db(database):
+    with database.sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def browser():
+    """A person's browser: keeps cookies across requests."""
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def other_browser():
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def jwks_server():
+    server = JsonServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def platform(tool_url, jwks_server, db, request) -> TestPlatform:
+    """A registered test platform with its own key and JWKS, fresh for each test."""
+    name = f"p{uuid.uuid4().hex[:8]}"
+    test_platform = TestPlatform(tool_url, jwks_server, name=name)
+    test_platform.register(db)
+    return test_platform
+
+
+def _empty_tables(database: Database) -> None:
+    keep = {"tool_keys"}
+    with database.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in keep:
+                session.execute(table.delete())
+
+
+class FakeClock:
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def key_cache_clock(app):
+    """Controls the time the platform key cache sees, for rate-limit and expiry tests."""
+    cache = app.extensions["platform_keys"]
+    real = cache._clock
+    clock = FakeClock(real())
+    cache._clock = clock
+    yield clock
+    cache._clock = real
