@@ -82,7 +82,9 @@ def start_login(
         query["lti_message_hint"] = params["lti_message_hint"]
     base = registration.get_auth_login_url()
     separator = "&" if "?" in base else "?"
-    return LoginRedirect(url=base + separator + urlencode(query), state=state, registration=registration)
+    return LoginRedirect(
+        url=base + separator + urlencode(query), state=state, registration=registration
+    )
 
 
 def find_enabled_registration(

@@ -10,8 +10,15 @@ from sqlalchemy import select
 
 from config import SettingsError, load_settings
 from lti.tool_keys import ensure_keys, rotate_keys
-from storage import Database, Deployment, KeyState, Organisation, PlatformRegistration, ToolKey
-from storage import migrate
+from storage import (
+    Database,
+    Deployment,
+    KeyState,
+    Organisation,
+    PlatformRegistration,
+    ToolKey,
+    migrate,
+)
 
 
 @contextmanager
@@ -44,7 +51,9 @@ def db_upgrade(revision: str) -> None:
     if revision == "head":
         with _transaction() as session:
             ensure_keys(session)
-    click.echo(f"database at revision {migrate.head_revision() if revision == 'head' else revision}")
+    click.echo(
+        f"database at revision {migrate.head_revision() if revision == 'head' else revision}"
+    )
 
 
 @db.command("downgrade")
@@ -71,8 +80,18 @@ def platform() -> None:
 @click.option("--jwks-url", required=True)
 @click.option("--audience", default=None, help="Token endpoint audience, if not its URL.")
 @click.option("--deployment", "deployments", multiple=True, required=True)
-def platform_add(organisation_slug, organisation_name, name, issuer, client_id, auth_login_url,
-                 auth_token_url, jwks_url, audience, deployments) -> None:
+def platform_add(
+    organisation_slug,
+    organisation_name,
+    name,
+    issuer,
+    client_id,
+    auth_login_url,
+    auth_token_url,
+    jwks_url,
+    audience,
+    deployments,
+) -> None:
     """Register a platform, or add deployments to one already registered."""
     for url in (issuer, auth_login_url, auth_token_url, jwks_url):
         if not url.startswith(("https://", "http://")):
@@ -154,7 +173,9 @@ def keys_rotate() -> None:
 def keys_list() -> None:
     with _transaction() as session:
         for key in session.scalars(select(ToolKey).order_by(ToolKey.created_at)):
-            retired = f" retired {key.retired_at:%Y-%m-%d %H:%M}" if key.state is KeyState.RETIRED else ""
+            retired = (
+                f" retired {key.retired_at:%Y-%m-%d %H:%M}" if key.state is KeyState.RETIRED else ""
+            )
             click.echo(f"{key.kid}\t{key.state.value}{retired}")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from lti.errors import LaunchRejected
@@ -14,24 +15,38 @@ log = logging.getLogger(__name__)
 
 # What the person is told for each reason code; the code itself is shown for support.
 LAUNCH_MESSAGES = {
-    "missing_login_parameter": _l("The learning platform started the login without the information the tool needs."),
-    "unsupported_login_method": _l("The learning platform started the login in a way the tool does not support."),
+    "missing_login_parameter": _l(
+        "The learning platform started the login without the information the tool needs."
+    ),
+    "unsupported_login_method": _l(
+        "The learning platform started the login in a way the tool does not support."
+    ),
     "missing_id_token": _l("The learning platform did not send a launch message."),
     "token_too_large": _l("The launch message is larger than the tool accepts."),
     "malformed_token": _l("The launch message could not be read."),
     "missing_state": _l("The launch is missing its login reference."),
     "unknown_state": _l("The tool has no record of this login."),
     "login_expired": _l("The login took too long and has expired."),
-    "state_mismatch": _l("This launch was started in another browser window or your browser blocked the tool's cookie."),
+    "state_mismatch": _l(
+        "This launch was started in another browser window or your browser blocked the tool's cookie."
+    ),
     "unknown_issuer": _l("The learning platform is not registered with this tool."),
-    "unknown_client": _l("This tool entry in the learning platform is not registered with this tool."),
+    "unknown_client": _l(
+        "This tool entry in the learning platform is not registered with this tool."
+    ),
     "registration_disabled": _l("The connection to this learning platform is switched off."),
-    "unknown_deployment": _l("This installation of the tool in the learning platform is not registered."),
+    "unknown_deployment": _l(
+        "This installation of the tool in the learning platform is not registered."
+    ),
     "unsupported_algorithm": _l("The launch message is signed in a way the tool does not accept."),
     "missing_kid": _l("The launch message does not say which key signed it."),
-    "unknown_kid": _l("The launch message is signed with a key the learning platform does not publish."),
+    "unknown_kid": _l(
+        "The launch message is signed with a key the learning platform does not publish."
+    ),
     "bad_signature": _l("The launch message's signature is not valid."),
-    "platform_keys_unavailable": _l("The tool could not fetch the learning platform's keys. Please try again in a moment."),
+    "platform_keys_unavailable": _l(
+        "The tool could not fetch the learning platform's keys. Please try again in a moment."
+    ),
     "token_expired": _l("The launch message has expired."),
     "token_not_yet_valid": _l("The launch message is dated in the future; a clock may be wrong."),
     "wrong_audience": _l("The launch message was meant for another tool."),
@@ -55,9 +70,10 @@ def init_app(app: Flask) -> None:
 
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def _launch_rejected(error: LaunchRejected):

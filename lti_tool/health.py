@@ -30,6 +30,9 @@ def readyz():
         return jsonify(status="unavailable", reason="database_unreachable"), 503
     if revision != head_revision():
         return jsonify(
-            status="unavailable", reason="migrations_pending", database=revision, code=head_revision()
+            status="unavailable",
+            reason="migrations_pending",
+            database=revision,
+            code=head_revision(),
         ), 503
     return jsonify(status="ready", revision=revision)

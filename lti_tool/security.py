@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from lti_tool.database import db_session
 from storage import PlatformRegistration
 
 ORIGIN_CACHE_SECONDS = 60
@@ -27,11 +27,17 @@ class FrameAncestors:
         if time.monotonic() - self._read_at < ORIGIN_CACHE_SECONDS:
             return self._origins
         with self._lock:
-            rows = db_session().execute(
-                select(PlatformRegistration.issuer, PlatformRegistration.auth_login_url).where(
-                    PlatformRegistration.enabled.is_(True)
-                )
+            query = select(PlatformRegistration.issuer, PlatformRegistration.auth_login_url).where(
+                PlatformRegistration.enabled.is_(True)
             )
+            try:
+                # Its own connection: headers must not depend on, or disturb, the request's
+                # transaction, and a database outage must not break every response.
+                with current_app.extensions["database"].engine.connect() as connection:
+                    rows = connection.execute(query).all()
+            except SQLAlchemyError:
+                current_app.logger.warning("frame-ancestors: cannot read platforms", exc_info=True)
+                return self._origins
             origins = {_origin(url) for row in rows for url in row}
             self._origins = tuple(sorted(origin for origin in origins if origin))
             self._read_at = time.monotonic()

@@ -35,9 +35,7 @@ class LoginNonce(Base):
 class Launch(Base):
     __tablename__ = "launches"
 
-    id: Mapped[str] = mapped_column(
-        String(36), primary_key=True, default=lambda: str(uuid.uuid4())
-    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int] = mapped_column(
         ForeignKey("platform_registrations.id", ondelete="CASCADE"), index=True

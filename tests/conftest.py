@@ -18,8 +18,7 @@ import requests
 from config import load_settings
 from lti.tool_keys import ensure_keys
 from lti_tool import create_app
-from storage import Base, Database
-from storage import migrate
+from storage import Base, Database, migrate
 from tests.support.platforms import TestPlatform
 from tests.support.servers import JsonServer, LiveServer
 
@@ -47,7 +46,9 @@ class PostgresDatabases:
                 pytrace=False,
             )
         self.created.append(name)
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace(
+            "postgresql://", "postgresql+psycopg://"
+        )
         return f"{base}/{name}"
 
     def drop_all(self) -> None:

@@ -65,7 +65,11 @@ PEOPLE = {
         FakePerson("teacher", "dev-1002", "Erik", "Berg", "ERIK1002", ("Instructor",)),
         FakePerson("manager", "dev-1003", "Karin", "Lund", "KARIN1003", ("Learner",)),
         FakePerson(
-            "administrator", "dev-1004", "Maria", "Nilsson", "MARIA1004",
+            "administrator",
+            "dev-1004",
+            "Maria",
+            "Nilsson",
+            "MARIA1004",
             ("Instructor", "Administrator"),
         ),
     )

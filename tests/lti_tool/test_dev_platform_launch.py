@@ -46,7 +46,9 @@ def test_launches_are_recorded_and_people_are_not_duplicated(browser, other_brow
     assert db.scalar(select(func.count()).select_from(Context)) == 1
     person = db.scalar(select(Person))
     assert (person.name, person.email, person.person_sourcedid) == (
-        "Anna Andersson", "learner@example.invalid", "ANNA1001",
+        "Anna Andersson",
+        "learner@example.invalid",
+        "ANNA1001",
     )
     assert db.scalar(select(func.count()).select_from(Launch)) == 2
 
@@ -60,6 +62,10 @@ def test_without_a_launch_the_start_page_points_to_moodle(browser, tool_url):
 def test_the_dev_platform_offers_one_click_launches(browser, tool_url):
     text = text_of(browser.get(tool_url + "/dev-platform/").text)
 
-    for button in ("Starta som deltagare", "Starta som lärare", "Starta som chef",
-                   "Starta som administratör"):
+    for button in (
+        "Starta som deltagare",
+        "Starta som lärare",
+        "Starta som chef",
+        "Starta som administratör",
+    ):
         assert button in text

@@ -148,8 +148,11 @@ def test_unknown_issuer_in_the_token(browser, platform):
 def test_unknown_issuer_at_login(browser, platform):
     response = browser.post(
         platform.tool_url + "/lti/login",
-        data={"iss": "https://evil.example.invalid", "login_hint": "3",
-              "target_link_uri": platform.tool_url + "/lti/launch"},
+        data={
+            "iss": "https://evil.example.invalid",
+            "login_hint": "3",
+            "target_link_uri": platform.tool_url + "/lti/launch",
+        },
         headers={"Accept": "application/json"},
     )
     _refused(response, 403, "unknown_issuer")
@@ -158,8 +161,12 @@ def test_unknown_issuer_at_login(browser, platform):
 def test_unknown_client_id_at_login(browser, platform):
     response = browser.post(
         platform.tool_url + "/lti/login",
-        data={"iss": platform.issuer, "login_hint": "3", "client_id": "who-is-this",
-              "target_link_uri": platform.tool_url + "/lti/launch"},
+        data={
+            "iss": platform.issuer,
+            "login_hint": "3",
+            "client_id": "who-is-this",
+            "target_link_uri": platform.tool_url + "/lti/launch",
+        },
         headers={"Accept": "application/json"},
     )
     _refused(response, 403, "unknown_client")
@@ -172,8 +179,13 @@ def test_unknown_deployment(browser, platform):
 def test_unknown_deployment_at_login(browser, platform):
     response = browser.get(
         platform.tool_url + "/lti/login",
-        params={"iss": platform.issuer, "login_hint": "3", "client_id": platform.client_id,
-                "lti_deployment_id": "99", "target_link_uri": platform.tool_url + "/lti/launch"},
+        params={
+            "iss": platform.issuer,
+            "login_hint": "3",
+            "client_id": platform.client_id,
+            "lti_deployment_id": "99",
+            "target_link_uri": platform.tool_url + "/lti/launch",
+        },
         headers={"Accept": "application/json"},
     )
     _refused(response, 403, "unknown_deployment")
@@ -242,7 +254,8 @@ def test_oversized_token(browser, platform):
 
 def test_oversized_request_body(browser, platform):
     response = browser.post(
-        platform.tool_url + "/lti/launch", data={"id_token": "x" * 200_000, "state": "s"},
+        platform.tool_url + "/lti/launch",
+        data={"id_token": "x" * 200_000, "state": "s"},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 413
@@ -262,8 +275,18 @@ def test_oversized_request_body(browser, platform):
         ({c.DEPLOYMENT_ID: None}, 400, "missing_claim"),
         ({c.CONTEXT: "not an object"}, 400, "malformed_token"),
     ],
-    ids=["long-sub", "long-name", "many-roles", "version", "message-type", "no-roles", "no-sub",
-         "no-resource-link-id", "no-deployment", "context-not-object"],
+    ids=[
+        "long-sub",
+        "long-name",
+        "many-roles",
+        "version",
+        "message-type",
+        "no-roles",
+        "no-sub",
+        "no-resource-link-id",
+        "no-deployment",
+        "context-not-object",
+    ],
 )
 def test_malformed_claims(browser, platform, overrides, status, reason):
     _refused(platform.launch(browser, **overrides), status, reason)
@@ -277,8 +300,11 @@ def test_garbage_instead_of_a_token(browser, platform):
 
 
 def test_login_without_its_parameters(browser, platform):
-    response = browser.post(platform.tool_url + "/lti/login", data={"iss": platform.issuer},
-                            headers={"Accept": "application/json"})
+    response = browser.post(
+        platform.tool_url + "/lti/login",
+        data={"iss": platform.issuer},
+        headers={"Accept": "application/json"},
+    )
     _refused(response, 400, "missing_login_parameter")
 
 
@@ -287,16 +313,19 @@ def test_refusal_page_speaks_the_launch_language_and_shows_the_code(browser, pla
     claims = platform.claims(auth["nonce"], aud="another-tool")
     token = platform.sign(claims)
 
-    english = browser.post(platform.tool_url + "/lti/launch",
-                           data={"id_token": token, "state": auth["state"]})
+    english = browser.post(
+        platform.tool_url + "/lti/launch", data={"id_token": token, "state": auth["state"]}
+    )
     assert english.status_code == 401
     assert "The launch message was meant for another tool." in text_of(english.text)
     assert "Code: wrong_audience" in text_of(english.text)
 
     auth = platform.login(browser)
     claims = platform.claims(auth["nonce"], aud="another-tool", **{c.LAUNCH_PRESENTATION: None})
-    swedish = browser.post(platform.tool_url + "/lti/launch",
-                           data={"id_token": platform.sign(claims), "state": auth["state"]})
+    swedish = browser.post(
+        platform.tool_url + "/lti/launch",
+        data={"id_token": platform.sign(claims), "state": auth["state"]},
+    )
     assert "Startmeddelandet var avsett för ett annat verktyg." in text_of(swedish.text)
 
 

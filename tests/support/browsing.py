@@ -19,7 +19,10 @@ def form_action(page: str) -> str:
 
 
 def dev_launch(
-    browser: requests.Session, tool_url: str, person: str = "learner", course: str = "digi101",
+    browser: requests.Session,
+    tool_url: str,
+    person: str = "learner",
+    course: str = "digi101",
     locale: str = "sv",
 ) -> requests.Response:
     """Click "Launch as ..." on the dev platform and let the browser post its form."""

@@ -130,7 +130,9 @@ class TestPlatform:
 
     def sign(self, body: dict, key: SigningKey | None = None, headers: dict | None = None) -> str:
         key = key or self.key
-        return jwt.encode(body, key.pem, algorithm="RS256", headers={"kid": key.kid, **(headers or {})})
+        return jwt.encode(
+            body, key.pem, algorithm="RS256", headers={"kid": key.kid, **(headers or {})}
+        )
 
     def post_launch(self, browser: requests.Session, id_token: str, state: str, **kwargs):
         return browser.post(
