@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export KOMPETENSLYFT_INSTANCE_PATH ?= instance
 
-.PHONY: run test lint translations migrate clean lock
+.PHONY: run test lint translations messages migrate clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,14 +16,31 @@ $(STAMP): pyproject.toml constraints.txt
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -q -d lti_tool/translations -D messages
 
+# After changing user-facing text: extract it and merge it into the Swedish catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+		--project=Kompetenslyft -o lti_tool/translations/messages.pot lti_tool lti templates
+	$(BIN)/pybabel update -w 100 -i lti_tool/translations/messages.pot \
+		-d lti_tool/translations -D messages
+
 migrate: $(STAMP)
 	KOMPETENSLYFT_MODE=development $(BIN)/kompetenslyft db upgrade
 
 run: translations migrate
 	KOMPETENSLYFT_MODE=development $(BIN)/kompetenslyft serve --host 127.0.0.1 --port 5000
 
-test: translations
+test: translations node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser accessibility tests, pinned by package-lock.json (no browser download:
+# Chromium comes from Debian). Reinstalled when it is missing or the lock file changed.
+NODE_STAMP := node_modules/.installed
+.PHONY: node-deps
+node-deps:
+	@if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f $(NODE_STAMP) ] \
+		|| [ package-lock.json -nt $(NODE_STAMP) ]; then \
+		npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -345,3 +345,11 @@ def test_json_body_is_well_formed(browser, platform):
     body = platform.launch(browser, aud="another-tool").json()
     assert set(body) == {"error", "message"}
     assert json.dumps(body)
+
+
+def test_language_links_on_a_refusal_page_lead_somewhere_useful(browser, platform):
+    response = browser.post(platform.tool_url + "/lti/launch", data={"id_token": "x", "state": "s"})
+
+    assert 'href="/?lang=en"' in response.text
+    assert "Your role" not in browser.get(platform.tool_url + "/?lang=en").text
+    assert browser.get(platform.tool_url + "/?lang=en").status_code == 200

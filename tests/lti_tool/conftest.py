@@ -1,0 +1,30 @@
+"""Browser fixtures for the tool's pages: one Chromium per test session, a fresh tab per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.accessibility import launched_chromium
+
+PAGE_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, started once; a missing browser fails the tests that use it."""
+    with launched_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(chromium, tool_url):
+    """A new tab in a new profile (no cookies), as a person opening the tool for the first time.
+
+    The tool's Content-Security-Policy allows only its own scripts, so the profile bypasses
+    CSP to let the test inject axe-core; the tool's own scripts run as they do for anyone.
+    """
+    context = chromium.new_context(bypass_csp=True, locale="sv-SE")
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()
