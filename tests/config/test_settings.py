@@ -1,8 +1,8 @@
 """Settings come from the environment over a TOML file; production refuses unsafe ones."""
 
 import subprocess
-from pathlib import Path
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -128,10 +128,12 @@ def test_the_serve_command_explains_a_refusal(tmp_path):
 
 def test_the_documented_example_configuration_is_production_ready(tmp_path):
     example = Path(__file__).resolve().parents[2] / "config" / "kompetenslyft.example.toml"
-    settings = load_settings(environ={
-        "KOMPETENSLYFT_CONFIG": str(example),
-        "KOMPETENSLYFT_SECRET_KEY": STRONG_SECRET,
-        "KOMPETENSLYFT_INSTANCE_PATH": str(tmp_path),
-    })
+    settings = load_settings(
+        environ={
+            "KOMPETENSLYFT_CONFIG": str(example),
+            "KOMPETENSLYFT_SECRET_KEY": STRONG_SECRET,
+            "KOMPETENSLYFT_INSTANCE_PATH": str(tmp_path),
+        }
+    )
 
     assert settings.unsafe_for_production() == []

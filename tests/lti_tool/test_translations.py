@@ -14,9 +14,24 @@ CATALOG = ROOT / "lti_tool" / "translations" / "sv" / "LC_MESSAGES" / "messages.
 def test_every_message_has_a_swedish_translation(tmp_path):
     template = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-o", str(template), "lti_tool", "lti", "templates"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(template),
+            "lti_tool",
+            "lti",
+            "templates",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with template.open("rb") as handle:
         wanted = {message.id for message in read_po(handle) if message.id}
