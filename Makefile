@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d lti_tool/translations -D messages
+	$(BIN)/pybabel -q compile -d lti_tool/translations -D messages
 
 # After changing user-facing text: extract it and merge it into the Swedish catalogue.
 messages: $(STAMP)
