@@ -91,7 +91,7 @@ def record_launch(
         message_type=body[c.MESSAGE_TYPE],
         roles=list(body[c.ROLES]),
         locale=presentation.get("locale"),
-        return_url=presentation.get("return_url"),
+        return_url=_web_url(presentation.get("return_url")),
         claims=body,
     )
     session.add(launch)
@@ -113,3 +113,10 @@ def _upsert(session: Session, find: Callable[[], Row | None], make: Callable[[],
         if row is None:
             raise
     return row
+
+
+def _web_url(url: object) -> str | None:
+    """A link the page may show: http(s) only, never javascript: or data: URLs."""
+    if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
+        return url
+    return None

@@ -146,30 +146,12 @@ def test_unknown_issuer_in_the_token(browser, platform):
 
 
 def test_unknown_issuer_at_login(browser, platform):
-    response = browser.post(
-        platform.tool_url + "/lti/login",
-        data={
-            "iss": "https://evil.example.invalid",
-            "login_hint": "3",
-            "target_link_uri": platform.tool_url + "/lti/launch",
-        },
-        headers={"Accept": "application/json"},
-    )
+    response = platform.start_login(browser, iss="https://evil.example.invalid")
     _refused(response, 403, "unknown_issuer")
 
 
 def test_unknown_client_id_at_login(browser, platform):
-    response = browser.post(
-        platform.tool_url + "/lti/login",
-        data={
-            "iss": platform.issuer,
-            "login_hint": "3",
-            "client_id": "who-is-this",
-            "target_link_uri": platform.tool_url + "/lti/launch",
-        },
-        headers={"Accept": "application/json"},
-    )
-    _refused(response, 403, "unknown_client")
+    _refused(platform.start_login(browser, client_id="who-is-this"), 403, "unknown_client")
 
 
 def test_unknown_deployment(browser, platform):
@@ -177,17 +159,7 @@ def test_unknown_deployment(browser, platform):
 
 
 def test_unknown_deployment_at_login(browser, platform):
-    response = browser.get(
-        platform.tool_url + "/lti/login",
-        params={
-            "iss": platform.issuer,
-            "login_hint": "3",
-            "client_id": platform.client_id,
-            "lti_deployment_id": "99",
-            "target_link_uri": platform.tool_url + "/lti/launch",
-        },
-        headers={"Accept": "application/json"},
-    )
+    response = platform.start_login(browser, method="GET", lti_deployment_id="99")
     _refused(response, 403, "unknown_deployment")
 
 
@@ -300,11 +272,7 @@ def test_garbage_instead_of_a_token(browser, platform):
 
 
 def test_login_without_its_parameters(browser, platform):
-    response = browser.post(
-        platform.tool_url + "/lti/login",
-        data={"iss": platform.issuer},
-        headers={"Accept": "application/json"},
-    )
+    response = platform.start_login(browser, login_hint=None, target_link_uri=None)
     _refused(response, 400, "missing_login_parameter")
 
 
@@ -353,3 +321,12 @@ def test_language_links_on_a_refusal_page_lead_somewhere_useful(browser, platfor
     assert 'href="/?lang=en"' in response.text
     assert "Your role" not in browser.get(platform.tool_url + "/?lang=en").text
     assert browser.get(platform.tool_url + "/?lang=en").status_code == 200
+
+
+def test_a_script_url_as_return_url_is_not_linked(browser, platform):
+    presentation = {"locale": "en", "return_url": "javascript:alert(1)"}
+    page = platform.launch(browser, **{c.LAUNCH_PRESENTATION: presentation})
+
+    assert page.status_code == 200
+    assert "javascript:" not in page.text
+    assert "Back to the course" not in text_of(page.text)

@@ -35,23 +35,26 @@ def test_a_disabled_platform_may_no_longer_frame_the_tool(browser, platform, too
 
 
 @pytest.fixture
-def https_client(settings, database, platform):
-    """The tool as deployed: behind https, framed cross-site by the platform."""
-    app = create_app(replace(settings, public_url="https://tool.example.se"), database)
-    return app.test_client()
+def https_login(settings, database, platform):
+    """Login initiation at the tool as deployed: behind https, framed cross-site by Moodle."""
+    client = create_app(replace(settings, public_url="https://tool.example.se"), database)
+    client = client.test_client()
 
-
-def test_behind_https_login_cookies_are_fit_for_a_cross_site_iframe(https_client, platform):
-    response = https_client.post(
-        "/lti/login",
-        base_url="https://tool.example.se",
-        data={
+    def login(**extra):
+        params = {
             "iss": platform.issuer,
             "login_hint": "3",
             "client_id": platform.client_id,
             "target_link_uri": "https://tool.example.se/lti/launch",
-        },
-    )
+            **extra,
+        }
+        return client.get("/lti/login", base_url="https://tool.example.se", query_string=params)
+
+    return login
+
+
+def test_behind_https_login_cookies_are_fit_for_a_cross_site_iframe(https_login):
+    response = https_login()
 
     state_cookie = next(
         value for value in response.headers.getlist("Set-Cookie") if value.startswith("lti-state-")
@@ -62,17 +65,8 @@ def test_behind_https_login_cookies_are_fit_for_a_cross_site_iframe(https_client
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_behind_https_a_blocked_cookie_leads_to_a_new_window(https_client, platform):
-    response = https_client.post(
-        "/lti/login",
-        base_url="https://tool.example.se",
-        data={
-            "iss": platform.issuer,
-            "login_hint": "3",
-            "client_id": platform.client_id,
-            "target_link_uri": "https://tool.example.se/lti/launch",
-        },
-    )
+def test_behind_https_a_blocked_cookie_leads_to_a_new_window(https_login):
+    response = https_login()
     page = response.get_data(as_text=True)
 
     assert response.status_code == 200
@@ -82,18 +76,8 @@ def test_behind_https_a_blocked_cookie_leads_to_a_new_window(https_client, platf
     assert 'target="_blank"' in page
 
 
-def test_a_new_window_login_goes_straight_to_the_platform(https_client, platform):
-    response = https_client.get(
-        "/lti/login",
-        base_url="https://tool.example.se",
-        query_string={
-            "iss": platform.issuer,
-            "login_hint": "3",
-            "client_id": platform.client_id,
-            "target_link_uri": "https://tool.example.se/lti/launch",
-            "lti1p3_new_window": "1",
-        },
-    )
+def test_a_new_window_login_goes_straight_to_the_platform(https_login):
+    response = https_login(lti1p3_new_window="1")
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("https://moodle.test.invalid/mod/lti/auth.php")

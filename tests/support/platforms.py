@@ -86,8 +86,8 @@ class TestPlatform:
         session.commit()
         return registration
 
-    def login(self, browser: requests.Session, **overrides) -> dict:
-        """Third-party initiated login; returns the tool's authentication request parameters."""
+    def start_login(self, browser: requests.Session, method: str = "POST", **overrides):
+        """Third-party initiated login as a platform sends it; None drops a parameter."""
         params = {
             "iss": self.issuer,
             "login_hint": "3",
@@ -98,7 +98,18 @@ class TestPlatform:
         }
         params.update(overrides)
         params = {k: v for k, v in params.items() if v is not None}
-        response = browser.post(self.tool_url + "/lti/login", data=params, allow_redirects=False)
+        field = "data" if method == "POST" else "params"
+        return browser.request(
+            method,
+            self.tool_url + "/lti/login",
+            headers={"Accept": "application/json"},
+            allow_redirects=False,
+            **{field: params},
+        )
+
+    def login(self, browser: requests.Session, **overrides) -> dict:
+        """A successful login; returns the tool's authentication request parameters."""
+        response = self.start_login(browser, **overrides)
         assert response.status_code == 302, response.text
         query = parse_qs(urlsplit(response.headers["Location"]).query)
         return {name: values[0] for name, values in query.items()}
