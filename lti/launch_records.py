@@ -7,24 +7,19 @@ discloses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti import claims as c
 from lti.tool_config import StoredRegistration
 from storage import Context, Deployment, Launch, Person, ResourceLink, utcnow
-
-Row = TypeVar("Row")
+from storage.database import get_or_create
 
 
 def record_launch(
     session: Session, registration: StoredRegistration, deployment: Deployment, body: dict
 ) -> Launch:
-    person = _upsert(
+    person = get_or_create(
         session,
         lambda: session.scalar(
             select(Person).where(
@@ -47,7 +42,7 @@ def record_launch(
     context = None
     context_claim = body.get(c.CONTEXT) or {}
     if context_claim.get("id"):
-        context = _upsert(
+        context = get_or_create(
             session,
             lambda: session.scalar(
                 select(Context).where(
@@ -64,7 +59,7 @@ def record_launch(
     link = None
     link_claim = body.get(c.RESOURCE_LINK) or {}
     if link_claim.get("id"):
-        link = _upsert(
+        link = get_or_create(
             session,
             lambda: session.scalar(
                 select(ResourceLink).where(
@@ -97,22 +92,6 @@ def record_launch(
     session.add(launch)
     session.flush()
     return launch
-
-
-def _upsert(session: Session, find: Callable[[], Row | None], make: Callable[[], Row]) -> Row:
-    """Find a row or insert it; a concurrent insert of the same key is found, not duplicated."""
-    row = find()
-    if row is not None:
-        return row
-    try:
-        with session.begin_nested():
-            row = make()
-            session.add(row)
-    except IntegrityError:
-        row = find()
-        if row is None:
-            raise
-    return row
 
 
 def _web_url(url: object) -> str | None:

@@ -47,13 +47,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             x_prefix=settings.proxy_count,
         )
 
+    from lti_tool import csrf, errors, i18n, security
     from lti_tool import database as database_ext
-    from lti_tool import errors, i18n, security
 
     database_ext.init_app(app, database or Database(settings.database_url))
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    csrf.init_app(app)
     app.extensions["platform_keys"] = PlatformKeyCache(
         make_http_session(timeout=settings.http_timeout_seconds),
         max_age=settings.platform_jwks_max_age_seconds,
@@ -61,11 +62,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         timeout=settings.http_timeout_seconds,
     )
 
-    from lti_tool import health, home, launch
+    from lti_tool import assessment, health, home, launch
 
     app.register_blueprint(health.bp)
     app.register_blueprint(launch.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(assessment.bp)
     if settings.dev_platform_enabled:
         from lti_tool import dev_platform
 

@@ -89,11 +89,21 @@ def _launch_rejected(error: LaunchRejected):
 
 def _http_error(error: HTTPException):
     status = error.code or 500
+    if status == 400 and error.description == "csrf":
+        message = gettext("The form had expired. Go back, reload the page and try again.")
+        if wants_json():
+            return jsonify(error="csrf_failed", message=message), 400
+        return render_template("errors/http.html", status=400, message=message), 400
     message = {
         400: gettext("The request could not be understood."),
+        401: gettext("Open the tool from your course in Moodle."),
         403: gettext("You do not have access to this page."),
         404: gettext("The page does not exist."),
         405: gettext("This page cannot be used that way."),
+        409: gettext(
+            "That is no longer possible: the assessment is already submitted, "
+            "or the activity allows no more attempts."
+        ),
         413: gettext("The request is larger than the tool accepts."),
     }.get(status, gettext("Something went wrong."))
     if wants_json():

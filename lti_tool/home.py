@@ -1,29 +1,30 @@
-"""Where a person lands after a launch: who they are, in which course, in which role."""
+"""Where a person lands after a launch: the activity's assessment, or who and where they are."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, session
+from flask import Blueprint, current_app, render_template
 
-from lti.claims import primary_role
-from lti_tool.database import db_session
-from storage import Launch
+from lti.claims import RESOURCE_LINK_REQUEST, primary_role
+from lti_tool import assessment
+from lti_tool.auth import current_launch
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 def index():
-    launch = db_session().get(Launch, session["launch_id"]) if "launch_id" in session else None
+    launch = current_launch()
     if launch is None:
         return render_template(
             "home/welcome.html",
             dev_platform=current_app.config["SETTINGS"].dev_platform_enabled,
         )
-    return render_template(
-        "home/launched.html",
-        person=launch.person,
-        role=primary_role(launch.roles),
-        context=launch.context,
-        resource_link=launch.resource_link,
-        launch=launch,
-    )
+    if launch.message_type == RESOURCE_LINK_REQUEST:
+        return assessment.overview()
+    return render_template("home/launched.html", launch=launch)
+
+
+@bp.app_context_processor
+def role_of_launch():
+    launch = current_launch()
+    return {"role": primary_role(launch.roles) if launch else None}

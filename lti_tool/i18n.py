@@ -8,7 +8,9 @@ unless Moodle (their own language setting) or they themselves say otherwise.
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_date, get_locale
+
+from competence.texts import translated
 
 LANGUAGES = ("sv", "en")
 
@@ -17,7 +19,9 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.root_path + "/translations")
     Babel(app, locale_selector=select_locale)
     app.before_request(_remember_chosen_language)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, get_locale=get_locale, translated=translated, format_date=format_date
+    )
 
 
 def select_locale() -> str:

@@ -4,6 +4,15 @@ Importing this package registers every model on `Base.metadata`, which is what
 Alembic compares the migrations against.
 """
 
+from storage.assessments import (
+    Answer,
+    Attempt,
+    AttemptStatus,
+    FrameworkVersion,
+    InstrumentVersion,
+    LearningActivity,
+    RoleProfile,
+)
 from storage.courses import Context, ResourceLink
 from storage.database import Base, Database, utcnow
 from storage.launches import Launch, LoginNonce
@@ -12,6 +21,13 @@ from storage.people import Person
 from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [
+    "Answer",
+    "Attempt",
+    "AttemptStatus",
+    "FrameworkVersion",
+    "InstrumentVersion",
+    "LearningActivity",
+    "RoleProfile",
     "Base",
     "Context",
     "Database",

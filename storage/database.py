@@ -7,13 +7,15 @@ so that models and queries stay the same on both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -94,3 +96,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+Row = TypeVar("Row")
+
+
+def get_or_create(session: Session, find: Callable[[], Row | None], make: Callable[[], Row]) -> Row:
+    """Find a row or insert it; a concurrent insert of the same key is found, not duplicated."""
+    row = find()
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = make()
+            session.add(row)
+    except IntegrityError:
+        row = find()
+        if row is None:
+            raise
+    return row

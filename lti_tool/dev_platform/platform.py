@@ -56,6 +56,7 @@ class FakeCourse:
     label: str
     title: str
     link_title: str
+    instrument: str
 
 
 PEOPLE = {
@@ -77,8 +78,20 @@ PEOPLE = {
 COURSES = {
     course.key: course
     for course in (
-        FakeCourse("digi101", "DIGI101", "Digital kompetens för alla", "Självskattning DigComp"),
-        FakeCourse("sys201", "SYS201", "Våra verksamhetssystem", "Kartläggning per system"),
+        FakeCourse(
+            "digi101",
+            "DIGI101",
+            "Digital kompetens för alla",
+            "Kort självskattning",
+            "digcomp-2.2-short",
+        ),
+        FakeCourse(
+            "digi201",
+            "DIGI201",
+            "Digital kompetens – fördjupning",
+            "Hela självskattningen",
+            "digcomp-2.2-full",
+        ),
     )
 }
 
@@ -172,6 +185,7 @@ def launch_claims(
         },
         c.RESOURCE_LINK: {"id": f"{course.key}-link-1", "title": course.link_title},
         c.LIS: {"person_sourcedid": person.sourcedid, "course_section_sourcedid": course.label},
+        c.CUSTOM: {"instrument": course.instrument},
         c.LAUNCH_PRESENTATION: {
             "locale": locale,
             "document_target": "iframe",

@@ -25,10 +25,10 @@ def test_the_platforms_locale_chooses_english(browser, tool_url):
 
 
 def test_administrator_is_shown_as_administrator(browser, tool_url):
-    text = text_of(dev_launch(browser, tool_url, person="administrator", course="sys201").text)
+    text = text_of(dev_launch(browser, tool_url, person="administrator", course="digi201").text)
 
     assert "Din roll Administratör" in text
-    assert "Våra verksamhetssystem" in text
+    assert "Digital kompetens – fördjupning" in text
 
 
 def test_the_person_can_switch_language(browser, tool_url):

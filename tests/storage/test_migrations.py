@@ -16,6 +16,12 @@ TABLES = {
     "login_nonces",
     "launches",
     "tool_keys",
+    "frameworks",
+    "instruments",
+    "role_profiles",
+    "learning_activities",
+    "attempts",
+    "answers",
 }
 
 

@@ -1,0 +1,488 @@
+"""Spider-web (radar) charts as server-rendered SVG, for results and team views.
+
+Rendered in Python rather than with a JavaScript chart library because the
+tool's Content-Security-Policy allows only its own scripts and styles, the chart
+must exist for people without JavaScript, and a results page should look the
+same in Moodle's iframe, in print and in tests.  For the same reason the markup
+carries no ``style`` attributes (``style-src 'self'`` would block them): colours
+and line styles are presentation attributes, which any rule in the stylesheet
+overrides, so the chart reads correctly with or without ``style.css``.
+
+The chart is one image with a text alternative (``role="img"``, ``<title>``,
+``<desc>``); the numbers themselves belong in the data table the page shows next
+to it.  Series differ by line pattern and marker shape as well as by colour
+(WCAG 1.4.1), every line and text colour has at least 3:1 (lines) or 4.5:1
+(text) contrast against white, and the same input always gives byte-identical
+markup, so pages can be cached and tests can compare output.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from markupsafe import Markup, escape
+
+__all__ = ["SERIES_STYLES", "RadarSeries", "SeriesStyle", "default_rings", "radar_svg"]
+
+
+@dataclass(frozen=True)
+class RadarSeries:
+    """One polygon: a person's levels now, before, or a role's targets.
+
+    ``values`` line up with the chart's axes; ``None`` means "not assessed",
+    which is drawn at the centre but without a vertex dot, so a missing answer
+    is not mistaken for a measured zero.
+    """
+
+    label: str
+    values: Sequence[float | None]
+    style: str = "current"
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    """Default look of a series when the stylesheet does not restyle it."""
+
+    stroke: str
+    fill: str
+    fill_opacity: float
+    stroke_width: float
+    dasharray: str | None
+    marker: str  # "dot", "ring" (hollow circle) or "diamond"
+
+
+# Colour is never the only difference: "previous" is dashed with hollow
+# markers, "target" dotted with diamonds and no fill.
+SERIES_STYLES: dict[str, SeriesStyle] = {
+    "current": SeriesStyle("#005a9c", "#005a9c", 0.18, 2.5, None, "dot"),  # 7.1:1
+    "previous": SeriesStyle("#595959", "#595959", 0.08, 2.0, "6 4", "ring"),  # 7.0:1
+    "target": SeriesStyle("#b34700", "none", 0.0, 2.5, "0 5", "diamond"),  # 5.5:1
+}
+_FALLBACK_STYLE = SeriesStyle("#1b1b1b", "none", 0.0, 2.0, None, "dot")
+
+_TEXT = "#1b1b1b"
+_MUTED_TEXT = "#595959"  # 7.0:1 on white
+_GRID = "#8a8a8a"  # 3.4:1 on white: rings are needed to read the values
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
+_STYLE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+
+
+def default_rings(max_value: int) -> list[int]:
+    """Every level while that stays legible; every second from 7 levels up.
+
+    DigComp's 8 levels are read in pairs (foundation, intermediate, advanced,
+    highly specialised), so rings at 2, 4, 6, 8 match how people talk about
+    them, while a 4-level custom scale gets a ring per level.
+    """
+    step = 1 if max_value <= 6 else 2
+    rings = list(range(step, max_value + 1, step))
+    if not rings or rings[-1] != max_value:
+        rings.append(max_value)
+    return rings
+
+
+def radar_svg(
+    axes: Sequence[str],
+    series: Sequence[RadarSeries],
+    *,
+    max_value: int,
+    title: str,
+    description: str,
+    rings: Sequence[int] | None = None,
+    size: int = 480,
+    id_prefix: str = "radar",
+) -> Markup:
+    """Render the chart; ``size`` is the nominal width in CSS pixels.
+
+    The web shrinks to leave room for the axis labels instead of letting them
+    run off the edge, and the viewBox grows if even a small web cannot make
+    room, so labels are never clipped when the SVG scales down to a phone.
+    ``id_prefix`` must be unique on the page, because ``aria-labelledby``
+    refers to ids.
+    """
+    n = len(axes)
+    if n < 3:
+        raise ValueError("a radar chart needs at least 3 axes")
+    if max_value < 1:
+        raise ValueError("max_value must be at least 1")
+    if size < 200:
+        raise ValueError("size must be at least 200")
+    if not _NAME.match(id_prefix):
+        raise ValueError(f"id_prefix must be a plain identifier: {id_prefix!r}")
+    for s in series:
+        if len(s.values) != n:
+            raise ValueError(f"series {s.label!r} has {len(s.values)} values for {n} axes")
+        if not _STYLE_NAME.match(s.style):
+            raise ValueError(f"series style must be a lowercase CSS name: {s.style!r}")
+    ring_values = sorted(
+        {r for r in (default_rings(max_value) if rings is None else rings) if 0 < r <= max_value}
+        | {max_value}
+    )
+
+    width = float(size)
+    scale = width / 480
+    font = 14 * scale
+    small_font = 12 * scale
+    pad = 4 * scale
+    gap = 8 * scale
+    min_radius = width * 0.22
+    max_radius = width / 2 - pad - gap - font
+
+    angles = [2 * math.pi * i / n for i in range(n)]
+    labels = [
+        _label_box(str(a), ang, font, width * 0.3) for a, ang in zip(axes, angles, strict=True)
+    ]
+
+    # Largest radius R for which every label box fits horizontally in [pad, width - pad].
+    half = width / 2
+    radius = max_radius
+    for ang, box in zip(angles, labels, strict=True):
+        s = math.sin(ang)
+        if s > 1e-9:
+            radius = min(radius, (half - pad - box.right) / s - gap)
+        elif s < -1e-9:
+            radius = min(radius, (half - pad + box.left) / -s - gap)
+    radius = max(radius, min_radius)
+
+    # Lay out around a centre at (0, 0), then place the viewBox around everything.
+    placed = _place_labels(angles, labels, radius + gap, step=2 * scale)
+    min_x = min([-half] + [p.x0 - pad for p in placed])
+    max_x = max([half] + [p.x1 + pad for p in placed])
+    min_y = min([-radius - pad] + [p.y0 - pad for p in placed])
+    max_y = max([radius + pad] + [p.y1 + pad for p in placed])
+
+    legend, legend_height = _legend(series, min_x, max_x, max_y + gap, font, scale)
+    if legend_height:
+        max_y += gap + legend_height
+    vb_w, vb_h = max_x - min_x, max_y - min_y
+
+    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="radar" role="img" '
+        f'aria-labelledby="{title_id} {desc_id}" width="100%" '
+        f'viewBox="{_f(min_x)} {_f(min_y)} {_f(vb_w)} {_f(vb_h)}" '
+        f'preserveAspectRatio="xMidYMid meet" font-family="{_FONT}" fill="{_TEXT}">',
+        f'<title id="{title_id}">{escape(title)}</title>',
+        f'<desc id="{desc_id}">{escape(description)}</desc>',
+    ]
+
+    # Grid: rings (the outer one stronger, it is the scale's top), then spokes.
+    out.append('<g class="radar-grid" fill="none" stroke="' + _GRID + '">')
+    for r in ring_values:
+        outer = r == max_value
+        points = _points([radius * r / max_value] * n, angles)
+        out.append(
+            f'<polygon class="radar-ring{" radar-ring--outer" if outer else ""}" '
+            f'points="{points}" stroke-width="{_f((1.5 if outer else 1) * scale)}"/>'
+        )
+    for ang in angles:
+        x, y = _polar(radius, ang)
+        out.append(
+            f'<line class="radar-axis" x1="0" y1="0" x2="{_f(x)}" y2="{_f(y)}" '
+            f'stroke-width="{_f(scale)}"/>'
+        )
+    out.append("</g>")
+
+    for s in series:
+        out.extend(_series(s, angles, radius, max_value, scale))
+
+    # Ring values sit just right of the top spoke, with a white halo so they
+    # stay readable where a series line crosses them.
+    out.append(
+        f'<g class="radar-ring-labels" font-size="{_f(small_font)}" fill="{_MUTED_TEXT}" '
+        f'stroke="#ffffff" stroke-width="{_f(3 * scale)}" paint-order="stroke" '
+        f'stroke-linejoin="round">'
+    )
+    for r in ring_values:
+        y = -radius * r / max_value + small_font * 0.95
+        out.append(
+            f'<text class="radar-ring-label" x="{_f(6 * scale)}" y="{_f(y)}">{escape(r)}</text>'
+        )
+    out.append("</g>")
+
+    out.append(f'<g class="radar-axis-labels" font-size="{_f(font)}">')
+    for p in placed:
+        out.append(p.svg(font))
+    out.append("</g>")
+
+    out.extend(legend)
+    out.append("</svg>")
+    # Every piece of caller text above went through escape(); the rest is ours.
+    return Markup("\n".join(out))  # noqa: S704
+
+
+# --- geometry -----------------------------------------------------------------
+
+
+def _f(x: float) -> str:
+    """One decimal, and never "-0.0", so output is stable across platforms."""
+    text = f"{x:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def _polar(r: float, angle: float) -> tuple[float, float]:
+    # 0 rad is 12 o'clock and angles grow clockwise (SVG's y axis points down).
+    return r * math.sin(angle), -r * math.cos(angle)
+
+
+def _points(radii: Sequence[float], angles: Sequence[float]) -> str:
+    return " ".join(
+        f"{_f(x)},{_f(y)}" for x, y in (_polar(r, a) for r, a in zip(radii, angles, strict=True))
+    )
+
+
+def _clamp(value: float | None, max_value: int) -> float | None:
+    if value is None or math.isnan(value):
+        return None
+    return min(max(float(value), 0.0), float(max_value))
+
+
+# --- text measurement and axis labels -------------------------------------------
+
+_NARROW = set("ijlIJ.,:;'!| ")
+_SEMI = set("frt()[]/-")
+_WIDE = set("mwMW@%")
+
+
+def _text_width(text: str, font: float) -> float:
+    """A generous estimate: the server cannot measure glyphs, so err wide.
+
+    The factors are DejaVu Sans's advance widths rounded up; it is wider than
+    Segoe UI, Roboto or San Francisco, so real labels come out a little narrower.
+    Overestimating only costs some web radius; underestimating clips text.
+    """
+    em = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            em += 0.32
+        elif ch in _SEMI:
+            em += 0.42
+        elif ch in _WIDE:
+            em += 1.0
+        elif ch.isupper():
+            em += 0.79
+        else:
+            em += 0.64
+    return em * font
+
+
+def _wrap(text: str, font: float, max_width: float) -> list[str]:
+    """Break long names at spaces into balanced lines rather than shrink the web.
+
+    Uses the fewest lines (at most three) that fit ``max_width``, split so the
+    widest line is as narrow as possible: "Communication and / collaboration"
+    reads better than a greedy fill.  Names that fit nowhere get three lines.
+    """
+    words = text.split()
+    if len(words) <= 1 or len(words) > 24:  # a sentence is no axis label: leave it whole
+        return [" ".join(words)]
+    best: list[str] = [" ".join(words)]
+    for count in range(1, min(3, len(words)) + 1):
+        best = min(
+            (_join(words, cuts) for cuts in combinations(range(1, len(words)), count - 1)),
+            key=lambda lines: (max(_text_width(line, font) for line in lines), lines),
+        )
+        if max(_text_width(line, font) for line in best) <= max_width:
+            break
+    return best
+
+
+def _join(words: list[str], cuts: tuple[int, ...]) -> list[str]:
+    bounds = (0, *cuts, len(words))
+    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+@dataclass(frozen=True)
+class _Label:
+    lines: list[str]
+    width: float
+    height: float
+    anchor: str
+    left: float  # box edges relative to the anchor point, horizontally
+    right: float
+
+    def at(self, angle: float, r: float) -> _PlacedLabel:
+        ax, ay = _polar(r, angle)
+        # Labels above the web sit on top of their anchor point, labels below
+        # hang from it, labels at the sides are centred on it.
+        top = ay - self.height * (1 + math.cos(angle)) / 2
+        return _PlacedLabel(self, ax, top, ax + self.left, ax + self.right, top + self.height)
+
+
+@dataclass(frozen=True)
+class _PlacedLabel:
+    label: _Label
+    x: float
+    top: float
+    x0: float
+    x1: float
+    y1: float
+
+    @property
+    def y0(self) -> float:
+        return self.top
+
+    def svg(self, font: float) -> str:
+        line_height = font * 1.2
+        baseline = self.top + font * 0.95
+        if len(self.label.lines) == 1:
+            return (
+                f'<text class="radar-axis-label" x="{_f(self.x)}" y="{_f(baseline)}" '
+                f'text-anchor="{self.label.anchor}">{escape(self.label.lines[0])}</text>'
+            )
+        spans = "".join(
+            f'<tspan x="{_f(self.x)}" y="{_f(baseline + i * line_height)}">{escape(line)}</tspan>'
+            for i, line in enumerate(self.label.lines)
+        )
+        return f'<text class="radar-axis-label" text-anchor="{self.label.anchor}">{spans}</text>'
+
+
+def _overlaps(a: _PlacedLabel, b: _PlacedLabel) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def _place_labels(
+    angles: Sequence[float], labels: Sequence[_Label], r: float, step: float
+) -> list[_PlacedLabel]:
+    """Push colliding labels outwards along their spokes, staggering them.
+
+    Crowding happens at 12 and 6 o'clock, where neighbouring labels sit side by
+    side; labels at 3 and 9 o'clock are placed first and never move, so pushing
+    mostly costs height, which is free, rather than width, which shrinks the web.
+    """
+    order = sorted(range(len(angles)), key=lambda i: (-round(abs(math.sin(angles[i])), 6), i))
+    placed: dict[int, _PlacedLabel] = {}
+    for i in order:
+        candidate = labels[i].at(angles[i], r)
+        for k in range(1, 200):
+            if not any(_overlaps(candidate, other) for other in placed.values()):
+                break
+            candidate = labels[i].at(angles[i], r + k * step)
+        placed[i] = candidate
+    return [placed[i] for i in range(len(angles))]
+
+
+def _label_box(text: str, angle: float, font: float, max_width: float) -> _Label:
+    lines = _wrap(text, font, max_width)
+    width = max(_text_width(line, font) for line in lines)
+    height = font * 1.2 * len(lines)
+    s = math.sin(angle)
+    if abs(s) < 0.2:  # near 12 or 6 o'clock: centre on the spoke
+        return _Label(lines, width, height, "middle", -width / 2, width / 2)
+    if s > 0:  # right half: text runs away from the web
+        return _Label(lines, width, height, "start", 0.0, width)
+    return _Label(lines, width, height, "end", -width, 0.0)
+
+
+# --- series and legend ----------------------------------------------------------
+
+
+def _style(name: str) -> SeriesStyle:
+    return SERIES_STYLES.get(name, _FALLBACK_STYLE)
+
+
+def _stroke_attrs(style: SeriesStyle, scale: float) -> str:
+    attrs = f'stroke="{style.stroke}" stroke-width="{_f(style.stroke_width * scale)}"'
+    if style.dasharray:
+        dashes = " ".join(_f(float(d) * scale) for d in style.dasharray.split())
+        attrs += f' stroke-dasharray="{dashes}" stroke-linecap="round"'
+    return attrs
+
+
+def _marker(style: SeriesStyle, x: float, y: float, scale: float) -> str:
+    stroke = f'stroke="{style.stroke}" stroke-width="{_f(1.5 * scale)}"'
+    if style.marker == "diamond":
+        d = 4.5 * scale
+        pts = f"{_f(x)},{_f(y - d)} {_f(x + d)},{_f(y)} {_f(x)},{_f(y + d)} {_f(x - d)},{_f(y)}"
+        return f'<polygon class="radar-dot" points="{pts}" fill="{style.stroke}"/>'
+    if style.marker == "ring":
+        return (
+            f'<circle class="radar-dot" cx="{_f(x)}" cy="{_f(y)}" r="{_f(3.5 * scale)}" '
+            f'fill="#ffffff" {stroke}/>'
+        )
+    return (
+        f'<circle class="radar-dot" cx="{_f(x)}" cy="{_f(y)}" r="{_f(3.5 * scale)}" '
+        f'fill="{style.stroke}"/>'
+    )
+
+
+def _series(
+    s: RadarSeries, angles: Sequence[float], radius: float, max_value: int, scale: float
+) -> list[str]:
+    style = _style(s.style)
+    values = [_clamp(v, max_value) for v in s.values]
+    radii = [radius * (v or 0.0) / max_value for v in values]
+    fill = (
+        f'fill="{style.fill}" fill-opacity="{style.fill_opacity:g}"'
+        if style.fill != "none"
+        else 'fill="none"'
+    )
+    out = [
+        f'<g class="radar-series radar-series--{s.style}">',
+        f'<polygon class="radar-area" points="{_points(radii, angles)}" {fill} '
+        f'{_stroke_attrs(style, scale)} stroke-linejoin="round"/>',
+    ]
+    for v, r, a in zip(values, radii, angles, strict=True):
+        if v is not None:
+            out.append(_marker(style, *_polar(r, a), scale))
+    out.append("</g>")
+    return out
+
+
+def _legend(
+    series: Sequence[RadarSeries],
+    min_x: float,
+    max_x: float,
+    top: float,
+    font: float,
+    scale: float,
+) -> tuple[list[str], float]:
+    """Legend rows under the web, centred, wrapping when entries do not fit.
+
+    Each swatch repeats the series' own line pattern and marker, so the legend
+    works for people who cannot tell the colours apart.
+    """
+    if not series:
+        return [], 0.0
+    swatch, spacing, inner = 30 * scale, 20 * scale, 6 * scale
+    available = max_x - min_x
+    widths = [swatch + inner + _text_width(s.label, font) for s in series]
+    rows: list[list[int]] = [[]]
+    row_width = 0.0
+    for i, w in enumerate(widths):
+        needed = w if not rows[-1] else row_width + spacing + w
+        if rows[-1] and needed > available:
+            rows.append([i])
+            row_width = w
+        else:
+            rows[-1].append(i)
+            row_width = needed
+    row_height = font * 1.7
+    out = [f'<g class="radar-legend" font-size="{_f(font)}">']
+    for row_no, row in enumerate(rows):
+        total = sum(widths[i] for i in row) + spacing * (len(row) - 1)
+        x = min_x + (available - total) / 2
+        mid = top + row_height * row_no + row_height / 2
+        for i in row:
+            s = series[i]
+            style = _style(s.style)
+            out.append(f'<g class="radar-legend-item radar-series--{s.style}">')
+            out.append(
+                f'<line class="radar-legend-line" x1="{_f(x + 2 * scale)}" y1="{_f(mid)}" '
+                f'x2="{_f(x + swatch - 2 * scale)}" y2="{_f(mid)}" {_stroke_attrs(style, scale)}/>'
+            )
+            out.append(_marker(style, x + swatch / 2, mid, scale))
+            out.append(
+                f'<text class="radar-legend-label" x="{_f(x + swatch + inner)}" '
+                f'y="{_f(mid + font * 0.35)}">{escape(s.label)}</text>'
+            )
+            out.append("</g>")
+            x += widths[i] + spacing
+    out.append("</g>")
+    return out, row_height * len(rows)

@@ -1,0 +1,218 @@
+"""The assessment flow: overview, one question per page, review, submit, results.
+
+A person only ever reaches their own attempts: every attempt route looks the
+attempt up together with the person of the current launch, and anything else
+is a 404, so attempt ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from competence.frameworks import digcomp
+from competence.instruments import Instrument, shipped_documents, shipped_instruments
+from lti.grades import ags_score
+from lti_tool.auth import current_launch, launch_required
+from lti_tool.database import db_session
+from lti_tool.results import results_page
+from storage import Attempt, AttemptStatus, ResourceLink
+from storage.attempts import (
+    AttemptRefused,
+    LoadedInstrument,
+    answers_of,
+    attempts_of,
+    load_instrument,
+    save_answer,
+    start_attempt,
+    store_instrument,
+    submit_attempt,
+)
+
+bp = Blueprint("assessment", __name__)
+DEFAULT_INSTRUMENT = "digcomp-2.2-full"
+
+
+def language() -> str:
+    return get_locale().language
+
+
+def link_instrument(resource_link: ResourceLink | None) -> Instrument:
+    """The instrument a course link asks for (custom parameter `instrument`), else the full one."""
+    wanted = (resource_link.custom or {}).get("instrument") if resource_link else None
+    instruments = shipped_instruments()
+    return instruments.get(wanted) or instruments[DEFAULT_INSTRUMENT]
+
+
+def attempts_allowed(resource_link: ResourceLink | None) -> int | None:
+    """How many attempts the link allows (custom `attempts`); unlimited when not set."""
+    raw = (resource_link.custom or {}).get("attempts") if resource_link else None
+    try:
+        allowed = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return allowed if allowed > 0 else None
+
+
+def stored_link_instrument(resource_link: ResourceLink | None) -> LoadedInstrument:
+    instrument = link_instrument(resource_link)
+    document = shipped_documents()[instrument.id]
+    row = store_instrument(db_session(), instrument, digcomp(), document)
+    return load_instrument(db_session(), row.id)
+
+
+def own_attempt(attempt_id: str) -> Attempt:
+    """The attempt if it belongs to the person of this launch; 404 for anything else."""
+    launch = current_launch()
+    attempt = db_session().scalar(
+        select(Attempt).where(Attempt.id == attempt_id, Attempt.person_id == launch.person_id)
+    )
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+def overview():
+    """The start page of a launched assessment (shown at / after a launch)."""
+    launch = current_launch()
+    loaded = stored_link_instrument(launch.resource_link)
+    db_session().commit()
+    attempts = attempts_of(db_session(), launch.person_id, launch.resource_link_id)
+    in_progress = next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None)
+    answered = len(answers_of(db_session(), in_progress.id)) if in_progress else 0
+    allowed = attempts_allowed(launch.resource_link)
+    return render_template(
+        "assessment/overview.html",
+        launch=launch,
+        instrument=loaded.instrument,
+        in_progress=in_progress,
+        answered=answered,
+        submitted=[a for a in attempts if a.status is AttemptStatus.SUBMITTED],
+        may_start=in_progress is None and (allowed is None or len(attempts) < allowed),
+        language=language(),
+    )
+
+
+@bp.post("/assessment/start")
+@launch_required
+def start():
+    launch = current_launch()
+    loaded = stored_link_instrument(launch.resource_link)
+    session = db_session()
+    try:
+        attempt = start_attempt(
+            session,
+            person_id=launch.person_id,
+            resource_link_id=launch.resource_link_id,
+            instrument_row_id=loaded.row_id,
+            attempts_allowed=attempts_allowed(launch.resource_link),
+        )
+    except AttemptRefused:
+        abort(409)
+    session.commit()
+    return redirect(
+        url_for(".item", attempt_id=attempt.id, number=_resume_at(attempt, loaded)), 303
+    )
+
+
+def _resume_at(attempt: Attempt, loaded: LoadedInstrument) -> int:
+    answered = answers_of(db_session(), attempt.id)
+    for number, item in enumerate(loaded.instrument.items, start=1):
+        if item.id not in answered:
+            return number
+    return len(loaded.instrument.items)
+
+
+@bp.route("/attempts/<attempt_id>/items/<int:number>", methods=["GET", "POST"])
+@launch_required
+def item(attempt_id: str, number: int):
+    attempt = own_attempt(attempt_id)
+    loaded = load_instrument(db_session(), attempt.instrument_id)
+    items = loaded.instrument.items
+    if not 1 <= number <= len(items):
+        abort(404)
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return redirect(url_for(".results", attempt_id=attempt.id), 303)
+    current = items[number - 1]
+    if request.method == "POST":
+        chosen = request.form.get("answer")
+        if chosen:
+            try:
+                save_answer(db_session(), attempt, loaded, current.id, chosen)
+            except AttemptRefused as refused:
+                abort(409 if refused.reason == "attempt_submitted" else 400)
+            db_session().commit()
+        if request.form.get("direction") == "back":
+            return redirect(url_for(".item", attempt_id=attempt.id, number=max(1, number - 1)), 303)
+        if number == len(items):
+            return redirect(url_for(".review", attempt_id=attempt.id), 303)
+        return redirect(url_for(".item", attempt_id=attempt.id, number=number + 1), 303)
+    answers = answers_of(db_session(), attempt.id)
+    competence = loaded.framework.competence(current.competence_id)
+    return render_template(
+        "assessment/item.html",
+        attempt=attempt,
+        item=current,
+        number=number,
+        total=len(items),
+        answered=len(answers),
+        chosen=answers.get(current.id),
+        competence=competence,
+        area=loaded.framework.area(competence.area_id),
+        language=language(),
+    )
+
+
+@bp.get("/attempts/<attempt_id>/review")
+@launch_required
+def review(attempt_id: str):
+    attempt = own_attempt(attempt_id)
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return redirect(url_for(".results", attempt_id=attempt.id), 303)
+    loaded = load_instrument(db_session(), attempt.instrument_id)
+    answers = answers_of(db_session(), attempt.id)
+    unanswered = [
+        (number, item)
+        for number, item in enumerate(loaded.instrument.items, start=1)
+        if item.id not in answers
+    ]
+    return render_template(
+        "assessment/review.html",
+        attempt=attempt,
+        total=len(loaded.instrument.items),
+        answered=len(answers),
+        unanswered=unanswered,
+        language=language(),
+    )
+
+
+@bp.post("/attempts/<attempt_id>/submit")
+@launch_required
+def submit(attempt_id: str):
+    attempt = own_attempt(attempt_id)
+    launch = current_launch()
+    loaded = load_instrument(db_session(), attempt.instrument_id)
+    session = db_session()
+    try:
+        result = submit_attempt(session, attempt, loaded, launch.id)
+    except AttemptRefused:
+        return redirect(url_for(".results", attempt_id=attempt.id), 303)
+    if result.overall_value is not None:
+        attempt.pending_score = ags_score(
+            launch.claims,
+            score_given=result.overall_value,
+            score_maximum=result.max_level,
+            submitted_at=attempt.submitted_at,
+        )
+    session.commit()
+    return redirect(url_for(".results", attempt_id=attempt.id), 303)
+
+
+@bp.get("/attempts/<attempt_id>/results")
+@launch_required
+def results(attempt_id: str):
+    attempt = own_attempt(attempt_id)
+    if attempt.status is not AttemptStatus.SUBMITTED:
+        return redirect(url_for(".review", attempt_id=attempt.id), 303)
+    return results_page(attempt, language())

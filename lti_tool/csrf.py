@@ -1,0 +1,36 @@
+"""CSRF protection for the tool's own forms.
+
+A random token lives in the session and in every form; a POST without the
+matching token is refused.  The LTI endpoints are exempt: a platform posts to
+them cross-site by design, and state, nonce and signature protect them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import Flask, abort, request, session
+
+EXEMPT_ENDPOINTS = {"lti.login", "lti.launch"}
+FIELD = "csrf_token"
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_check)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def csrf_token() -> str:
+    if FIELD not in session:
+        session[FIELD] = secrets.token_urlsafe(32)
+    return session[FIELD]
+
+
+def _check() -> None:
+    if request.method in {"GET", "HEAD", "OPTIONS"} or request.endpoint in EXEMPT_ENDPOINTS:
+        return
+    sent = request.form.get(FIELD, "")
+    expected = session.get(FIELD, "")
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, description="csrf")

@@ -1,0 +1,192 @@
+"""Attempts: start or resume, save each answer as it is given, submit once.
+
+Every answer is one upsert keyed by (attempt, item), so leaving mid-way loses
+nothing and the person can resume on another device.  A submitted attempt is
+immutable: its answers and result never change afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from competence.frameworks import Framework, framework_from_document
+from competence.instruments import Instrument, instrument_from_document
+from competence.scoring import AssessmentResult, score
+from storage.assessments import Answer, Attempt, AttemptStatus, FrameworkVersion, InstrumentVersion
+from storage.database import get_or_create, utcnow
+
+
+class AttemptRefused(Exception):
+    """An action on an attempt that its state or settings do not allow."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LoadedInstrument:
+    row_id: int
+    instrument: Instrument
+    framework: Framework
+
+
+def store_instrument(
+    session: Session, instrument: Instrument, framework: Framework, instrument_document: dict
+) -> InstrumentVersion:
+    """The stored version of a shipped instrument (and its framework), saved on first use."""
+    framework_row = get_or_create(
+        session,
+        lambda: session.scalar(
+            select(FrameworkVersion).where(
+                FrameworkVersion.organisation_id.is_(None),
+                FrameworkVersion.key == framework.id,
+                FrameworkVersion.version == framework.version,
+            )
+        ),
+        lambda: FrameworkVersion(
+            key=framework.id, version=framework.version, document=framework.to_document()
+        ),
+    )
+    session.flush()
+    return get_or_create(
+        session,
+        lambda: session.scalar(
+            select(InstrumentVersion).where(
+                InstrumentVersion.organisation_id.is_(None),
+                InstrumentVersion.key == instrument.id,
+                InstrumentVersion.version == instrument.version,
+            )
+        ),
+        lambda: InstrumentVersion(
+            key=instrument.id,
+            version=instrument.version,
+            framework_id=framework_row.id,
+            document=instrument_document,
+        ),
+    )
+
+
+def load_instrument(session: Session, instrument_row_id: int) -> LoadedInstrument:
+    row = session.get(InstrumentVersion, instrument_row_id)
+    if row is None:
+        raise LookupError(f"no instrument {instrument_row_id}")
+    return _parsed(row.id, _frozen(row.document), _frozen(row.framework.document))
+
+
+@lru_cache(maxsize=64)
+def _parsed(row_id: int, instrument_json: str, framework_json: str) -> LoadedInstrument:
+    # Stored versions never change, so parsing once per process is enough.
+    framework = framework_from_document(json.loads(framework_json))
+    instrument = instrument_from_document(json.loads(instrument_json), framework)
+    return LoadedInstrument(row_id=row_id, instrument=instrument, framework=framework)
+
+
+def _frozen(document: dict) -> str:
+    return json.dumps(document, sort_keys=True)
+
+
+def attempts_of(session: Session, person_id: int, resource_link_id: int | None) -> list[Attempt]:
+    """The person's attempts at this link, newest first."""
+    return list(
+        session.scalars(
+            select(Attempt)
+            .where(Attempt.person_id == person_id, Attempt.resource_link_id == resource_link_id)
+            .order_by(Attempt.started_at.desc())
+        )
+    )
+
+
+def start_attempt(
+    session: Session,
+    *,
+    person_id: int,
+    resource_link_id: int | None,
+    instrument_row_id: int,
+    attempts_allowed: int | None,
+) -> Attempt:
+    """Resume the attempt in progress, or start a new one if the link's settings allow."""
+    existing = attempts_of(session, person_id, resource_link_id)
+    in_progress = next((a for a in existing if a.status is AttemptStatus.IN_PROGRESS), None)
+    if in_progress is not None:
+        return in_progress
+    if attempts_allowed is not None and len(existing) >= attempts_allowed:
+        raise AttemptRefused("no_more_attempts")
+    attempt = Attempt(
+        person_id=person_id, resource_link_id=resource_link_id, instrument_id=instrument_row_id
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def save_answer(
+    session: Session, attempt: Attempt, loaded: LoadedInstrument, item_id: str, option_id: str
+) -> None:
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        raise AttemptRefused("attempt_submitted")
+    item = loaded.instrument.item(item_id)
+    if item is None:
+        raise AttemptRefused("unknown_item")
+    if item.option(option_id) is None:
+        raise AttemptRefused("unknown_option")
+    now = utcnow()
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Answer).values(
+        attempt_id=attempt.id, item_id=item_id, option_id=option_id, answered_at=now
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Answer.attempt_id, Answer.item_id],
+            set_={"option_id": option_id, "answered_at": now},
+        )
+    )
+    # Guarded by status, so an answer cannot slip in after a concurrent submit.
+    touched = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if touched.rowcount != 1:
+        raise AttemptRefused("attempt_submitted")
+
+
+def answers_of(session: Session, attempt_id: str) -> dict[str, str]:
+    rows = session.execute(
+        select(Answer.item_id, Answer.option_id).where(Answer.attempt_id == attempt_id)
+    )
+    return {item_id: option_id for item_id, option_id in rows}
+
+
+def submit_attempt(
+    session: Session, attempt: Attempt, loaded: LoadedInstrument, launch_id: str | None
+) -> AssessmentResult:
+    """Score and close the attempt; exactly one concurrent submit wins."""
+    result = score(loaded.instrument, loaded.framework, answers_of(session, attempt.id))
+    now = utcnow()
+    closed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .values(
+            status=AttemptStatus.SUBMITTED,
+            submitted_at=now,
+            updated_at=now,
+            launch_id=launch_id,
+            result=result.to_document(),
+            overall_level=result.overall_level,
+            score=result.score,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:
+        raise AttemptRefused("attempt_submitted")
+    session.refresh(attempt)
+    return result

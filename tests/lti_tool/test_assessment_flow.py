@@ -1,0 +1,189 @@
+"""A learner takes the assessment: start, answer, leave, resume, go back, submit, results."""
+
+import pytest
+from sqlalchemy import select
+
+from storage import Answer, Attempt, AttemptStatus
+from tests.support.assessing import (
+    answer,
+    answer_all,
+    csrf,
+    options_of,
+    question_number,
+    start,
+    submit,
+    table_levels,
+)
+from tests.support.browsing import dev_launch, text_of
+
+SHORT = 21
+
+
+def on_my_own(options: list[str]) -> str:
+    return "on_my_own" if "on_my_own" in options else options[-2]
+
+
+def test_short_assessment_from_start_to_results(browser, tool_url):
+    dev_launch(browser, tool_url, person="learner", course="digi101")
+    first = start(browser, tool_url)
+
+    assert question_number(first) == (1, SHORT)
+    review = answer_all(browser, first, on_my_own)
+    assert f"Du har svarat på {SHORT} av {SHORT} frågor." in text_of(review.text)
+    results = submit(browser, review)
+
+    assert results.url.endswith("/results")
+    levels = table_levels(results)
+    assert len(levels) == 21 and set(levels.values()) == {3}
+    assert "<svg" in results.text and 'role="img"' in results.text
+
+
+def test_leaving_and_resuming_on_another_device(browser, other_browser, tool_url):
+    dev_launch(browser, tool_url)
+    page = start(browser, tool_url)
+    for _ in range(5):
+        page = answer(browser, page, "with_help")
+
+    dev_launch(other_browser, tool_url)  # the same person, another device
+    overview = text_of(other_browser.get(tool_url + "/").text)
+    assert "Du har svarat på 5 av 21 frågor." in overview
+    resumed = start(other_browser, tool_url)
+
+    assert question_number(resumed) == (6, SHORT)
+
+
+def test_going_back_shows_the_answer_given(browser, tool_url):
+    dev_launch(browser, tool_url)
+    page = answer(browser, start(browser, tool_url), "guide_others")
+    back = answer(browser, page, None, direction="back")
+
+    assert question_number(back) == (1, SHORT)
+    assert 'value="guide_others" checked' in back.text
+
+
+def test_changing_an_answer_keeps_one_answer_per_question(browser, tool_url, db):
+    dev_launch(browser, tool_url)
+    first = start(browser, tool_url)
+    answer(browser, first, "with_help")
+    again = browser.get(first.url)
+    answer(browser, again, "expert")
+
+    stored = db.scalars(select(Answer)).all()
+    assert [(a.item_id, a.option_id) for a in stored] == [("1.1-s", "expert")]
+
+
+def test_a_submitted_attempt_cannot_be_changed(browser, tool_url, db):
+    dev_launch(browser, tool_url)
+    page = start(browser, tool_url)
+    first_url = page.url
+    results = submit(browser, answer_all(browser, page, on_my_own))
+    token = csrf(results.text) if "csrf_token" in results.text else csrf(browser.get(tool_url).text)
+
+    after = browser.post(first_url, data={"csrf_token": token, "answer": "expert"})
+
+    assert after.url.endswith("/results")
+    assert db.scalar(select(Answer.option_id).where(Answer.item_id == "1.1-s")) == "on_my_own"
+
+
+def test_a_new_attempt_after_submitting_shows_progress_against_the_previous(browser, tool_url):
+    dev_launch(browser, tool_url)
+    submit(browser, answer_all(browser, start(browser, tool_url), lambda o: "with_help"))
+    second = submit(browser, answer_all(browser, start(browser, tool_url), on_my_own))
+
+    assert set(table_levels(second).values()) == {3}
+    assert "Föregående bedömning" in second.text  # the previous line on the chart
+    assert "Tidigare" in text_of(second.text)
+
+
+def test_the_link_can_limit_attempts(browser, tool_url, platform):
+    custom = {"instrument": "digcomp-2.2-short", "attempts": "1"}
+    launched = platform.launch(
+        browser, **{"https://purl.imsglobal.org/spec/lti/claim/custom": custom}
+    )
+    assert launched.status_code == 200
+    token = csrf(launched.text)
+    submit(browser, answer_all(browser, start(browser, tool_url), on_my_own))
+
+    overview = text_of(browser.get(tool_url + "/").text)
+    assert "You have used all the attempts this activity allows." in overview
+    refused = browser.post(tool_url + "/assessment/start", data={"csrf_token": token})
+    assert refused.status_code == 409
+
+
+def test_forms_need_their_csrf_token(browser, tool_url):
+    dev_launch(browser, tool_url)
+    response = browser.post(tool_url + "/assessment/start", data={})
+
+    assert response.status_code == 400
+    assert "Formuläret hade gått ut" in text_of(response.text)
+
+
+def test_full_assessment_in_english_mixes_statements_and_knowledge(browser, tool_url):
+    dev_launch(browser, tool_url, person="learner", course="digi201", locale="en")
+    first = start(browser, tool_url)
+
+    assert question_number(first) == (1, 63)
+    seen_knowledge = False
+
+    def choose(options):
+        nonlocal seen_knowledge
+        if "on_my_own" in options:
+            return "on_my_own"
+        seen_knowledge = True
+        return options[0]
+
+    results = submit(browser, answer_all(browser, first, choose))
+    assert seen_knowledge
+    assert "Your result" in text_of(results.text)
+    assert all(level is not None for level in table_levels(results).values())
+
+
+@pytest.mark.parametrize("route", ["items/1", "review", "results"])
+def test_another_persons_attempt_is_not_found(browser, other_browser, tool_url, route, db):
+    dev_launch(browser, tool_url, person="learner")
+    start(browser, tool_url)
+    attempt_id = db.scalar(select(Attempt.id))
+    dev_launch(other_browser, tool_url, person="manager")
+
+    assert other_browser.get(f"{tool_url}/attempts/{attempt_id}/{route}").status_code == 404
+
+
+def test_another_persons_attempt_cannot_be_answered_or_submitted(
+    browser, other_browser, tool_url, db
+):
+    dev_launch(browser, tool_url, person="learner")
+    start(browser, tool_url)
+    attempt_id = db.scalar(select(Attempt.id))
+    dev_launch(other_browser, tool_url, person="teacher")
+    token = csrf(other_browser.get(tool_url + "/").text)
+
+    answered = other_browser.post(
+        f"{tool_url}/attempts/{attempt_id}/items/1",
+        data={"csrf_token": token, "answer": "expert"},
+    )
+    submitted = other_browser.post(
+        f"{tool_url}/attempts/{attempt_id}/submit", data={"csrf_token": token}
+    )
+
+    assert (answered.status_code, submitted.status_code) == (404, 404)
+    db.expire_all()
+    assert db.scalar(select(Answer)) is None
+    assert db.scalar(select(Attempt.status)) is AttemptStatus.IN_PROGRESS
+
+
+def test_attempt_routes_need_a_launch(browser, tool_url):
+    response = browser.get(tool_url + "/attempts/anything/review")
+
+    assert response.status_code == 401
+    assert "Öppna verktyget från din kurs i Moodle." in text_of(response.text)
+
+
+def test_an_unknown_option_is_refused_and_nothing_is_stored(browser, tool_url, db):
+    dev_launch(browser, tool_url)
+    page = start(browser, tool_url)
+
+    response = answer(browser, page, "not-an-option")
+
+    assert response.status_code == 400
+    assert db.scalar(select(Answer)) is None
+    assert options_of(browser.get(page.url))  # the question is still there to answer
