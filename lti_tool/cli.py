@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy import select
 
+from competence import framework_io
+from competence.texts import DocumentError
 from config import SettingsError, load_settings
 from lti.tool_keys import ensure_keys, rotate_keys
 from storage import (
@@ -19,6 +23,7 @@ from storage import (
     ToolKey,
     migrate,
 )
+from storage.frameworks import AlreadyStored, find_framework, save_framework, save_role_profile
 
 
 @contextmanager
@@ -177,6 +182,113 @@ def keys_list() -> None:
                 f" retired {key.retired_at:%Y-%m-%d %H:%M}" if key.state is KeyState.RETIRED else ""
             )
             click.echo(f"{key.kid}\t{key.state.value}{retired}")
+
+
+def _organisation(session, slug: str) -> Organisation:
+    organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        raise click.ClickException(f"no organisation {slug!r} (see `kompetenslyft platform list`)")
+    return organisation
+
+
+@cli.group()
+def framework() -> None:
+    """Competence frameworks: import an organisation's own, export any as JSON or Moodle CSV."""
+
+
+@framework.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organisation", "organisation_slug", required=True)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["json", "moodle-csv"]),
+    default=None,
+    help="Default: from the file name (.json or .csv).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(["sv", "en"]),
+    default="sv",
+    help="Language of the texts in a Moodle CSV.",
+)
+@click.option("--id", "framework_id", default=None, help="Framework id for a Moodle CSV.")
+def framework_import(path, organisation_slug, file_format, language, framework_id) -> None:
+    """Import a framework; a file with any bad row is refused whole, every problem listed."""
+    file_format = file_format or ("json" if path.suffix.lower() == ".json" else "moodle-csv")
+    content = path.read_bytes()
+    try:
+        parsed = (
+            framework_io.framework_from_json(content)
+            if file_format == "json"
+            else framework_io.framework_from_moodle_csv(
+                content, framework_id=framework_id, language=language
+            )
+        )
+    except framework_io.ImportRejected as rejected:
+        for error in rejected.errors:
+            click.echo(f"{path.name}: {error}", err=True)
+        raise click.ClickException(
+            f"nothing imported: {len(rejected.errors)} problem(s)"
+        ) from rejected
+    except DocumentError as error:
+        raise click.ClickException(f"nothing imported: {error}") from error
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        try:
+            save_framework(session, organisation.id, parsed)
+        except AlreadyStored as error:
+            raise click.ClickException(
+                f"already imported: {error}; give it a new version"
+            ) from error
+    click.echo(
+        f"imported {parsed.id} version {parsed.version}: {len(parsed.areas)} areas, "
+        f"{len(parsed.competences)} competences"
+    )
+
+
+@framework.command("export")
+@click.argument("key")
+@click.option("--organisation", "organisation_slug", default=None)
+@click.option("--format", "file_format", type=click.Choice(["json", "moodle-csv"]), default="json")
+@click.option("--language", type=click.Choice(["sv", "en"]), default="sv")
+def framework_export(key, organisation_slug, file_format, language) -> None:
+    """Write a framework to standard output (Moodle CSV for tool_lpimportcsv)."""
+    with _transaction() as session:
+        organisation_id = (
+            _organisation(session, organisation_slug).id if organisation_slug else None
+        )
+        found = find_framework(session, key, organisation_id)
+    if found is None:
+        raise click.ClickException(f"no framework {key!r}")
+    if file_format == "json":
+        click.echo(framework_io.framework_to_json(found), nl=False)
+    else:
+        click.echo(framework_io.framework_to_moodle_csv(found, language=language), nl=False)
+
+
+@cli.group("role-profile")
+def role_profile() -> None:
+    """Role profiles: target levels per competence for a role (yrkesroll)."""
+
+
+@role_profile.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organisation", "organisation_slug", required=True)
+def role_profile_import(path, organisation_slug) -> None:
+    """Create or replace role profiles from a JSON file (one profile or a list of them)."""
+    try:
+        documents = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{path.name} is not valid JSON: {error}") from error
+    documents = documents if isinstance(documents, list) else [documents]
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        try:
+            profiles = [save_role_profile(session, organisation.id, d) for d in documents]
+        except DocumentError as error:
+            raise click.ClickException(f"nothing imported: {error}") from error
+    click.echo(f"imported {len(profiles)} role profile(s)")
 
 
 @cli.command()

@@ -66,13 +66,17 @@ def results_page(attempt: Attempt, language: str):
         for competence in framework.competences
     ]
     assessed = [row for row in rows if row.level is not None]
+    overall_value = attempt.result["overall"]["value"]
     by_value = sorted(assessed, key=lambda row: (-competences[row.id]["value"], row.id))
-    strengths = [row for row in by_value if row.level and row.level > 0][:STRENGTHS_SHOWN]
+    # Strengths stand out above the person's own average; with even levels there are none.
+    strengths = [
+        row for row in by_value if row.level and competences[row.id]["value"] > overall_value
+    ][:STRENGTHS_SHOWN]
     if targets:
         with_gap = [row for row in rows if row.target and (row.level or 0) < row.target]
         gaps = sorted(with_gap, key=lambda row: (-(row.target - (row.level or 0)), row.id))
     else:
-        gaps = list(reversed(by_value))
+        gaps = sorted(assessed, key=lambda row: (competences[row.id]["value"], row.id))
     gaps = [row for row in gaps if row not in strengths][:GAPS_SHOWN]
 
     activities = _activities(attempt, framework)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
+from lti_tool.cli import cli
 from tests.support.accessibility import launched_chromium
 
 PAGE_TIMEOUT_MS = 15_000
@@ -28,3 +30,20 @@ def page(chromium, tool_url):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def kompetenslyft(app, settings):
+    """Runs the CLI against the test database, as an operator's shell would."""
+    runner = CliRunner()
+    env = {
+        "KOMPETENSLYFT_MODE": "development",
+        "KOMPETENSLYFT_DATABASE_URL": settings.database_url,
+        "KOMPETENSLYFT_INSTANCE_PATH": str(settings.instance_path),
+    }
+
+    def run(*args: str):
+        result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+        return result
+
+    return run

@@ -1,31 +1,11 @@
 """An operator runs `kompetenslyft`: migrate, register platforms, rotate keys."""
 
 import jwt
-import pytest
-from click.testing import CliRunner
 from jwcrypto.jwk import JWK
 from sqlalchemy import select
 
 from lti.tool_keys import sign_jwt
-from lti_tool.cli import cli
 from storage import Deployment, PlatformRegistration
-
-
-@pytest.fixture
-def kompetenslyft(app, settings):
-    """Runs the CLI against the test database, as an operator's shell would."""
-    runner = CliRunner()
-    env = {
-        "KOMPETENSLYFT_MODE": "development",
-        "KOMPETENSLYFT_DATABASE_URL": settings.database_url,
-        "KOMPETENSLYFT_INSTANCE_PATH": str(settings.instance_path),
-    }
-
-    def run(*args: str):
-        result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-        return result
-
-    return run
 
 
 def jwks_kids(browser, tool_url) -> list[str]:

@@ -1,0 +1,718 @@
+"""Frameworks in and out of the tool: our JSON document, and Moodle's competency framework CSV.
+
+An organisation keeps its frameworks where it wants them: as our JSON document (lossless,
+both languages), or in Moodle's competency frameworks (Site administration → Competencies),
+which read and write one CSV format through the admin tool `tool_lpimportcsv`.
+
+The Moodle format, as in moodle/moodle admin/tool/lpimportcsv/classes/framework_importer.php
+(`list_required_headers`, the constructor's column mapping), framework_exporter.php (row
+order and values), lang/en/tool_lpimportcsv.php (header texts) and lib/csvlib.class.php
+(`csv_import_reader::load_csv_content`):
+
+* Comma separated, UTF-8; a UTF-8 byte order mark is dropped, CR LF and CR become LF (also
+  inside quoted fields), blank lines are skipped and every row must have as many columns as
+  the header.  The importer maps columns by position: the header texts are translated in a
+  Moodle that is not in English, so they are written here as in English but never checked.
+  (PHP's fgetcsv also takes a backslash before a quote as an escape: a text containing
+  ``\\"`` can reach Moodle changed.  No CSV spelling avoids that, so it is left as it is.)
+* Fourteen columns, MOODLE_HEADERS.  One row has "Is framework" set (PHP truthiness: any
+  value but "" and "0"); it carries the framework's ID number, short name, description,
+  "Scale values" (the scale's items joined by commas, Moodle trims each) and "Scale
+  configuration", JSON: ``[{"scaleid": ...}, {"id": 3, "scaledefault": 1, "proficient": 1},
+  ...]`` where ids are 1-based positions in the scale and only values marked default or
+  proficient are listed; Moodle replaces the scaleid with the scale it finds or creates, and
+  refuses a framework with no default or no proficient value.  "Taxonomy" names each level
+  of the tree with one of Moodle's terms, comma separated.
+* Every other row is a competency.  "Parent ID number" is empty at the top and otherwise the
+  ID number of its parent, in any order; ID numbers are unique within the framework; short
+  names and ID numbers are cut to 100 characters.  Moodle's exporter writes rule outcome
+  "0", rule config "null" and the competency's database id as "Exported ID".
+
+Our framework in that format:
+
+* The framework row is the framework: ID number = framework id, short name = name,
+  taxonomy "domain,competency".  Descriptions are plain text (format 2, FORMAT_PLAIN); on
+  import, HTML descriptions (format 1, what Moodle's editor writes) become plain text.
+* Areas are top-level competencies with ID number ``area:<area id>``; competences are their
+  children with ID number = competence id.  ``:`` is not allowed in our identifiers, so an
+  area can never take a competence's ID number, and the prefix is simply dropped on import
+  (a top-level competency written in Moodle, without it, keeps its ID number as area id).
+* Our levels are the scale values.  Moodle also wants to know from which value a person is
+  proficient: `proficient_from`, by default `default_proficient_from`.
+
+What the Moodle format cannot carry is left out of it: the other language, the version,
+source, licence and attribution, level descriptions and level groups.  Moodle's rules,
+cross-references and competency-specific scales have no counterpart here; an import ignores
+the first two and refuses the third rather than lose it quietly.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import NamedTuple
+
+from competence.frameworks import IDENTIFIER, Framework, Scale, framework_from_document
+from competence.texts import LANGUAGES, DocumentError, Text
+
+MOODLE_HEADERS = (
+    "Parent ID number",
+    "ID number",
+    "Short name",
+    "Description",
+    "Description format",
+    "Scale values",
+    "Scale configuration",
+    "Rule type (optional)",
+    "Rule outcome (optional)",
+    "Rule config (optional)",
+    "Cross-referenced competency ID numbers",
+    "Exported ID (optional)",
+    "Is framework",
+    "Taxonomy",
+)
+AREA_PREFIX = "area:"
+TAXONOMIES = "domain,competency"
+# core_competency\competency_framework::TAXONOMY_* constants.
+MOODLE_TAXONOMY_TERMS = frozenset(
+    {
+        "behaviour",
+        "competency",
+        "concept",
+        "domain",
+        "indicator",
+        "level",
+        "outcome",
+        "practice",
+        "proficiency",
+        "skill",
+        "value",
+    }
+)
+FORMAT_MOODLE, FORMAT_HTML, FORMAT_PLAIN, FORMAT_MARKDOWN = 0, 1, 2, 4
+DESCRIPTION_FORMATS = frozenset(
+    {"", *map(str, (FORMAT_MOODLE, FORMAT_HTML, FORMAT_PLAIN, FORMAT_MARKDOWN))}
+)
+MOODLE_TEXT_LIMIT = 100
+_LINE_BREAKS = re.compile(r"\r\n?")
+_LINE_BREAKS_BYTES = re.compile(rb"\r\n?")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class ImportRejected(DocumentError):
+    """A file was refused; `errors` holds every problem found, so all can be fixed at once."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(str(error) for error in self.errors))
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+def framework_to_json(framework: Framework) -> str:
+    return json.dumps(framework.to_document(), ensure_ascii=False, indent=2) + "\n"
+
+
+def framework_from_json(text: str | bytes) -> Framework:
+    """Syntax errors come as ImportRejected with a line; content errors as framework_from_document's
+    DocumentError with a path (``areas[0].competences[1].id: ...``)."""
+    try:
+        document = json.loads(_decoded(text))
+    except json.JSONDecodeError as error:
+        message = f"not valid JSON: {error.msg} (column {error.colno})"
+        raise ImportRejected([RowError(error.lineno, message)]) from error
+    return framework_from_document(document)
+
+
+# --- Moodle CSV: export -------------------------------------------------------------------
+
+
+def default_proficient_from(scale: Scale) -> int:
+    """The lowest proficient level when the caller does not say.
+
+    With level groups (DigComp: foundation, intermediate, advanced, highly specialised) the
+    first level of the second group, so DigComp's proficiency starts at 3, "intermediate";
+    Moodle's default rating is then not a beginner's.  Without groups (an organisation's
+    per-system scale, basic .. expert) every level is proficient: any level means the person
+    can work with the system.
+    """
+    if len(scale.groups) >= 2:
+        second = scale.groups[1].id
+        return next((level.value for level in scale.levels if level.group == second), 1)
+    return 1
+
+
+def framework_to_moodle_csv(
+    framework: Framework, language: str = "sv", proficient_from: int | None = None
+) -> str:
+    """The framework as tool_lpimportcsv imports it, with texts in one language.
+
+    DocumentError when Moodle would change the framework on import: a scale value with a
+    comma, a name or ID number over Moodle's 100 characters, two areas with one id.
+    """
+    _require_language(language)
+    threshold = proficient_from
+    if threshold is None:
+        threshold = default_proficient_from(framework.scale)
+    if not 1 <= threshold <= framework.scale.max_level:
+        raise ValueError(
+            f"proficient_from: {threshold} is not a level of the scale "
+            f"(1..{framework.scale.max_level})"
+        )
+    problems: list[str] = []
+    scale_values = []
+    for level in framework.scale.levels:
+        name = _in_language(level.name, language).strip()
+        if "," in name:
+            problems.append(
+                f"scale level {level.value} {name!r}: Moodle splits scale values at commas"
+            )
+        scale_values.append(name)
+
+    def short_name(text: Text, where: str) -> str:
+        name = _in_language(text, language)
+        if len(name) > MOODLE_TEXT_LIMIT:
+            problems.append(
+                f"{where}: the name is longer than Moodle's {MOODLE_TEXT_LIMIT} characters"
+            )
+        return name
+
+    def id_number(value: str, where: str) -> str:
+        if len(value) > MOODLE_TEXT_LIMIT:
+            problems.append(
+                f"{where}: ID number {value!r} is longer than {MOODLE_TEXT_LIMIT} characters"
+            )
+        return value
+
+    rows = [
+        list(MOODLE_HEADERS),
+        [
+            "",
+            id_number(framework.id, "framework"),
+            short_name(framework.name, "framework"),
+            _in_language(framework.description, language),
+            str(FORMAT_PLAIN),
+            ",".join(scale_values),
+            _scale_configuration(threshold, framework.scale.max_level),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "1",
+            TAXONOMIES,
+        ],
+    ]
+    area_ids: set[str] = set()
+    for area in framework.areas:
+        if area.id in area_ids:
+            problems.append(f"area {area.id!r}: two areas have this id")
+        area_ids.add(area.id)
+        area_number = id_number(AREA_PREFIX + area.id, f"area {area.id!r}")
+        rows.append(
+            _competency_row(
+                "",
+                area_number,
+                short_name(area.name, f"area {area.id!r}"),
+                _in_language(area.description, language),
+            )
+        )
+        for competence in area.competences:
+            where = f"competence {competence.id!r}"
+            rows.append(
+                _competency_row(
+                    area_number,
+                    id_number(competence.id, where),
+                    short_name(competence.name, where),
+                    _in_language(competence.description, language),
+                )
+            )
+    if problems:
+        raise DocumentError("cannot be exported to Moodle: " + "; ".join(problems))
+    out = io.StringIO()
+    # Moodle's csv_export_writer (fputcsv) ends lines with LF and quotes only where needed.
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _competency_row(parent: str, idnumber: str, shortname: str, description: str) -> list[str]:
+    # Rule outcome "0" and rule config "null" are what Moodle's own exporter writes for a
+    # competency without a rule.
+    return [
+        parent,
+        idnumber,
+        shortname,
+        description,
+        str(FORMAT_PLAIN),
+        "",
+        "",
+        "",
+        "0",
+        "null",
+        "",
+        "",
+        "",
+        "",
+    ]
+
+
+def _scale_configuration(proficient_from: int, levels: int) -> str:
+    # Moodle's scale configuration dialogue lists only the values it marks; the default
+    # rating is the first proficient one.  The scaleid is a placeholder that the importer
+    # replaces with the scale it matches or creates.
+    marked = [
+        {"id": value, "scaledefault": int(value == proficient_from), "proficient": 1}
+        for value in range(proficient_from, levels + 1)
+    ]
+    return json.dumps([{"scaleid": 0}, *marked], separators=(",", ":"))
+
+
+def _in_language(text: Text, language: str) -> str:
+    """The text in `language`, falling back like `translated` but never to a blank text,
+    with line breaks as Moodle will store them, so that an export imported and exported
+    again is the same file."""
+    for key in (language, *LANGUAGES, *text):
+        if text.get(key, "").strip():
+            return _lf_line_breaks(text[key])
+    return ""
+
+
+def _lf_line_breaks(text: str) -> str:
+    # csv_import_reader turns every CR LF and CR into LF, inside quoted fields too.
+    return _LINE_BREAKS.sub("\n", text)
+
+
+# --- Moodle CSV: import -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoodleImport:
+    framework: Framework
+    proficient_from: int
+
+
+class _Row(NamedTuple):
+    """A data row by Moodle's column positions."""
+
+    parent: str
+    idnumber: str
+    shortname: str
+    description: str
+    description_format: str
+    scale_values: str
+    scale_configuration: str
+    rule_type: str
+    rule_outcome: str
+    rule_config: str
+    related: str
+    exported_id: str
+    is_framework: str
+    taxonomy: str
+
+
+def framework_from_moodle_csv(
+    text: str | bytes, *, framework_id: str | None = None, language: str = "sv"
+) -> Framework:
+    return read_moodle_csv(text, framework_id=framework_id, language=language).framework
+
+
+def read_moodle_csv(
+    text: str | bytes, *, framework_id: str | None = None, language: str = "sv"
+) -> MoodleImport:
+    """A Moodle competency framework CSV as a framework with texts in `language`.
+
+    Also returns where Moodle's proficiency starts, so that exporting the framework again
+    writes the same file.  `framework_id` replaces the file's framework ID number.
+    ImportRejected lists every bad row by line (the header is line 1; a row is numbered by
+    the line it starts on).  Nothing is built unless the whole file is good.
+    """
+    _require_language(language)
+    if framework_id is not None and not IDENTIFIER.match(framework_id):
+        raise DocumentError(f"framework_id: {framework_id!r} is not an identifier")
+    records, errors, complete = _records(_lf_line_breaks(_decoded(text)))
+    if not records:
+        raise ImportRejected(errors or [RowError(1, "the file is empty")])
+    header_line, header = records[0]
+    width = len(MOODLE_HEADERS)
+    if len(header) != width:
+        hint = " (separated by semicolons? Moodle's format uses commas)" if ";" in header[0] else ""
+        errors.append(
+            RowError(
+                header_line, f"the header has {len(header)} columns, Moodle's format {width}{hint}"
+            )
+        )
+    rows: list[tuple[int, _Row]] = []
+    loose_ids: set[str] = set()  # ID numbers of rows too malformed to read
+    for line, fields in records[1:]:
+        if len(fields) == width:
+            rows.append((line, _Row(*fields)))
+        else:
+            errors.append(RowError(line, f"has {len(fields)} columns, Moodle's format {width}"))
+            if len(fields) > 1:
+                loose_ids.add(fields[1])
+    if not complete:
+        # The file could not be read to the end: only row-by-row checks are fair.
+        for line, row in rows:
+            errors.extend(RowError(line, message) for message in _format_problems(row))
+        raise ImportRejected(sorted(errors, key=lambda error: error.line))
+    builder = _Builder(header_line, language, framework_id)
+    builder.read(rows, loose_ids)
+    errors.extend(builder.errors)
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda error: error.line))
+    try:
+        framework = framework_from_document(builder.document)
+    except DocumentError as error:  # every rule is checked above; this is a safety net
+        raise ImportRejected([RowError(header_line, str(error))]) from error
+    return MoodleImport(framework=framework, proficient_from=builder.proficient_from)
+
+
+class _Builder:
+    """Checks the rows against each other and gathers the framework document."""
+
+    def __init__(self, header_line: int, language: str, framework_id: str | None) -> None:
+        self.header_line = header_line
+        self.language = language
+        self.framework_id = framework_id
+        self.errors: list[RowError] = []
+        self.document: dict = {}
+        self.proficient_from = 1
+        self.scale_values: list[str] | None = None
+
+    def fail(self, line: int, message: str) -> None:
+        self.errors.append(RowError(line, message))
+
+    def read(self, rows: list[tuple[int, _Row]], loose_ids: set[str]) -> None:
+        for line, row in rows:
+            for message in _format_problems(row):
+                self.fail(line, message)
+        framework_rows = [(line, row) for line, row in rows if _php_true(row.is_framework)]
+        competency_rows = [(line, row) for line, row in rows if not _php_true(row.is_framework)]
+        if not framework_rows:
+            self.fail(self.header_line, 'no row is the framework ("Is framework" = 1)')
+        else:
+            first = framework_rows[0][0]
+            for line, _row in framework_rows[1:]:
+                self.fail(line, f"a second framework row; the framework is on line {first}")
+            self.read_framework(*framework_rows[0])
+        self.read_competencies(competency_rows, loose_ids)
+
+    def read_framework(self, line: int, row: _Row) -> None:
+        framework_id = self.framework_id
+        if framework_id is None:
+            framework_id = row.idnumber
+            if not framework_id:
+                self.fail(line, "the framework's ID number is missing")
+            elif not IDENTIFIER.match(framework_id):
+                self.fail(line, _not_identifier("the framework's ID number", framework_id))
+        if not row.shortname.strip():
+            self.fail(line, "the framework's short name is missing")
+        self.scale_values = self.read_scale_values(line, row.scale_values)
+        if self.scale_values is not None:
+            self.read_scale_configuration(line, row.scale_configuration, len(self.scale_values))
+        unknown = [t for t in row.taxonomy.split(",") if t and t not in MOODLE_TAXONOMY_TERMS]
+        if unknown:
+            self.fail(
+                line, f"Taxonomy: {', '.join(map(repr, unknown))} is not one of Moodle's terms"
+            )
+        self.document = {
+            "id": framework_id,
+            "version": "1",
+            "name": self.text(row.shortname),
+            "description": self.description(row),
+            "scale": {
+                "levels": [
+                    {"value": value, "name": self.text(name)}
+                    for value, name in enumerate(self.scale_values or [], start=1)
+                ]
+            },
+            "areas": [],
+        }
+
+    def read_scale_values(self, line: int, value: str) -> list[str] | None:
+        if not value.strip():
+            self.fail(line, "Scale values is missing: the framework row carries the scale")
+            return None
+        names = [name.strip() for name in value.split(",")]
+        if any(not name for name in names):
+            self.fail(line, "Scale values has an empty value between its commas")
+            return None
+        if len(names) < 2:
+            self.fail(line, "Scale values needs at least two values")
+            return None
+        return names
+
+    def read_scale_configuration(self, line: int, value: str, size: int) -> None:
+        try:
+            configuration = json.loads(value)
+        except json.JSONDecodeError as error:
+            self.fail(line, f"Scale configuration is not valid JSON ({error.msg})")
+            return
+        if (
+            not isinstance(configuration, list)
+            or not configuration
+            or not isinstance(configuration[0], dict)
+        ):
+            self.fail(
+                line, 'Scale configuration must be a JSON list that starts with {"scaleid": ...}'
+            )
+            return
+        entries = configuration[1:]
+        problems = [
+            f"Scale configuration [{index}]: {problem}"
+            for index, problem in enumerate(
+                (_scale_entry_problem(entry, size) for entry in entries), start=1
+            )
+            if problem
+        ]
+        if problems:
+            for problem in problems:
+                self.fail(line, problem)
+            return
+        defaults = [entry["id"] for entry in entries if entry.get("scaledefault", 0)]
+        proficient = [entry["id"] for entry in entries if entry.get("proficient", 0)]
+        if not defaults:
+            self.fail(
+                line, "Scale configuration marks no scale value as the default; Moodle needs one"
+            )
+        if not proficient:
+            self.fail(
+                line, "Scale configuration marks no scale value as proficient; Moodle needs one"
+            )
+        else:
+            self.proficient_from = min(proficient)
+
+    def read_competencies(self, rows: list[tuple[int, _Row]], loose_ids: set[str]) -> None:
+        by_id: dict[str, tuple[int, _Row]] = {}
+        for line, row in rows:
+            if not row.idnumber:
+                self.fail(line, "the ID number is missing")
+            elif row.idnumber in by_id:
+                self.fail(
+                    line,
+                    f"ID number {row.idnumber!r} is already used on line {by_id[row.idnumber][0]}",
+                )
+            else:
+                by_id[row.idnumber] = (line, row)
+            if not row.shortname.strip():
+                self.fail(line, "the short name is missing")
+            if (
+                row.scale_values.strip()
+                and self.scale_values is not None
+                and [name.strip() for name in row.scale_values.split(",")] != self.scale_values
+            ):
+                self.fail(
+                    line, "has a scale of its own; only the framework's scale can be imported"
+                )
+
+        areas: dict[str, dict] = {}  # by ID number, in file order
+        area_lines: dict[str, int] = {}
+        competences: list[tuple[int, _Row]] = []
+        for line, row in rows:
+            if by_id.get(row.idnumber, (0,))[0] != line:
+                continue  # no ID number, or a duplicate: reported above
+            if row.parent:
+                competences.append((line, row))
+                continue
+            area_id = row.idnumber.removeprefix(AREA_PREFIX)
+            if not IDENTIFIER.match(area_id):
+                self.fail(line, _not_identifier("the ID number", row.idnumber))
+            elif area_id in area_lines:
+                self.fail(
+                    line, f"area id {area_id!r} is already used on line {area_lines[area_id]}"
+                )
+            else:
+                area_lines[area_id] = line
+            areas[row.idnumber] = {
+                "id": area_id,
+                "name": self.text(row.shortname),
+                "description": self.description(row),
+                "competences": [],
+            }
+        for line, row in competences:
+            parent = by_id.get(row.parent)
+            if parent is None:
+                if row.parent not in loose_ids:
+                    self.fail(line, f"parent ID number {row.parent!r} is not in the file")
+                continue
+            if parent[1].parent:
+                self.fail(
+                    line,
+                    f"is nested under {row.parent!r}, itself under {parent[1].parent!r}: only "
+                    "areas and their competences (two levels) can be imported",
+                )
+                continue
+            if not IDENTIFIER.match(row.idnumber):
+                self.fail(line, _not_identifier("the ID number", row.idnumber))
+            areas[row.parent]["competences"].append(
+                {
+                    "id": row.idnumber,
+                    "name": self.text(row.shortname),
+                    "description": self.description(row),
+                }
+            )
+        for idnumber, area in areas.items():
+            if not area["competences"]:
+                self.fail(by_id[idnumber][0], f"area {idnumber!r} has no competences under it")
+        if not rows:
+            self.fail(self.header_line, "the file has no competencies")
+        self.document["areas"] = list(areas.values())
+
+    def text(self, value: str) -> dict[str, str]:
+        return {self.language: value}
+
+    def description(self, row: _Row) -> dict[str, str]:
+        value = row.description
+        if row.description_format.strip() == str(FORMAT_HTML):
+            value = _text_from_html(value)
+        return self.text(value) if value.strip() else {}
+
+
+def _scale_entry_problem(entry: object, size: int) -> str | None:
+    if not isinstance(entry, dict):
+        return 'must be an object {"id", "scaledefault", "proficient"}'
+    scale_id = entry.get("id")
+    if not isinstance(scale_id, int) or isinstance(scale_id, bool) or not 1 <= scale_id <= size:
+        return f"id {scale_id!r} is not one of the scale values 1..{size}"
+    # Moodle's dialogue writes 0 or 1; True and False compare equal to them.
+    if any(entry.get(key, 0) not in (0, 1) for key in ("scaledefault", "proficient")):
+        return "scaledefault and proficient must be 0 or 1"
+    return None
+
+
+def _format_problems(row: _Row) -> list[str]:
+    # Moodle's choices for descriptionformat; an empty cell is PARAM_INT's 0.
+    if row.description_format.strip() in DESCRIPTION_FORMATS:
+        return []
+    return [f"Description format {row.description_format!r} is not 0, 1, 2 or 4"]
+
+
+def _not_identifier(what: str, value: str) -> str:
+    return (
+        f"{what} {value!r} cannot be used as an id: up to 100 letters, digits, '.', '_' or '-', "
+        "starting with a letter or digit"
+    )
+
+
+def _php_true(value: str) -> bool:
+    # The importer's `if ($isframework)`: PHP counts "" and "0" as false, any other text true.
+    return value not in ("", "0")
+
+
+def _records(text: str) -> tuple[list[tuple[int, list[str]]], list[RowError], bool]:
+    """(line, fields) per non-blank row, errors, and whether the reader got to the end."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    while True:
+        line = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return records, [], True
+        except csv.Error as error:
+            return records, [RowError(line, _csv_problem(str(error)))], False
+        if fields and not (len(fields) == 1 and not fields[0].strip()):
+            records.append((line, fields))
+
+
+def _csv_problem(message: str) -> str:
+    if "unexpected end of data" in message:
+        return "a quoted field that starts on this row is never closed"
+    if "expected after" in message:
+        return 'text after a closing quote; write a quote inside a quoted field as ""'
+    return f"not readable as CSV ({message})"
+
+
+def _decoded(content: str | bytes) -> str:
+    """Text from an upload: UTF-8 with or without the BOM that Excel writes."""
+    if isinstance(content, str):
+        return content.removeprefix("\ufeff")
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportRejected(
+            [RowError(1, "the file is UTF-16; save it as UTF-8 (Excel: CSV UTF-8)")]
+        )
+    content = _LINE_BREAKS_BYTES.sub(b"\n", content.removeprefix(codecs.BOM_UTF8))
+    errors = []
+    for number, line in enumerate(content.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            errors.append(
+                RowError(
+                    number, f"not UTF-8 (byte 0x{line[error.start]:02X}); save the file as UTF-8"
+                )
+            )
+    if errors:
+        raise ImportRejected(errors)
+    return content.decode("utf-8")
+
+
+def _require_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"language: {language!r} is not one of {', '.join(LANGUAGES)}")
+
+
+class _TextFromHtml(HTMLParser):
+    """Plain text from Moodle's HTML descriptions: paragraphs and breaks become line breaks."""
+
+    BREAKS = frozenset(
+        {
+            "br",
+            "p",
+            "div",
+            "li",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "pre",
+            "ul",
+            "ol",
+            "table",
+        }
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def _text_from_html(html: str) -> str:
+    parser = _TextFromHtml()
+    parser.feed(html)
+    parser.close()
+    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

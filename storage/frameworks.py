@@ -1,0 +1,91 @@
+"""An organisation's own frameworks and role profiles, stored whole or not at all."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from competence.frameworks import Framework, digcomp, framework_from_document
+from competence.texts import DocumentError, require_text
+from storage.assessments import FrameworkVersion, RoleProfile
+
+
+class AlreadyStored(Exception):
+    """This framework version is already stored; a changed framework needs a new version."""
+
+
+def save_framework(
+    session: Session, organisation_id: int, framework: Framework
+) -> FrameworkVersion:
+    exists = session.scalar(
+        select(FrameworkVersion.id).where(
+            FrameworkVersion.organisation_id == organisation_id,
+            FrameworkVersion.key == framework.id,
+            FrameworkVersion.version == framework.version,
+        )
+    )
+    if exists is not None:
+        raise AlreadyStored(f"{framework.id} version {framework.version}")
+    row = FrameworkVersion(
+        organisation_id=organisation_id,
+        key=framework.id,
+        version=framework.version,
+        document=framework.to_document(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_framework(session: Session, key: str, organisation_id: int | None) -> Framework | None:
+    """The organisation's newest stored version of a framework, else a shipped one."""
+    rows = session.scalars(
+        select(FrameworkVersion)
+        .where(FrameworkVersion.key == key, FrameworkVersion.organisation_id == organisation_id)
+        .order_by(FrameworkVersion.created_at.desc(), FrameworkVersion.id.desc())
+    ).all()
+    if rows:
+        return framework_from_document(rows[0].document)
+    return digcomp() if key == digcomp().id else None
+
+
+def save_role_profile(session: Session, organisation_id: int, document: object) -> RoleProfile:
+    """Create or replace a role profile after checking its targets against the framework.
+
+    {"key": "handlaggare", "framework": "digcomp-2.2", "name": {"sv": "Handläggare"},
+     "targets": {"1.1": 4, "4.2": 5}}
+    """
+    if not isinstance(document, dict):
+        raise DocumentError("role profile: must be a JSON object")
+    key = document.get("key")
+    if not isinstance(key, str) or not key.strip():
+        raise DocumentError("role profile.key: required")
+    framework = find_framework(session, str(document.get("framework")), organisation_id)
+    if framework is None:
+        raise DocumentError(f"role profile.framework: {document.get('framework')!r} is not known")
+    name = require_text(document.get("name"), "role profile.name")
+    targets = document.get("targets")
+    if not isinstance(targets, dict) or not targets:
+        raise DocumentError("role profile.targets: needs competence: level pairs")
+    known = {c.id for c in framework.competences}
+    problems = [
+        f"role profile.targets.{competence}: "
+        + ("not in the framework" if competence not in known else "level out of range")
+        for competence, level in targets.items()
+        if competence not in known
+        or not isinstance(level, int)
+        or not 1 <= level <= framework.scale.max_level
+    ]
+    if problems:
+        raise DocumentError("; ".join(problems))
+    profile = session.scalar(
+        select(RoleProfile).where(
+            RoleProfile.organisation_id == organisation_id, RoleProfile.key == key
+        )
+    ) or RoleProfile(organisation_id=organisation_id, key=key)
+    profile.framework_key = framework.id
+    profile.name = name
+    profile.targets = dict(targets)
+    session.add(profile)
+    session.flush()
+    return profile

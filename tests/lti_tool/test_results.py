@@ -1,0 +1,108 @@
+"""What a learner reads after submitting: next steps, targets, and the score for the gradebook."""
+
+from sqlalchemy import select
+
+from storage import Attempt, LearningActivity, Organisation, RoleProfile
+from tests.support.assessing import answer_all, start, submit
+from tests.support.browsing import dev_launch, text_of
+
+CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+
+
+def with_help(options):
+    return "with_help" if "with_help" in options else options[0]
+
+
+def test_without_a_catalogue_the_page_says_so(browser, tool_url):
+    dev_launch(browser, tool_url)
+    results = submit(browser, answer_all(browser, start(browser, tool_url), with_help))
+
+    text = text_of(results.text)
+    assert "Det finns inga lärandeaktiviteter i katalogen ännu." in text
+    assert "Där du kan utvecklas mest" in text
+
+
+def test_suitable_activities_are_recommended_for_the_gaps(browser, tool_url, db):
+    db.add_all(
+        [
+            LearningActivity(
+                title="Sök smartare på nätet",
+                kind="course",
+                url="https://moodle.example/course/1",
+                language="sv",
+                duration_minutes=30,
+                framework_key="digcomp-2.2",
+                builds=[
+                    {"competence": c, "from_level": 1, "to_level": 3}
+                    for c in ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3")
+                ],
+            ),
+            LearningActivity(
+                title="Expertkurs",
+                kind="course",
+                url=None,
+                language="sv",
+                duration_minutes=600,
+                framework_key="digcomp-2.2",
+                builds=[{"competence": "1.1", "from_level": 6, "to_level": 8}],
+            ),
+        ]
+    )
+    db.commit()
+    dev_launch(browser, tool_url)
+
+    answers = answer_all(browser, start(browser, tool_url), with_help)
+    text = text_of(submit(browser, answers).text)
+
+    assert "Förslag på nästa steg: Sök smartare på nätet (30 min)" in text
+    assert "Expertkurs" not in text  # too advanced for someone at level 1
+
+
+def test_a_role_profile_turns_gaps_into_gaps_to_targets(browser, tool_url, platform, db):
+    organisation = db.scalar(select(Organisation))
+    db.add(
+        RoleProfile(
+            organisation_id=organisation.id,
+            framework_key="digcomp-2.2",
+            key="handlaggare",
+            name={"sv": "Handläggare"},
+            targets={"4.2": 6, "1.1": 4},
+        )
+    )
+    db.commit()
+    custom = {"instrument": "digcomp-2.2-short", "role_profile": "handlaggare"}
+
+    platform.launch(browser, **{CUSTOM: custom})
+    text = text_of(submit(browser, answer_all(browser, start(browser, tool_url), with_help)).text)
+
+    assert "Your biggest gaps to your role's targets" in text
+    assert text.index("4.2 ") < text.index("1.1 ", text.index("Your biggest gaps"))
+    assert "(target: 6)" in text
+
+
+def test_a_launch_with_grade_service_gets_a_score_for_the_gradebook(
+    browser, tool_url, platform, db
+):
+    endpoint = {
+        "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        "lineitem": "https://moodle.test.invalid/mod/lti/services.php/2/lineitems/2/lineitem",
+    }
+    platform.launch(browser, **{CUSTOM: {"instrument": "digcomp-2.2-short"}, AGS: endpoint})
+
+    submit(browser, answer_all(browser, start(browser, tool_url), with_help))
+
+    attempt = db.scalar(select(Attempt))
+    pending = attempt.pending_score
+    assert pending["lineitem"] == endpoint["lineitem"]
+    assert pending["score"]["userId"] == "3"
+    assert (pending["score"]["scoreGiven"], pending["score"]["scoreMaximum"]) == (1.0, 8)
+    assert pending["score"]["activityProgress"] == "Completed"
+    assert pending["score"]["gradingProgress"] == "FullyGraded"
+
+
+def test_no_grade_service_no_score(browser, tool_url, db):
+    dev_launch(browser, tool_url)
+    submit(browser, answer_all(browser, start(browser, tool_url), with_help))
+
+    assert db.scalar(select(Attempt)).pending_score is None
