@@ -29,6 +29,7 @@ from storage.attempts import (
     store_instrument,
     submit_attempt,
 )
+from storage.frameworks import find_instrument_row
 
 bp = Blueprint("assessment", __name__)
 DEFAULT_INSTRUMENT = "digcomp-2.2-full"
@@ -56,6 +57,13 @@ def attempts_allowed(resource_link: ResourceLink | None) -> int | None:
 
 
 def stored_link_instrument(resource_link: ResourceLink | None) -> LoadedInstrument:
+    """The link's instrument as stored: the organisation's own by that key, else a shipped one."""
+    wanted = (resource_link.custom or {}).get("instrument") if resource_link else None
+    launch = current_launch()
+    if wanted and wanted not in shipped_instruments():
+        own = find_instrument_row(db_session(), wanted, launch.person.organisation_id)
+        if own is not None:
+            return load_instrument(db_session(), own.id)
     instrument = link_instrument(resource_link)
     document = shipped_documents()[instrument.id]
     row = store_instrument(db_session(), instrument, digcomp(), document)

@@ -23,7 +23,13 @@ from storage import (
     ToolKey,
     migrate,
 )
-from storage.frameworks import AlreadyStored, find_framework, save_framework, save_role_profile
+from storage.frameworks import (
+    AlreadyStored,
+    find_framework,
+    save_framework,
+    save_instrument,
+    save_role_profile,
+)
 
 
 @contextmanager
@@ -265,6 +271,29 @@ def framework_export(key, organisation_slug, file_format, language) -> None:
         click.echo(framework_io.framework_to_json(found), nl=False)
     else:
         click.echo(framework_io.framework_to_moodle_csv(found, language=language), nl=False)
+
+
+@cli.group()
+def instrument() -> None:
+    """Instruments over an organisation's own frameworks (e.g. per work system)."""
+
+
+@instrument.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organisation", "organisation_slug", required=True)
+def instrument_import(path, organisation_slug) -> None:
+    """Import an instrument; course links choose it with the custom parameter instrument=<id>."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{path.name} is not valid JSON: {error}") from error
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        try:
+            row = save_instrument(session, organisation.id, document)
+        except (DocumentError, AlreadyStored) as error:
+            raise click.ClickException(f"nothing imported: {error}") from error
+        click.echo(f"imported instrument {row.key} version {row.version}")
 
 
 @cli.group("role-profile")

@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from competence.frameworks import Framework, digcomp, framework_from_document
+from competence.instruments import instrument_from_document
 from competence.texts import DocumentError, require_text
-from storage.assessments import FrameworkVersion, RoleProfile
+from storage.assessments import FrameworkVersion, InstrumentVersion, RoleProfile
 
 
 class AlreadyStored(Exception):
@@ -39,14 +40,65 @@ def save_framework(
 
 def find_framework(session: Session, key: str, organisation_id: int | None) -> Framework | None:
     """The organisation's newest stored version of a framework, else a shipped one."""
-    rows = session.scalars(
+    row = _newest_framework_row(session, key, organisation_id)
+    if row is not None:
+        return framework_from_document(row.document)
+    return digcomp() if key == digcomp().id else None
+
+
+def _newest_framework_row(
+    session: Session, key: str, organisation_id: int | None
+) -> FrameworkVersion | None:
+    return session.scalars(
         select(FrameworkVersion)
         .where(FrameworkVersion.key == key, FrameworkVersion.organisation_id == organisation_id)
         .order_by(FrameworkVersion.created_at.desc(), FrameworkVersion.id.desc())
-    ).all()
-    if rows:
-        return framework_from_document(rows[0].document)
-    return digcomp() if key == digcomp().id else None
+        .limit(1)
+    ).first()
+
+
+def save_instrument(session: Session, organisation_id: int, document: object) -> InstrumentVersion:
+    """Store an organisation's instrument over one of its own frameworks (newest version)."""
+    if not isinstance(document, dict):
+        raise DocumentError("instrument: must be a JSON object")
+    framework_row = _newest_framework_row(session, str(document.get("framework")), organisation_id)
+    if framework_row is None:
+        raise DocumentError(
+            f"instrument.framework: {document.get('framework')!r} is not imported for the "
+            "organisation; import the framework first"
+        )
+    instrument = instrument_from_document(document, framework_from_document(framework_row.document))
+    exists = session.scalar(
+        select(InstrumentVersion.id).where(
+            InstrumentVersion.organisation_id == organisation_id,
+            InstrumentVersion.key == instrument.id,
+            InstrumentVersion.version == instrument.version,
+        )
+    )
+    if exists is not None:
+        raise AlreadyStored(f"{instrument.id} version {instrument.version}")
+    row = InstrumentVersion(
+        organisation_id=organisation_id,
+        framework_id=framework_row.id,
+        key=instrument.id,
+        version=instrument.version,
+        document=document,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_instrument_row(
+    session: Session, key: str, organisation_id: int
+) -> InstrumentVersion | None:
+    """The organisation's newest version of one of its own instruments."""
+    return session.scalars(
+        select(InstrumentVersion)
+        .where(InstrumentVersion.key == key, InstrumentVersion.organisation_id == organisation_id)
+        .order_by(InstrumentVersion.created_at.desc(), InstrumentVersion.id.desc())
+        .limit(1)
+    ).first()
 
 
 def save_role_profile(session: Session, organisation_id: int, document: object) -> RoleProfile:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from competence import framework_io
 from competence.frameworks import DATA, load_framework
 from storage import FrameworkVersion, Organisation, RoleProfile
+from tests.support.assessing import answer_all, question_number, start, submit, table_levels
 
 EXAMPLE = DATA / "work-systems-example.json"
 
@@ -136,3 +137,42 @@ def test_role_profiles_are_checked_against_the_framework(kompetenslyft, db, tmp_
     assert "9.9: not in the framework" in refused.output
     assert "1.1: level out of range" in refused.output
     assert [p.key for p in db.scalars(select(RoleProfile))] == ["handlaggare"]
+
+
+def test_a_per_system_assessment_runs_through_a_course_link(
+    kompetenslyft, db, browser, platform, tool_url
+):
+    instrument_file = DATA / "instruments" / "work-systems-example.json"
+    organisation = db.scalar(select(Organisation))  # the platform's organisation
+    for command in (("framework", str(EXAMPLE)), ("instrument", str(instrument_file))):
+        result = kompetenslyft(
+            command[0], "import", command[1], "--organisation", organisation.slug
+        )
+        assert result.exit_code == 0, result.output
+    custom = {"instrument": "work-systems-example"}
+    platform.launch(browser, **{"https://purl.imsglobal.org/spec/lti/claim/custom": custom})
+
+    first = start(browser, tool_url)
+    assert question_number(first) == (1, 6)
+    results = submit(browser, answer_all(browser, first, lambda options: options[2]))
+
+    assert table_levels(results) == {
+        "email-calendar": 2,
+        "teams": 2,
+        "intranet": 2,
+        "case-management": 2,
+        "hr-system": 2,
+        "e-services": 2,
+    }
+    chart = results.text[results.text.index("<svg") : results.text.index("</svg>")]
+    assert all(f">{system}<" in chart for system in ("teams", "e-services"))
+
+
+def test_an_instrument_needs_its_framework_first(kompetenslyft, db):
+    organisation(db)
+    instrument_file = DATA / "instruments" / "work-systems-example.json"
+
+    result = kompetenslyft("instrument", "import", str(instrument_file), "--organisation", "umea")
+
+    assert result.exit_code == 1
+    assert "import the framework first" in result.output
