@@ -273,6 +273,14 @@ def framework_export(key, organisation_slug, file_format, language) -> None:
         click.echo(framework_io.framework_to_moodle_csv(found, language=language), nl=False)
 
 
+def _read_json(path: Path) -> object:
+    """A JSON file as spreadsheet tools save it (a UTF-8 BOM is fine), or a clear refusal."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{path.name} is not valid JSON: {error}") from error
+
+
 @cli.group()
 def instrument() -> None:
     """Instruments over an organisation's own frameworks (e.g. per work system)."""
@@ -283,10 +291,7 @@ def instrument() -> None:
 @click.option("--organisation", "organisation_slug", required=True)
 def instrument_import(path, organisation_slug) -> None:
     """Import an instrument; course links choose it with the custom parameter instrument=<id>."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{path.name} is not valid JSON: {error}") from error
+    document = _read_json(path)
     with _transaction() as session:
         organisation = _organisation(session, organisation_slug)
         try:
@@ -306,10 +311,7 @@ def role_profile() -> None:
 @click.option("--organisation", "organisation_slug", required=True)
 def role_profile_import(path, organisation_slug) -> None:
     """Create or replace role profiles from a JSON file (one profile or a list of them)."""
-    try:
-        documents = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{path.name} is not valid JSON: {error}") from error
+    documents = _read_json(path)
     documents = documents if isinstance(documents, list) else [documents]
     with _transaction() as session:
         organisation = _organisation(session, organisation_slug)
