@@ -43,6 +43,10 @@ class Settings:
     platform_jwks_min_refetch_seconds: int = 30
     http_timeout_seconds: float = 5.0
     key_grace_days: int = 14
+    # Lets the instance owner sign in to the admin pages and register platforms dynamically.
+    admin_secret: str = ""
+    scheduler_in_web: bool | None = None
+    delivery_interval_seconds: int = 10
     # Where the secret key came from: "configured" or "generated"; production needs the former.
     secret_key_source: str = field(default="configured", compare=False)
 
@@ -53,6 +57,11 @@ class Settings:
     @property
     def dev_platform_enabled(self) -> bool:
         return (not self.is_production) if self.dev_platform is None else self.dev_platform
+
+    @property
+    def runs_scheduler_in_web(self) -> bool:
+        """The embedded default runs jobs inside the web process; production runs them apart."""
+        return (not self.is_production) if self.scheduler_in_web is None else self.scheduler_in_web
 
     @property
     def uses_https(self) -> bool:
@@ -76,6 +85,8 @@ class Settings:
             reasons.append(
                 f"the secret key is a default or shorter than {MIN_SECRET_LENGTH} characters"
             )
+        if self.admin_secret and len(self.admin_secret) < MIN_SECRET_LENGTH:
+            reasons.append(f"the admin secret is shorter than {MIN_SECRET_LENGTH} characters")
         if not self.uses_https:
             reasons.append(
                 f"the public URL {self.public_url!r} is not https (set KOMPETENSLYFT_PUBLIC_URL)"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from competence.frameworks import digcomp
 from competence.instruments import Instrument, shipped_documents, shipped_instruments
-from lti.grades import ags_score
+from lti.grades import queue_score
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
 from lti_tool.results import results_page
@@ -207,12 +207,7 @@ def submit(attempt_id: str):
     except AttemptRefused:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     if result.overall_value is not None:
-        attempt.pending_score = ags_score(
-            launch.claims,
-            score_given=result.overall_value,
-            score_maximum=result.max_level,
-            submitted_at=attempt.submitted_at,
-        )
+        queue_score(session, attempt, launch, result.overall_value, result.max_level)
     session.commit()
     return redirect(url_for(".results", attempt_id=attempt.id), 303)
 

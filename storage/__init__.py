@@ -13,14 +13,29 @@ from storage.assessments import (
     LearningActivity,
     RoleProfile,
 )
-from storage.courses import Context, ResourceLink
+from storage.courses import Context, LineItem, ResourceLink
 from storage.database import Base, Database, utcnow
 from storage.launches import Launch, LoginNonce
-from storage.organisations import Deployment, Organisation, PlatformRegistration
+from storage.memberships import Membership, MembershipStatus
+from storage.organisations import (
+    Deployment,
+    Organisation,
+    PlatformRegistration,
+    RegistrationInvitation,
+    UsedRegistrationToken,
+)
+from storage.outbox import Delivery, DeliveryStatus
 from storage.people import Person
 from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [
+    "Delivery",
+    "DeliveryStatus",
+    "LineItem",
+    "Membership",
+    "MembershipStatus",
+    "RegistrationInvitation",
+    "UsedRegistrationToken",
     "Answer",
     "Attempt",
     "AttemptStatus",

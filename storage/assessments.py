@@ -139,8 +139,6 @@ class Attempt(Base):
     result: Mapped[dict | None] = mapped_column(JSONDocument)
     overall_level: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float)
-    # The AGS score waiting for delivery (LTI Advantage grade publishing picks it up).
-    pending_score: Mapped[dict | None] = mapped_column(JSONDocument)
 
     person: Mapped[Person] = relationship()
     resource_link: Mapped[ResourceLink | None] = relationship()

@@ -41,5 +41,22 @@ class ResourceLink(Base):
     title: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     custom: Mapped[dict[str, str]] = mapped_column(JSONDocument, default=dict)
+    # What a teacher chose for this link in the tool; wins over the custom parameters.
+    settings: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LineItem(Base):
+    """A gradebook column the tool created for a resource link (when the platform allowed it)."""
+
+    __tablename__ = "line_items"
+    __table_args__ = (UniqueConstraint("resource_link_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_link_id: Mapped[int] = mapped_column(
+        ForeignKey("resource_links.id", ondelete="CASCADE")
+    )
+    tag: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

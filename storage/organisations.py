@@ -42,6 +42,10 @@ class PlatformRegistration(Base):
     auth_audience: Mapped[str | None] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # For the admin pages: when it was last used, and what last went wrong.
+    last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="registrations")
     deployments: Mapped[list[Deployment]] = relationship(
@@ -61,3 +65,32 @@ class Deployment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     registration: Mapped[PlatformRegistration] = relationship(back_populates="deployments")
+
+
+class RegistrationInvitation(Base):
+    """A one-time link that lets a platform administrator register with the tool.
+
+    Dynamic registration must not be open to strangers: a Moodle admin either
+    knows the instance's admin secret or was sent one of these links.  Only a
+    hash of the token is stored.
+    """
+
+    __tablename__ = "registration_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UsedRegistrationToken(Base):
+    """Platform registration tokens already spent: a replayed one is refused."""
+
+    __tablename__ = "used_registration_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

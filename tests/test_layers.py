@@ -13,7 +13,8 @@ ALLOWED = {
     "competence": set(),
     "storage": {"competence"},
     "lti": {"storage", "competence", "config"},
-    "lti_tool": {"lti", "storage", "competence", "config"},
+    "sync": {"lti", "storage", "competence", "config"},
+    "lti_tool": {"sync", "lti", "storage", "competence", "config"},
 }
 
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from storage import Attempt, LearningActivity, Organisation, RoleProfile
+from storage import Attempt, Delivery, LearningActivity, Organisation, RoleProfile
 from tests.support.assessing import answer_all, start, submit
 from tests.support.browsing import dev_launch, text_of
 
@@ -81,7 +81,7 @@ def test_a_role_profile_turns_gaps_into_gaps_to_targets(browser, tool_url, platf
     assert "(target: 6)" in text
 
 
-def test_a_launch_with_grade_service_gets_a_score_for_the_gradebook(
+def test_a_launch_with_grade_service_queues_a_score_for_the_gradebook(
     browser, tool_url, platform, db
 ):
     endpoint = {
@@ -93,16 +93,18 @@ def test_a_launch_with_grade_service_gets_a_score_for_the_gradebook(
     submit(browser, answer_all(browser, start(browser, tool_url), with_help))
 
     attempt = db.scalar(select(Attempt))
-    pending = attempt.pending_score
-    assert pending["lineitem"] == endpoint["lineitem"]
-    assert pending["score"]["userId"] == "3"
-    assert (pending["score"]["scoreGiven"], pending["score"]["scoreMaximum"]) == (1.0, 8)
-    assert pending["score"]["activityProgress"] == "Completed"
-    assert pending["score"]["gradingProgress"] == "FullyGraded"
+    delivery = db.scalar(select(Delivery))
+    assert (delivery.target, delivery.key) == ("ags.score", f"attempt:{attempt.id}")
+    payload = delivery.payload
+    assert payload["lineitem"] == endpoint["lineitem"]
+    assert payload["score"]["userId"] == "3"
+    assert (payload["score"]["scoreGiven"], payload["score"]["scoreMaximum"]) == (1.0, 8)
+    assert payload["score"]["activityProgress"] == "Completed"
+    assert payload["score"]["gradingProgress"] == "FullyGraded"
 
 
 def test_no_grade_service_no_score(browser, tool_url, db):
     dev_launch(browser, tool_url)
     submit(browser, answer_all(browser, start(browser, tool_url), with_help))
 
-    assert db.scalar(select(Attempt)).pending_score is None
+    assert db.scalar(select(Delivery)) is None

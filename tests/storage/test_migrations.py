@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from storage import Base, Database, migrate
 
@@ -22,6 +22,11 @@ TABLES = {
     "learning_activities",
     "attempts",
     "answers",
+    "deliveries",
+    "memberships",
+    "line_items",
+    "registration_invitations",
+    "used_registration_tokens",
 }
 
 
@@ -49,3 +54,48 @@ def test_models_and_migrations_agree(database):
         differences = compare_metadata(context, Base.metadata)
 
     assert differences == []
+
+
+def test_upgrading_a_populated_database_keeps_its_rows(empty_database_url):
+    url = empty_database_url()
+    database = Database(url)
+    try:
+        migrate.upgrade(url, "0002")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, slug, name, created_at) "
+                    "VALUES (1, 'umea', 'Umeå kommun', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO platform_registrations (id, organisation_id, name, issuer, "
+                    "client_id, auth_login_url, auth_token_url, key_set_url, enabled, created_at) "
+                    "VALUES (1, 1, 'Moodle', 'https://m.example', 'c', 'https://m.example/a', "
+                    "'https://m.example/t', 'https://m.example/k', true, CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO deployments (id, registration_id, deployment_id, created_at) "
+                    "VALUES (1, 1, '1', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO resource_links (id, deployment_id, lti_resource_link_id, custom, "
+                    "created_at, updated_at) VALUES (1, 1, 'rl', '{}', CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+
+        migrate.upgrade(url)
+
+        with database.engine.connect() as connection:
+            rows = connection.execute(text("SELECT lti_resource_link_id FROM resource_links"))
+            assert [row[0] for row in rows] == ["rl"]
+            names = connection.execute(text("SELECT name FROM organisations")).scalars().all()
+            assert names == ["Umeå kommun"]
+    finally:
+        database.dispose()

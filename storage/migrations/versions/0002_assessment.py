@@ -89,7 +89,6 @@ def upgrade() -> None:
     sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('overall_level', sa.Integer(), nullable=True),
     sa.Column('score', sa.Float(), nullable=True),
-    sa.Column('pending_score', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['instrument_id'], ['instruments.id'], name=op.f('fk_attempts_instrument_id_instruments')),
     sa.ForeignKeyConstraint(['launch_id'], ['launches.id'], name=op.f('fk_attempts_launch_id_launches'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_attempts_person_id_people'), ondelete='CASCADE'),

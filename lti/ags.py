@@ -1,0 +1,128 @@
+"""Assignment and Grade Services: put a score in the platform's gradebook.
+
+Scores go to the line item the launch named.  When it named none but granted
+the `lineitem` scope, the tool creates one column per resource link (once, and
+remembers it).  Moodle's "grade sync only" mode grants no `lineitem` scope; the
+tool then never tries to create line items.  Sending a score twice is harmless:
+the platform keeps the one with the latest timestamp.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti.delivery import DeliveryFailed, failure_from_status
+from lti.grades import LINEITEM_SCOPE, SCORE_SCOPE
+from lti.service_tokens import ServiceTokens
+from storage import LineItem, PlatformRegistration
+from storage.database import get_or_create
+
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEM_TAG = "kompetenslyft-overall"
+
+
+def scores_url(lineitem_url: str) -> str:
+    """The scores endpoint of a line item: /scores after its path, before its query."""
+    parts = urlsplit(lineitem_url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
+
+
+class AgsScoreSender:
+    """Delivers an `ags.score` outbox payload (see `lti.grades.queue_score`)."""
+
+    def __init__(self, http: requests.Session, tokens: ServiceTokens) -> None:
+        self._http = http
+        self._tokens = tokens
+
+    def __call__(self, session: Session, payload: dict) -> None:
+        registration = session.get(PlatformRegistration, payload["registration_id"])
+        if registration is None or not registration.enabled:
+            raise DeliveryFailed(
+                "the platform registration is removed or disabled", retryable=False
+            )
+        scopes = set(payload.get("scopes") or [])
+        lineitem = payload.get("lineitem") or self._own_line_item(session, registration, payload)
+        token = self._tokens.token(session, registration, sorted(scopes & {SCORE_SCOPE}))
+        self._post(registration, scores_url(lineitem), payload["score"], SCORE_TYPE, token)
+
+    def _own_line_item(
+        self, session: Session, registration: PlatformRegistration, payload: dict
+    ) -> str:
+        if LINEITEM_SCOPE not in (payload.get("scopes") or []) or not payload.get("lineitems"):
+            raise DeliveryFailed(
+                "the launch named no line item and the platform does not let the tool create one",
+                retryable=False,
+            )
+        link_id = payload.get("resource_link_id")
+        existing = session.scalar(
+            select(LineItem.url).where(
+                LineItem.resource_link_id == link_id, LineItem.tag == LINEITEM_TAG
+            )
+        )
+        if existing:
+            return existing
+        token = self._tokens.token(session, registration, [LINEITEM_SCOPE])
+        created = self._post(
+            registration,
+            payload["lineitems"],
+            {
+                "scoreMaximum": payload["score"]["scoreMaximum"],
+                "label": payload.get("label") or "Kompetenslyft",
+                "tag": LINEITEM_TAG,
+                "resourceId": f"kompetenslyft-{link_id}",
+            },
+            LINEITEM_TYPE,
+            token,
+        )
+        url = created.get("id") if isinstance(created, dict) else None
+        if not url:
+            raise DeliveryFailed("the platform created a line item without an id", retryable=True)
+        row = get_or_create(
+            session,
+            lambda: session.scalar(
+                select(LineItem).where(
+                    LineItem.resource_link_id == link_id, LineItem.tag == LINEITEM_TAG
+                )
+            ),
+            lambda: LineItem(resource_link_id=link_id, tag=LINEITEM_TAG, url=url),
+        )
+        session.commit()  # the column exists at the platform now; remember it even if scoring fails
+        return row.url
+
+    def _post(
+        self,
+        registration: PlatformRegistration,
+        url: str,
+        body: dict,
+        content_type: str,
+        token: str,
+    ) -> object:
+        try:
+            response = self._http.post(
+                url,
+                json=body,
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": content_type,
+                    "Accept": "application/json",
+                },
+            )
+        except requests.RequestException as error:
+            raise DeliveryFailed(f"{url}: {error}", retryable=True) from error
+        if response.status_code == 401:
+            # The token may have been revoked early; the next try fetches a new one.
+            self._tokens.forget(registration.id)
+            raise DeliveryFailed(f"HTTP 401 from {url}", retryable=True)
+        if not 200 <= response.status_code < 300:
+            raise failure_from_status(
+                response.status_code, response.text, response.headers.get("Retry-After")
+            )
+        try:
+            return response.json() if response.text.strip() else None
+        except ValueError:
+            return None  # Moodle answers a score with 200 and an empty or non-JSON body

@@ -1,0 +1,135 @@
+"""The transactional outbox: every message to another system is a row first.
+
+A delivery is written in the same transaction as the event that causes it (a
+submitted attempt, a statement, a completion), so there is never an event
+without its message nor a message without its event.  Workers claim due rows
+under a lease, send them, and mark each delivered, retried later with backoff,
+or dead with the remote system's reason.  One mechanism for every target: AGS
+scores, xAPI statements, plans and HR records.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import Enum, Index, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.database import Base, JSONDocument, UTCDateTime, utcnow
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        # Enqueueing the same message twice (a retried request, a re-ingested event) is a no-op.
+        UniqueConstraint("target", "key"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    target: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict] = mapped_column(JSONDocument)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        Enum(
+            DeliveryStatus, name="delivery_status", values_callable=lambda e: [m.value for m in e]
+        ),
+        default=DeliveryStatus.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def enqueue(session: Session, target: str, key: str, payload: dict) -> None:
+    """Add a delivery to the caller's transaction; an existing (target, key) is left alone."""
+    exists = session.scalar(
+        select(Delivery.id).where(Delivery.target == target, Delivery.key == key)
+    )
+    if exists is None:
+        session.add(Delivery(target=target, key=key, payload=payload))
+
+
+def claim_due(
+    session: Session, owner: str, lease: timedelta, limit: int = 100, target: str | None = None
+) -> list[Delivery]:
+    """Lease up to `limit` due deliveries to `owner`; commit to make the lease visible.
+
+    On PostgreSQL rows are locked with SKIP LOCKED so concurrent workers take
+    different rows; a worker that dies leaves a lease that simply expires.
+    """
+    now = utcnow()
+    query = (
+        select(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.next_attempt_at <= now,
+            (Delivery.leased_until.is_(None)) | (Delivery.leased_until < now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.created_at)
+        .limit(limit)
+    )
+    if target is not None:
+        query = query.where(Delivery.target == target)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.leased_until = now + lease
+        row.lease_owner = owner
+    session.flush()
+    return rows
+
+
+def mark_delivered(session: Session, delivery: Delivery, owner: str) -> bool:
+    """Record success, unless the lease was lost to another worker meanwhile."""
+    return _finish(session, delivery, owner, status=DeliveryStatus.DELIVERED, delivered_at=utcnow())
+
+
+def mark_retry(
+    session: Session, delivery: Delivery, owner: str, error: str, delay: timedelta
+) -> bool:
+    return _finish(
+        session,
+        delivery,
+        owner,
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=utcnow() + delay,
+        last_error=error[:2000],
+    )
+
+
+def mark_dead(session: Session, delivery: Delivery, owner: str, error: str) -> bool:
+    return _finish(session, delivery, owner, status=DeliveryStatus.DEAD, last_error=error[:2000])
+
+
+def revive(session: Session, delivery_id: str) -> bool:
+    """An admin's retry of a dead delivery: it is due again at once."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.DEAD)
+        .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow(), leased_until=None)
+    )
+    return result.rowcount == 1
+
+
+def _finish(session: Session, delivery: Delivery, owner: str, **values) -> bool:
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.lease_owner == owner)
+        .values(attempts=Delivery.attempts + 1, leased_until=None, lease_owner=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

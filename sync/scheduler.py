@@ -1,0 +1,56 @@
+"""The scheduler (APScheduler): which jobs run, how often, and where.
+
+The embedded default runs it inside the web process (`make run`); production
+runs `kompetenslyft scheduler` as its own process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from config import Settings
+from lti.ags import AgsScoreSender
+from lti.grades import TARGET as AGS_SCORE
+from lti.http_client import make_http_session
+from lti.service_tokens import ServiceTokens
+from storage import Database
+from sync.dispatcher import Sender, deliver_due
+
+log = logging.getLogger(__name__)
+
+
+def build_senders(settings: Settings) -> dict[str, Sender]:
+    """One sender per outbox target; all share one HTTP client and the token cache."""
+    http = make_http_session(timeout=settings.http_timeout_seconds, retries=0)
+    tokens = ServiceTokens(http)
+    return {AGS_SCORE: AgsScoreSender(http, tokens)}
+
+
+def add_jobs(scheduler, settings: Settings, database: Database) -> None:
+    senders = build_senders(settings)
+    scheduler.add_job(
+        deliver_due,
+        "interval",
+        seconds=settings.delivery_interval_seconds,
+        args=[database, senders],
+        id="deliveries",
+        max_instances=1,
+        coalesce=True,
+    )
+
+
+def start_background(settings: Settings, database: Database) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(daemon=True)
+    add_jobs(scheduler, settings, database)
+    scheduler.start()
+    log.info("scheduler running inside the web process")
+    return scheduler
+
+
+def run_blocking(settings: Settings, database: Database) -> None:
+    scheduler = BlockingScheduler()
+    add_jobs(scheduler, settings, database)
+    scheduler.start()
