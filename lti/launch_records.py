@@ -7,12 +7,12 @@ discloses.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lti import claims as c
 from lti.tool_config import StoredRegistration
-from storage import Context, Deployment, Launch, Person, ResourceLink, utcnow
+from storage import Context, Deployment, Launch, Person, PlatformRegistration, ResourceLink, utcnow
 from storage.database import get_or_create
 
 
@@ -90,8 +90,22 @@ def record_launch(
         claims=body,
     )
     session.add(launch)
+    session.execute(
+        update(PlatformRegistration)
+        .where(PlatformRegistration.id == registration.row_id)
+        .values(last_launch_at=utcnow())
+    )
     session.flush()
     return launch
+
+
+def record_launch_error(session: Session, registration_id: int, reason: str) -> None:
+    """Keep the latest refusal on the registration, for the admin pages."""
+    session.execute(
+        update(PlatformRegistration)
+        .where(PlatformRegistration.id == registration_id)
+        .values(last_error=reason[:500], last_error_at=utcnow())
+    )
 
 
 def _web_url(url: object) -> str | None:

@@ -58,6 +58,8 @@ class ToolMessageLaunch(MessageLaunch):
         self._max_token_bytes = max_token_bytes
         self.deployment_row: Deployment | None = None
         self.registration: StoredRegistration | None = None
+        # The registration the login was started for, known even when validation fails later.
+        self.login_registration_id: int | None = None
 
     def _get_request_param(self, key: str) -> str:
         return self._request.get_param(key)
@@ -99,6 +101,7 @@ class ToolMessageLaunch(MessageLaunch):
             raise LaunchRejected("unknown_state")
         if login.consumed_at is not None:
             raise LaunchRejected("nonce_replayed", "this login was already used")
+        self.login_registration_id = login.registration_id
         if login.expires_at <= utcnow():
             raise LaunchRejected("login_expired")
         if self._state_cookie != state:

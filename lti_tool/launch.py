@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from pylti1p3.contrib.flask import FlaskCookieService, FlaskRequest, FlaskSessionService
 
 from lti.errors import LaunchRejected
-from lti.launch_records import record_launch
+from lti.launch_records import record_launch, record_launch_error
 from lti.login import start_login
 from lti.message_launch import ToolMessageLaunch, decode_unverified
 from lti.tool_keys import published_keys
@@ -65,7 +65,7 @@ def launch():
     state = request.form.get("state", "")
     session_ = db_session()
     flask_request = FlaskRequest(request_data=request.form.to_dict())
-    message_launch = ToolMessageLaunch(
+    launching = ToolMessageLaunch(
         flask_request,
         session_,
         current_app.extensions["platform_keys"],
@@ -74,7 +74,15 @@ def launch():
         max_token_bytes=settings.max_id_token_bytes,
         cookie_service=FlaskCookieService(flask_request),
         session_service=FlaskSessionService(flask_request),
-    ).validate()
+    )
+    try:
+        message_launch = launching.validate()
+    except LaunchRejected as rejected:
+        session_.rollback()
+        if launching.login_registration_id is not None:
+            record_launch_error(session_, launching.login_registration_id, str(rejected))
+            session_.commit()
+        raise
     launch_record = record_launch(
         session_,
         message_launch.registration,

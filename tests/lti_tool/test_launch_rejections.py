@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from lti import claims as c
 from storage import LoginNonce, PlatformRegistration, utcnow
@@ -330,3 +330,14 @@ def test_a_script_url_as_return_url_is_not_linked(browser, platform):
     assert page.status_code == 200
     assert "javascript:" not in page.text
     assert "Back to the course" not in text_of(page.text)
+
+
+def test_the_registration_remembers_its_last_launch_and_last_refusal(browser, platform, db):
+    assert platform.launch(browser).status_code == 200
+    platform.launch(browser, aud="another-tool")
+
+    registration = db.scalar(select(PlatformRegistration))
+    db.refresh(registration)
+    assert registration.last_launch_at is not None
+    assert registration.last_error.startswith("wrong_audience")
+    assert registration.last_error_at >= registration.last_launch_at
