@@ -332,12 +332,33 @@ def serve(host: str, port: int) -> None:
 
     settings = load_settings()
     app = create_app(settings)
+    if settings.runs_scheduler_in_web:
+        from sync.scheduler import start_background
+
+        start_background(settings, app.extensions["database"])
+        click.echo("scheduler: running inside the web process")
     if settings.dev_platform_enabled:
         with _transaction() as session:
             ensure_keys(session)
             ensure_registered(session, settings.public_url)
         click.echo(f"dev platform: {settings.public_url.rstrip('/')}/dev-platform/")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@cli.command()
+def scheduler() -> None:
+    """Run the scheduled jobs (outbox deliveries, ...) in this process, until stopped."""
+    from sync.scheduler import run_blocking
+
+    settings = load_settings()
+    database = Database(settings.database_url)
+    click.echo("scheduler running; stop with Ctrl+C")
+    try:
+        run_blocking(settings, database)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        database.dispose()
 
 
 def main() -> None:
