@@ -12,11 +12,12 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from lti.browser_binding import Binding, fingerprint
 from lti.errors import LaunchRejected
 from lti.tool_config import DatabaseToolConf, StoredRegistration
 from storage import LoginNonce, utcnow
@@ -31,6 +32,16 @@ class LoginRedirect:
     url: str
     state: str
     registration: StoredRegistration
+    binding: Binding
+    # Only for platform storage: the value the browser puts there and reads back at launch.
+    browser_secret: str | None = None
+    storage_target: str | None = None
+
+    @property
+    def platform_origin(self) -> str:
+        """Where postMessages to the platform go: its OIDC authorisation endpoint's origin."""
+        parts = urlsplit(self.registration.get_auth_login_url())
+        return f"{parts.scheme}://{parts.netloc}"
 
 
 def start_login(
@@ -39,6 +50,7 @@ def start_login(
     *,
     launch_url: str,
     lifetime: timedelta,
+    user_agent: str = "",
 ) -> LoginRedirect:
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
@@ -57,6 +69,11 @@ def start_login(
     now = utcnow()
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
+    storage_target = params.get("lti_storage_target") or None
+    if storage_target and len(storage_target) > 255:
+        raise LaunchRejected("claim_too_large", "lti_storage_target")
+    binding = Binding.PLATFORM_STORAGE if storage_target else Binding.COOKIE
+    browser_secret = secrets.token_urlsafe(32) if storage_target else None
     session.execute(delete(LoginNonce).where(LoginNonce.expires_at < now - EXPIRED_NONCE_RETENTION))
     session.add(
         LoginNonce(
@@ -65,6 +82,10 @@ def start_login(
             registration_id=registration.row_id,
             created_at=now,
             expires_at=now + lifetime,
+            binding=binding.value,
+            storage_target=storage_target,
+            browser_secret_hash=fingerprint(browser_secret) if browser_secret else None,
+            user_agent_hash=fingerprint(user_agent),
         )
     )
     query = {
@@ -80,11 +101,38 @@ def start_login(
     }
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]
+    if storage_target:
+        query["lti_storage_target"] = storage_target
     base = registration.get_auth_login_url()
     separator = "&" if "?" in base else "?"
     return LoginRedirect(
-        url=base + separator + urlencode(query), state=state, registration=registration
+        url=base + separator + urlencode(query),
+        state=state,
+        registration=registration,
+        binding=binding,
+        browser_secret=browser_secret,
+        storage_target=storage_target,
     )
+
+
+def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
+    """The browser showed it cannot keep our cookie: bind this login to its user agent instead.
+
+    Only a fresh, unused, cookie-bound login can switch, from the browser that started it.
+    """
+    now = utcnow()
+    switched = session.execute(
+        update(LoginNonce)
+        .where(
+            LoginNonce.state == state,
+            LoginNonce.binding == Binding.COOKIE.value,
+            LoginNonce.consumed_at.is_(None),
+            LoginNonce.expires_at > now,
+            LoginNonce.user_agent_hash == fingerprint(user_agent),
+        )
+        .values(binding=Binding.COOKIELESS.value)
+    )
+    return switched.rowcount == 1
 
 
 def find_enabled_registration(

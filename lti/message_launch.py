@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lti import claims as c
+from lti.browser_binding import Binding, BrowserEvidence, check_binding
 from lti.errors import LaunchRejected
 from lti.login import find_enabled_registration
 from lti.platform_keys import PlatformKeyCache
@@ -38,7 +39,7 @@ class ToolMessageLaunch(MessageLaunch):
         session: Session,
         key_cache: PlatformKeyCache,
         *,
-        state_cookie: str | None,
+        evidence: BrowserEvidence,
         leeway: timedelta,
         max_token_bytes: int,
         cookie_service,
@@ -53,13 +54,14 @@ class ToolMessageLaunch(MessageLaunch):
             cookie_service=cookie_service,
         )
         self._key_cache = key_cache
-        self._state_cookie = state_cookie
+        self._evidence = evidence
         self._leeway = leeway
         self._max_token_bytes = max_token_bytes
         self.deployment_row: Deployment | None = None
         self.registration: StoredRegistration | None = None
         # The registration the login was started for, known even when validation fails later.
         self.login_registration_id: int | None = None
+        self.binding: Binding | None = None
 
     def _get_request_param(self, key: str) -> str:
         return self._request.get_param(key)
@@ -104,9 +106,7 @@ class ToolMessageLaunch(MessageLaunch):
         self.login_registration_id = login.registration_id
         if login.expires_at <= utcnow():
             raise LaunchRejected("login_expired")
-        if self._state_cookie != state:
-            # The browser posting the token is not the one that started the login.
-            raise LaunchRejected("state_mismatch")
+        self.binding = check_binding(login, self._evidence)
         return login
 
     def _registration_for(self, login: LoginNonce, body: dict) -> StoredRegistration:

@@ -47,10 +47,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             x_prefix=settings.proxy_count,
         )
 
-    from lti_tool import csrf, errors, i18n, security
+    from lti_tool import csrf, errors, i18n, security, sessions
     from lti_tool import database as database_ext
 
     database_ext.init_app(app, database or Database(settings.database_url))
+    sessions.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -12,7 +12,9 @@ import secrets
 
 from flask import Flask, abort, request, session
 
-EXEMPT_ENDPOINTS = {"lti.login", "lti.launch"}
+# The dev platform's deep-linking return is posted by the tool's own page, like a platform's:
+# the signed response (and its one-time nonce) protects it.
+EXEMPT_ENDPOINTS = {"lti.login", "lti.launch", "lti.cookieless", "dev_platform.deep_link_return"}
 FIELD = "csrf_token"
 
 

@@ -7,17 +7,33 @@ whether a launch is valid is made in `lti.message_launch`.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from pylti1p3.contrib.flask import FlaskCookieService, FlaskRequest, FlaskSessionService
 
+from lti.browser_binding import Binding, BrowserEvidence, NeedsPlatformStorage, storage_key
 from lti.errors import LaunchRejected
 from lti.launch_records import record_launch, record_launch_error
-from lti.login import start_login
+from lti.link_settings import link_locale
+from lti.login import start_login, switch_to_cookieless
 from lti.message_launch import ToolMessageLaunch, decode_unverified
+from lti.rosters import queue_roster_sync
 from lti.tool_keys import published_keys
+from lti_tool.csrf import csrf_token
 from lti_tool.database import db_session
+from lti_tool.sessions import carry_in_url
+from storage import PlatformRegistration
 
 bp = Blueprint("lti", __name__)
 STATE_COOKIE_PREFIX = "lti-state-"
@@ -38,24 +54,65 @@ def login():
         session_,
         launch_url=launch_url(),
         lifetime=timedelta(seconds=settings.login_state_seconds),
+        user_agent=request.user_agent.string,
     )
     session_.commit()
-    if settings.uses_https and not params.get("lti1p3_new_window"):
+    if login_redirect.binding is Binding.PLATFORM_STORAGE:
+        # The platform keeps a secret for us in its own window (LTI client-side
+        # postMessages); the launch reads it back instead of relying on a cookie.
+        response = current_app.make_response(
+            render_template(
+                "launch/platform_storage.html",
+                mode="put",
+                target=login_redirect.storage_target,
+                origin=login_redirect.platform_origin,
+                key=storage_key(login_redirect.state),
+                value=login_redirect.browser_secret,
+                auth_url=login_redirect.url,
+            )
+        )
+    elif (settings.uses_https or _framed_cross_site()) and not params.get("lti1p3_new_window"):
         # Inside a platform's iframe the browser may refuse our cookies; a small page
-        # checks that first and offers a new window instead of failing later.
-        retry_params = {**params.to_dict(), "lti1p3_new_window": "1"}
+        # checks, and without a cookie the login continues bound to this browser otherwise.
         response = current_app.make_response(
             render_template(
                 "launch/continue.html",
                 auth_url=login_redirect.url,
-                new_window_url=request.base_url + "?" + urlencode(retry_params),
+                state=login_redirect.state,
+                cookieless_url=url_for("lti.cookieless"),
+                new_window_url=request.base_url
+                + "?"
+                + urlencode({**params.to_dict(), "lti1p3_new_window": "1"}),
             )
         )
-        response.set_cookie("lti-cookie-check", "1", max_age=60, secure=True, samesite="None")
+        response.set_cookie(
+            "lti-cookie-check",
+            "1",
+            max_age=60,
+            secure=settings.uses_https,
+            samesite="None" if settings.uses_https else "Lax",
+        )
     else:
         response = redirect(login_redirect.url, 302)
     _set_state_cookie(response, login_redirect.state, settings)
     return response
+
+
+@bp.post("/lti/login/cookieless")
+def cookieless():
+    """Called by the cookie check when this browser kept no cookie of ours."""
+    state = request.form.get("state", "")
+    switched = switch_to_cookieless(db_session(), state, request.user_agent.string)
+    db_session().commit()
+    return jsonify(switched=switched), (200 if switched else 409)
+
+
+def _framed_cross_site() -> bool:
+    """A login posted inside another site's iframe (browsers say so in Sec-Fetch-* headers)."""
+    return (
+        request.headers.get("Sec-Fetch-Dest") == "iframe"
+        and request.headers.get("Sec-Fetch-Site") == "cross-site"
+    )
 
 
 @bp.post("/lti/launch")
@@ -69,7 +126,11 @@ def launch():
         flask_request,
         session_,
         current_app.extensions["platform_keys"],
-        state_cookie=request.cookies.get(STATE_COOKIE_PREFIX + state) if state else None,
+        evidence=BrowserEvidence(
+            state_cookie=request.cookies.get(STATE_COOKIE_PREFIX + state) if state else None,
+            storage_proof=request.form.get("state_proof"),
+            user_agent=request.user_agent.string,
+        ),
         leeway=timedelta(seconds=settings.jwt_leeway_seconds),
         max_token_bytes=settings.max_id_token_bytes,
         cookie_service=FlaskCookieService(flask_request),
@@ -77,6 +138,18 @@ def launch():
     )
     try:
         message_launch = launching.validate()
+    except NeedsPlatformStorage as needs:
+        session_.rollback()
+        return render_template(
+            "launch/platform_storage.html",
+            mode="get",
+            target=needs.storage_target,
+            origin=_platform_origin(launching.login_registration_id),
+            key=storage_key(needs.state),
+            id_token=request.form.get("id_token", ""),
+            state=needs.state,
+            action=url_for("lti.launch"),
+        )
     except LaunchRejected as rejected:
         session_.rollback()
         if launching.login_registration_id is not None:
@@ -89,17 +162,28 @@ def launch():
         message_launch.deployment_row,
         message_launch.get_launch_data(),
     )
+    queue_roster_sync(session_, launch_record)  # fetched later by the outbox worker, never here
     session_.commit()
     chosen_locale = session.get("locale")
     session.clear()
     session.permanent = True
     session["launch_id"] = launch_record.id
-    session["launch_locale"] = launch_record.locale
+    # A link made for one language (custom `locale`) speaks it unless the person chose.
+    session["launch_locale"] = link_locale(launch_record.resource_link) or launch_record.locale
     if chosen_locale:
         session["locale"] = chosen_locale
-    response = redirect("/", 303)
+    if message_launch.binding is not Binding.COOKIE:
+        carry_in_url()
+    csrf_token()
+    response = redirect(url_for("home.index"), 303)
     response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
     return response
+
+
+def _platform_origin(registration_id: int | None) -> str:
+    registration = db_session().get(PlatformRegistration, registration_id)
+    parts = urlsplit(registration.auth_login_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @bp.get("/lti/jwks")

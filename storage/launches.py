@@ -30,6 +30,11 @@ class LoginNonce(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the launch proves it comes from this login's browser (lti.browser_binding).
+    binding: Mapped[str] = mapped_column(String(16), default="cookie", server_default="cookie")
+    storage_target: Mapped[str | None] = mapped_column(String(255))
+    browser_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    user_agent_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Launch(Base):

@@ -1,11 +1,21 @@
-// Continue the login only if the browser kept the tool's cookie; inside an iframe with
-// third-party cookies blocked it did not, so offer a new window instead of a failed launch.
+// Continue the login. If the browser kept no cookie of ours (a platform's iframe with
+// third-party cookies blocked), first ask the tool to bind this login to the browser another
+// way; only if that fails, offer a new window.
 (function () {
   var check = document.getElementById("cookie-check");
+  var go = function () { window.location.replace(check.dataset.authUrl); };
   if (document.cookie.indexOf("lti-cookie-check=1") !== -1) {
-    window.location.replace(check.dataset.authUrl);
-  } else {
-    check.hidden = true;
-    document.getElementById("cookies-blocked").hidden = false;
+    go();
+    return;
   }
+  var body = new URLSearchParams({ state: check.dataset.state });
+  fetch(check.dataset.cookielessUrl, { method: "POST", body: body, credentials: "omit" })
+    .then(function (response) {
+      if (!response.ok) { throw new Error("refused"); }
+      go();
+    })
+    .catch(function () {
+      check.hidden = true;
+      document.getElementById("cookies-blocked").hidden = false;
+    });
 })();
