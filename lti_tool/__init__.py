@@ -69,6 +69,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_blueprint(launch.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(assessment.bp)
+    from lti_tool import participants
+
+    app.register_blueprint(participants.bp)
+    from lti_tool import deep_linking, link_settings
+
+    app.register_blueprint(deep_linking.bp)
+    app.register_blueprint(link_settings.bp)
+    from lti_tool import admin, registration
+
+    app.register_blueprint(registration.bp)
+    app.register_blueprint(admin.bp)
     if settings.dev_platform_enabled:
         from lti_tool import dev_platform
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from competence.frameworks import digcomp
 from competence.instruments import Instrument, shipped_documents, shipped_instruments
+from lti import link_settings
 from lti.grades import queue_score
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
@@ -40,25 +41,20 @@ def language() -> str:
 
 
 def link_instrument(resource_link: ResourceLink | None) -> Instrument:
-    """The instrument a course link asks for (custom parameter `instrument`), else the full one."""
-    wanted = (resource_link.custom or {}).get("instrument") if resource_link else None
+    """The instrument a course link asks for (its settings, else custom `instrument`), else full."""
+    wanted = link_settings.instrument_key(resource_link)
     instruments = shipped_instruments()
     return instruments.get(wanted) or instruments[DEFAULT_INSTRUMENT]
 
 
 def attempts_allowed(resource_link: ResourceLink | None) -> int | None:
-    """How many attempts the link allows (custom `attempts`); unlimited when not set."""
-    raw = (resource_link.custom or {}).get("attempts") if resource_link else None
-    try:
-        allowed = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return allowed if allowed > 0 else None
+    """How many attempts the link allows (its settings, else custom `attempts`); else unlimited."""
+    return link_settings.attempts_allowed(resource_link)
 
 
 def stored_link_instrument(resource_link: ResourceLink | None) -> LoadedInstrument:
     """The link's instrument as stored: the organisation's own by that key, else a shipped one."""
-    wanted = (resource_link.custom or {}).get("instrument") if resource_link else None
+    wanted = link_settings.instrument_key(resource_link)
     launch = current_launch()
     if wanted and wanted not in shipped_instruments():
         own = find_instrument_row(db_session(), wanted, launch.person.organisation_id)
@@ -88,6 +84,9 @@ def overview():
     db_session().commit()
     attempts = attempts_of(db_session(), launch.person_id, launch.resource_link_id)
     in_progress = next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None)
+    if in_progress is not None and in_progress.instrument_id != loaded.row_id:
+        # Started before a teacher changed the link's instrument: it keeps its own.
+        loaded = load_instrument(db_session(), in_progress.instrument_id)
     answered = len(answers_of(db_session(), in_progress.id)) if in_progress else 0
     allowed = attempts_allowed(launch.resource_link)
     return render_template(
@@ -119,6 +118,8 @@ def start():
     except AttemptRefused:
         abort(409)
     session.commit()
+    if attempt.instrument_id != loaded.row_id:  # resumed, on the instrument it was started on
+        loaded = load_instrument(session, attempt.instrument_id)
     return redirect(
         url_for(".item", attempt_id=attempt.id, number=_resume_at(attempt, loaded)), 303
     )

@@ -167,6 +167,31 @@ def platform_remove(registration_id: int) -> None:
         click.echo(f"removed registration {registration_id}")
 
 
+@platform.command("invite")
+@click.option("--organisation", "organisation_slug", required=True, help="Organisation slug.")
+@click.option("--organisation-name", help="Name, to create the organisation when it is new.")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90))
+def platform_invite(organisation_slug, organisation_name, days) -> None:
+    """Print a one-time registration link for a Moodle administrator (Manage tools → Tool URL)."""
+    from lti.dynamic_registration import create_invitation, invitation_url
+
+    settings = load_settings()
+    with _transaction() as session:
+        organisation = session.scalar(
+            select(Organisation).where(Organisation.slug == organisation_slug)
+        )
+        if organisation is None:
+            if not organisation_name:
+                raise click.ClickException(
+                    f"no organisation {organisation_slug!r}; give --organisation-name to create it"
+                )
+            organisation = Organisation(slug=organisation_slug, name=organisation_name)
+        token, invitation = create_invitation(session, organisation, days)
+        expires = f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC"
+    click.echo(invitation_url(settings.public_url, token))
+    click.echo(f"for {organisation_slug}, usable once, valid until {expires}", err=True)
+
+
 @cli.group()
 def keys() -> None:
     """The tool's signing keys."""

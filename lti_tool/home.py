@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from lti.claims import RESOURCE_LINK_REQUEST, primary_role
-from lti_tool import assessment
+from lti.claims import DEEP_LINKING_REQUEST, RESOURCE_LINK_REQUEST, primary_role
+from lti_tool import assessment, deep_linking
 from lti_tool.auth import current_launch
 
 bp = Blueprint("home", __name__)
@@ -21,6 +21,8 @@ def index():
         )
     if launch.message_type == RESOURCE_LINK_REQUEST:
         return assessment.overview()
+    if launch.message_type == DEEP_LINKING_REQUEST:
+        return deep_linking.chooser()
     return render_template("home/launched.html", launch=launch)
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage import PlatformRegistration
 
 ORIGIN_CACHE_SECONDS = 60
+# An origin that cannot smuggle anything into the CSP header (no spaces, no ";").
+_SAFE_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
 
 
 class FrameAncestors:
@@ -60,10 +63,27 @@ def init_app(app: Flask) -> None:
 
 
 def _add_headers(response: Response) -> Response:
-    ancestors = " ".join(("'self'", *current_app.extensions["frame_ancestors"].origins()))
+    platforms = current_app.extensions["frame_ancestors"].origins()
+    # A platform registering itself (dynamic registration) frames the registration page
+    # before it is registered: that page names its origin in g.
+    framing = tuple(
+        o
+        for o in g.get("frame_ancestors_extra", ())
+        if o not in platforms and _SAFE_ORIGIN.fullmatch(o)
+    )
+    ancestors = " ".join(("'self'", *platforms, *framing))
+    # Forms may go to the registered platforms too (a deep-linking response is posted to the
+    # platform's return URL), and to the one return URL a response page names (g).
+    extra = tuple(
+        origin
+        for origin in g.get("form_action_origins", ())
+        if origin not in platforms and _SAFE_ORIGIN.fullmatch(origin)
+    )
+    form_action = " ".join(("'self'", *platforms, *extra))
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+        f"object-src 'none'; base-uri 'none'; form-action {form_action}; "
+        f"frame-ancestors {ancestors}"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

@@ -15,6 +15,9 @@ from config import Settings
 from lti.ags import AgsScoreSender
 from lti.grades import TARGET as AGS_SCORE
 from lti.http_client import make_http_session
+from lti.nrps import TARGET as NRPS_ROSTER
+from lti.nrps import NrpsRosterSender
+from lti.rosters import refresh_rosters
 from lti.service_tokens import ServiceTokens
 from storage import Database
 from sync.dispatcher import Sender, deliver_due
@@ -26,7 +29,10 @@ def build_senders(settings: Settings) -> dict[str, Sender]:
     """One sender per outbox target; all share one HTTP client and the token cache."""
     http = make_http_session(timeout=settings.http_timeout_seconds, retries=0)
     tokens = ServiceTokens(http)
-    return {AGS_SCORE: AgsScoreSender(http, tokens)}
+    return {
+        AGS_SCORE: AgsScoreSender(http, tokens),
+        NRPS_ROSTER: NrpsRosterSender(http, tokens),
+    }
 
 
 def add_jobs(scheduler, settings: Settings, database: Database) -> None:
@@ -37,6 +43,17 @@ def add_jobs(scheduler, settings: Settings, database: Database) -> None:
         seconds=settings.delivery_interval_seconds,
         args=[database, senders],
         id="deliveries",
+        max_instances=1,
+        coalesce=True,
+    )
+    # Every course's roster once a day, at night (queued; the deliveries job fetches them).
+    scheduler.add_job(
+        refresh_rosters,
+        "cron",
+        hour=2,
+        minute=30,
+        args=[database],
+        id="nrps-rosters",
         max_instances=1,
         coalesce=True,
     )

@@ -159,9 +159,11 @@ def launch_claims(
     nonce: str,
     target_link_uri: str,
     locale: str,
+    link=None,
 ) -> dict:
+    """A resource link launch into the course's own link, or into `link` (a CreatedLink)."""
     now = int(time.time())
-    return {
+    claims = {
         "iss": issuer(public_url),
         "aud": CLIENT_ID,
         "sub": person.sub,
@@ -198,3 +200,7 @@ def launch_claims(
         },
         "jti": secrets.token_hex(8),
     }
+    if link is not None:  # an activity the tool created through deep linking
+        claims[c.RESOURCE_LINK] = {"id": link.id, "title": link.title}
+        claims[c.CUSTOM] = dict(link.custom)
+    return claims

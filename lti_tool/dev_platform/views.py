@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool.database import db_session
-from lti_tool.dev_platform import platform
+from lti_tool.dev_platform import links, platform
 from lti_tool.i18n import LANGUAGES
 
 bp = Blueprint("dev_platform", __name__, url_prefix="/dev-platform")
@@ -32,7 +32,10 @@ def _key() -> platform.PlatformKey:
 @bp.get("/")
 def index():
     return render_template(
-        "dev_platform/index.html", people=platform.PEOPLE, courses=platform.COURSES
+        "dev_platform/index.html",
+        people=platform.PEOPLE,
+        courses=platform.COURSES,
+        created_links=links.LinkStore(_settings().instance_path).links(),
     )
 
 
@@ -84,7 +87,9 @@ def auth():
     person = platform.PEOPLE[hint["person"]]
     if args.get("login_hint") != person.sub:
         abort(400)
-    claims = platform.launch_claims(
+    claims = links.launch_or_deep_linking_claims(
+        hint,
+        links.LinkStore(_settings().instance_path),
         public_url=public_url,
         person=person,
         course=platform.COURSES[hint["course"]],

@@ -1,0 +1,463 @@
+"""LTI Dynamic Registration 1.0, the tool's side, without Flask.
+
+A platform administrator pastes the tool's registration URL into the platform
+(Moodle: Manage tools → "Add LTI Advantage").  The platform opens it with two
+query parameters: `openid_configuration`, the URL of its configuration, and
+`registration_token`, a short-lived bearer token for the registration endpoint.
+The tool reads the configuration, posts its own configuration to the platform's
+`registration_endpoint` and stores what comes back (client id and deployment id)
+as a platform registration of one organisation.
+
+Registration is never open to strangers: the person holds either a one-time
+invitation (only its hash is stored) or the instance's admin secret; the web
+layer decides which.  A registration token is accepted once: its hash is stored
+in the same transaction as the registration it created.
+
+Every refusal is a `RegistrationRefused` with a stable reason code, like launch
+refusals, so the person gets a page in their language and support gets a code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import requests
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage import (
+    Deployment,
+    Organisation,
+    PlatformRegistration,
+    RegistrationInvitation,
+    UsedRegistrationToken,
+    utcnow,
+)
+
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+CLIENT_NAME = "Kompetenslyft"
+SCOPES = (
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+)
+CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email")
+# Endpoints the tool needs from the platform's configuration.
+REQUIRED_ENDPOINTS = (
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "registration_endpoint",
+)
+MAX_DOCUMENT_BYTES = 256 * 1024
+MAX_STORED_LENGTH = 255
+DEFAULT_INVITATION_DAYS = 7
+
+REASONS: dict[str, HTTPStatus] = {
+    # The registration URL itself.
+    "missing_configuration_url": HTTPStatus.BAD_REQUEST,
+    "invalid_configuration_url": HTTPStatus.BAD_REQUEST,
+    # Who may register.
+    "invitation_required": HTTPStatus.FORBIDDEN,
+    "invitation_unknown": HTTPStatus.FORBIDDEN,
+    "invitation_expired": HTTPStatus.FORBIDDEN,
+    "invitation_used": HTTPStatus.FORBIDDEN,
+    "not_authorised": HTTPStatus.FORBIDDEN,
+    "registration_token_used": HTTPStatus.CONFLICT,
+    # The platform's configuration.
+    "configuration_unreachable": HTTPStatus.BAD_REQUEST,
+    "configuration_invalid": HTTPStatus.BAD_REQUEST,
+    "issuer_mismatch": HTTPStatus.BAD_REQUEST,
+    # The registration request and its answer.
+    "platform_unreachable": HTTPStatus.BAD_REQUEST,
+    "platform_refused": HTTPStatus.BAD_REQUEST,
+    "registration_response_invalid": HTTPStatus.BAD_REQUEST,
+    "already_registered": HTTPStatus.CONFLICT,
+}
+
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]+$")
+
+
+class RegistrationRefused(Exception):
+    """A registration the tool does not go through with, for a reason the person is told."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        if reason not in REASONS:
+            raise ValueError(f"unknown registration reason code {reason!r}")
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+    @property
+    def status(self) -> int:
+        return int(REASONS[self.reason])
+
+
+def token_hash(token: str) -> str:
+    """What is stored of an invitation or registration token: never the token itself."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def origin(url: str) -> str | None:
+    """`scheme://host[:port]` of an http(s) URL, or None when it is not a plain one.
+
+    Strict on purpose: the result may be written into a Content-Security-Policy.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme not in {"http", "https"} or parts.username is not None:
+        return None
+    if not _HOST.match(host) and not re.fullmatch(r"[0-9A-Fa-f:.]+", host):
+        return None
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def is_web_url(url: object, *, require_https: bool) -> bool:
+    if not isinstance(url, str) or len(url) > 2048 or origin(url) is None:
+        return False
+    return not require_https or url.startswith("https://")
+
+
+@dataclass(frozen=True)
+class PlatformConfiguration:
+    """The parts of a platform's OpenID configuration the tool uses."""
+
+    url: str
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    registration_endpoint: str
+    authorization_server: str | None = None
+    product_family_code: str = ""
+    version: str = ""
+    scopes_supported: tuple[str, ...] = ()
+    document: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def display_name(self) -> str:
+        """e.g. "Moodle 4.5.6 (Build: 20250811)", for people; the issuer when it says nothing."""
+        family = self.product_family_code
+        family = family.capitalize() if family.islower() else family
+        return (" ".join(part for part in (family, self.version) if part) or self.issuer)[
+            :MAX_STORED_LENGTH
+        ]
+
+
+def check_configuration_url(url: str | None, *, require_https: bool) -> str:
+    """The `openid_configuration` parameter, or a refusal; returns the URL's origin."""
+    if not url:
+        raise RegistrationRefused("missing_configuration_url")
+    if not is_web_url(url, require_https=require_https) or urlsplit(url).fragment:
+        raise RegistrationRefused("invalid_configuration_url", url[:200])
+    return origin(url)  # type: ignore[return-value]
+
+
+def fetch_configuration(
+    http: requests.Session,
+    url: str,
+    registration_token: str | None,
+    *,
+    require_https: bool,
+) -> PlatformConfiguration:
+    """Read and check the platform's configuration (the spec lets the token be sent along)."""
+    expected_origin = check_configuration_url(url, require_https=require_https)
+    headers = {"Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        status, content = _exchange(http, "GET", url, headers=headers)
+    except requests.RequestException as error:
+        raise RegistrationRefused("configuration_unreachable", str(error)[:300]) from error
+    if status != 200:
+        raise RegistrationRefused("configuration_unreachable", f"HTTP {status}")
+    document = _json_object(content, "configuration_invalid")
+    for name in ("issuer", *REQUIRED_ENDPOINTS):
+        if not is_web_url(document.get(name), require_https=require_https):
+            raise RegistrationRefused("configuration_invalid", f"{name} missing or not a URL")
+    issuer = document["issuer"]
+    parts = urlsplit(issuer)
+    if parts.query or parts.fragment or len(issuer) > MAX_STORED_LENGTH:
+        raise RegistrationRefused("configuration_invalid", "issuer is not a plain URL")
+    if origin(issuer) != expected_origin:
+        raise RegistrationRefused("issuer_mismatch", f"{issuer} is not at {expected_origin}")
+    for name, needed in (
+        ("id_token_signing_alg_values_supported", "RS256"),
+        ("token_endpoint_auth_methods_supported", "private_key_jwt"),
+    ):
+        offered = document.get(name)
+        if offered is not None and (not isinstance(offered, list) or needed not in offered):
+            raise RegistrationRefused("configuration_invalid", f"{name} lacks {needed}")
+    platform = document.get(PLATFORM_CONFIGURATION)
+    if platform is not None and not isinstance(platform, dict):
+        raise RegistrationRefused(
+            "configuration_invalid", f"{PLATFORM_CONFIGURATION} not an object"
+        )
+    platform = platform or {}
+    scopes = document.get("scopes_supported")
+    server = document.get("authorization_server")
+    return PlatformConfiguration(
+        url=url,
+        issuer=issuer,
+        authorization_endpoint=document["authorization_endpoint"],
+        token_endpoint=document["token_endpoint"],
+        jwks_uri=document["jwks_uri"],
+        registration_endpoint=document["registration_endpoint"],
+        authorization_server=server if isinstance(server, str) and server else None,
+        product_family_code=_short_text(platform.get("product_family_code")),
+        version=_short_text(platform.get("version")),
+        scopes_supported=tuple(s for s in scopes if isinstance(s, str))
+        if isinstance(scopes, list)
+        else (),
+        document=document,
+    )
+
+
+def tool_configuration(public_url: str, *, description: str, logo_uri: str | None = None) -> dict:
+    """The client registration the tool sends: one login URL, one redirect URI, its JWKS."""
+    base = public_url.rstrip("/")
+    launch = base + "/lti/launch"
+    body: dict = {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": base + "/lti/login",
+        "redirect_uris": [launch],
+        "client_name": CLIENT_NAME,
+        "jwks_uri": base + "/.well-known/jwks.json",
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join(SCOPES),
+        TOOL_CONFIGURATION: {
+            "domain": urlsplit(base).netloc,
+            "description": description,
+            "target_link_uri": launch,
+            "claims": list(CLAIMS),
+            "messages": [
+                {"type": "LtiResourceLinkRequest", "target_link_uri": launch, "label": CLIENT_NAME},
+                {"type": "LtiDeepLinkingRequest", "target_link_uri": launch, "label": CLIENT_NAME},
+            ],
+        },
+    }
+    if logo_uri:
+        body["logo_uri"] = logo_uri
+    return body
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    client_id: str
+    deployment_id: str
+    document: dict = field(compare=False, repr=False)
+
+
+def send_registration(
+    http: requests.Session,
+    configuration: PlatformConfiguration,
+    registration_token: str | None,
+    body: dict,
+) -> RegistrationResult:
+    """POST the tool's configuration to the platform; its answer names the client and deployment."""
+    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        status, content = _exchange(
+            http,
+            "POST",
+            configuration.registration_endpoint,
+            headers=headers,
+            data=json.dumps(body).encode("utf-8"),
+        )
+    except requests.RequestException as error:
+        raise RegistrationRefused("platform_unreachable", str(error)[:300]) from error
+    if status not in (200, 201):
+        said = content[:300].decode("utf-8", errors="replace").strip()
+        raise RegistrationRefused("platform_refused", f"HTTP {status}: {said}")
+    # Moodle may label its JSON text/html: read it by content, not by header.
+    document = _json_object(content, "registration_response_invalid")
+    client_id = document.get("client_id")
+    tool = document.get(TOOL_CONFIGURATION)
+    deployment_id = tool.get("deployment_id") if isinstance(tool, dict) else None
+    if isinstance(deployment_id, int) and not isinstance(deployment_id, bool):
+        deployment_id = str(deployment_id)
+    for name, value in (("client_id", client_id), ("deployment_id", deployment_id)):
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_STORED_LENGTH:
+            raise RegistrationRefused("registration_response_invalid", f"{name} missing")
+    return RegistrationResult(client_id=client_id, deployment_id=deployment_id, document=document)
+
+
+def _exchange(http: requests.Session, method: str, url: str, **kwargs) -> tuple[int, bytes]:
+    """One request without redirects, reading at most MAX_DOCUMENT_BYTES (+1 to notice more)."""
+    with http.request(method, url, allow_redirects=False, stream=True, **kwargs) as response:
+        content = response.raw.read(MAX_DOCUMENT_BYTES + 1, decode_content=True)
+        return response.status_code, content
+
+
+def _json_object(content: bytes, reason: str) -> dict:
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise RegistrationRefused(reason, "document too large")
+    try:
+        document = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise RegistrationRefused(reason, "not JSON") from error
+    if not isinstance(document, dict):
+        raise RegistrationRefused(reason, "not a JSON object")
+    return document
+
+
+def _short_text(value: object) -> str:
+    return value.strip()[:100] if isinstance(value, str) else ""
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+def create_invitation(
+    session: Session, organisation: Organisation, days: int = DEFAULT_INVITATION_DAYS
+) -> tuple[str, RegistrationInvitation]:
+    """A new one-time invitation; returns the token (shown once, never stored) and its row."""
+    if days < 1:
+        raise ValueError("an invitation must be valid for at least one day")
+    if organisation.id is None:
+        session.add(organisation)
+        session.flush()
+    token = secrets.token_urlsafe(32)
+    invitation = RegistrationInvitation(
+        token_hash=token_hash(token),
+        organisation_id=organisation.id,
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    session.add(invitation)
+    session.flush()
+    return token, invitation
+
+
+def invitation_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/lti/register?invitation={token}"
+
+
+def valid_invitation(session: Session, token: str) -> RegistrationInvitation:
+    """The invitation for a token, if it can still be used; otherwise a refusal saying why."""
+    invitation = session.scalar(
+        select(RegistrationInvitation).where(RegistrationInvitation.token_hash == token_hash(token))
+    )
+    if invitation is None:
+        raise RegistrationRefused("invitation_unknown")
+    if invitation.used_at is not None:
+        raise RegistrationRefused("invitation_used")
+    if invitation.expires_at <= utcnow():
+        raise RegistrationRefused("invitation_expired")
+    return invitation
+
+
+def check_token_unused(session: Session, registration_token: str | None) -> None:
+    if registration_token and session.scalar(
+        select(exists().where(UsedRegistrationToken.token_hash == token_hash(registration_token)))
+    ):
+        raise RegistrationRefused("registration_token_used")
+
+
+# --- storing a completed registration --------------------------------------------------------
+
+
+def store_registration(
+    session: Session,
+    *,
+    organisation: Organisation,
+    configuration: PlatformConfiguration,
+    result: RegistrationResult,
+    registration_token: str | None,
+    invitation: RegistrationInvitation | None = None,
+) -> PlatformRegistration:
+    """Save the registration, spend the token and the invitation, all in the caller's transaction.
+
+    Spending is what makes a replay fail even when two arrive at once: the token's hash is a
+    primary key and the invitation is taken by one conditional UPDATE.  On refusal the session
+    is rolled back.
+    """
+    now = utcnow()
+    try:
+        if registration_token:
+            session.add(
+                UsedRegistrationToken(token_hash=token_hash(registration_token), used_at=now)
+            )
+            session.flush()
+        if invitation is not None:
+            taken = session.execute(
+                update(RegistrationInvitation)
+                .where(
+                    RegistrationInvitation.id == invitation.id,
+                    RegistrationInvitation.used_at.is_(None),
+                    RegistrationInvitation.expires_at > now,
+                )
+                .values(used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:
+                raise RegistrationRefused("invitation_used")
+        audience = configuration.authorization_server
+        registration = PlatformRegistration(
+            organisation=organisation,
+            name=configuration.display_name,
+            issuer=configuration.issuer,
+            client_id=result.client_id,
+            auth_login_url=configuration.authorization_endpoint,
+            auth_token_url=configuration.token_endpoint,
+            key_set_url=configuration.jwks_uri,
+            auth_audience=audience if audience != configuration.token_endpoint else None,
+            enabled=True,
+            deployments=[Deployment(deployment_id=result.deployment_id)],
+        )
+        session.add(registration)
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        if registration_token and session.get(
+            UsedRegistrationToken, token_hash(registration_token)
+        ):
+            raise RegistrationRefused("registration_token_used") from error
+        raise RegistrationRefused(
+            "already_registered", f"{configuration.issuer} {result.client_id}"
+        ) from error
+    except RegistrationRefused:
+        session.rollback()
+        raise
+    return registration
+
+
+def new_organisation(session: Session, name: str) -> Organisation:
+    """An organisation with a slug made from its name ("Umeå kommun" → "umea-kommun")."""
+    base = slugify(name) or "organisation"
+    slug = base
+    number = 1
+    while session.scalar(select(exists().where(Organisation.slug == slug))):
+        number += 1
+        slug = f"{base[:60]}-{number}"
+    organisation = Organisation(slug=slug, name=name.strip()[:MAX_STORED_LENGTH])
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def slugify(name: str) -> str:
+    text = name.strip().lower()
+    for swedish, plain in (("å", "a"), ("ä", "a"), ("ö", "o"), ("é", "e"), ("ü", "u")):
+        text = text.replace(swedish, plain)
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64]

@@ -1,0 +1,231 @@
+"""Admin pages: the platforms connected to the tool, switching them on and off, invitations.
+
+Two kinds of people get in:
+
+* the instance owner, who signs in at /admin/login with the admin secret and sees every
+  organisation (and may invite new platforms);
+* a platform administrator who launched the tool from Moodle (LTI role Administrator), who
+  sees only the registrations of their own organisation.
+
+Anyone else who launched gets 403; a visitor who did neither is sent to the sign-in page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lti import dynamic_registration as dynreg
+from lti.claims import primary_role
+from lti_tool.auth import current_launch
+from lti_tool.database import db_session
+from storage import Organisation, PlatformRegistration
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+OWNER_KEY = "admin_owner"
+MAX_INVITATION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Viewer:
+    owner: bool
+    organisation: Organisation | None = None
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def _owner_mark() -> str | None:
+    """What the session holds for the owner; changing the admin secret signs every owner out."""
+    secret = _settings().admin_secret
+    if not secret:
+        return None
+    return hmac.new(
+        current_app.secret_key.encode(), b"admin-owner\n" + secret.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def current_viewer() -> Viewer | None:
+    """The owner, an administrator of one organisation, or None; 403 for other launches."""
+    if current_viewer_is_owner():
+        return Viewer(owner=True)
+    launch = current_launch()
+    if launch is None:
+        return None
+    if primary_role(launch.roles) != "administrator":
+        abort(403)
+    return Viewer(owner=False, organisation=launch.registration.organisation)
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        viewer = current_viewer()
+        if viewer is None:
+            if request.method == "GET":
+                return redirect(url_for("admin.login"), 302)
+            abort(401)
+        g.viewer = viewer
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def owner_required(view):
+    @admin_required
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not g.viewer.owner:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/")
+@admin_required
+def index():
+    return _index_page()
+
+
+def _index_page(invite_error: str | None = None):
+    viewer: Viewer = g.viewer
+    query = (
+        select(PlatformRegistration)
+        .join(PlatformRegistration.organisation)
+        .options(
+            selectinload(PlatformRegistration.deployments),
+            selectinload(PlatformRegistration.organisation),
+        )
+        .order_by(Organisation.name, PlatformRegistration.issuer, PlatformRegistration.id)
+    )
+    if not viewer.owner:
+        query = query.where(PlatformRegistration.organisation_id == viewer.organisation.id)
+    database = db_session()
+    registrations = database.scalars(query).all()
+    organisations = (
+        database.scalars(select(Organisation).order_by(Organisation.name)).all()
+        if viewer.owner
+        else []
+    )
+    return render_template(
+        "admin/registrations.html",
+        viewer=viewer,
+        registrations=registrations,
+        organisations=organisations,
+        invite_error=invite_error,
+        chosen=request.form.get("organisation", "new"),
+        new_name=request.form.get("organisation_name", ""),
+        days=request.form.get("days", str(dynreg.DEFAULT_INVITATION_DAYS)),
+    )
+
+
+@bp.post("/registrations/<int:registration_id>/enabled")
+@admin_required
+def set_enabled(registration_id: int):
+    database = db_session()
+    registration = database.get(PlatformRegistration, registration_id)
+    viewer: Viewer = g.viewer
+    if registration is None or (
+        not viewer.owner and registration.organisation_id != viewer.organisation.id
+    ):
+        abort(404)
+    enabled = request.form.get("enabled") == "1"
+    registration.enabled = enabled
+    database.commit()
+    # Only enabled platforms may frame the tool.
+    current_app.extensions["frame_ancestors"].invalidate()
+    current_app.logger.info(
+        "registration %s %s by %s",
+        registration.id,
+        "enabled" if enabled else "disabled",
+        "the owner" if viewer.owner else "an administrator of its organisation",
+    )
+    flash(
+        gettext("%(platform)s is switched on.", platform=registration.issuer)
+        if enabled
+        else gettext("%(platform)s is switched off.", platform=registration.issuer)
+    )
+    return redirect(url_for("admin.index"), 303)
+
+
+@bp.post("/invitations")
+@owner_required
+def invite():
+    database = db_session()
+    days_text = request.form.get("days", "").strip()
+    days = int(days_text) if days_text.isdigit() else 0
+    if not 1 <= days <= MAX_INVITATION_DAYS:
+        return _index_page(invite_error="days"), 400
+    chosen = request.form.get("organisation", "new")
+    if chosen == "new":
+        name = request.form.get("organisation_name", "").strip()
+        if not name:
+            return _index_page(invite_error="organisation_name"), 400
+        organisation = dynreg.new_organisation(database, name)
+    else:
+        organisation = database.get(Organisation, int(chosen)) if chosen.isdigit() else None
+        if organisation is None:
+            return _index_page(invite_error="organisation"), 400
+    token, invitation = dynreg.create_invitation(database, organisation, days)
+    organisation_name = organisation.name
+    database.commit()
+    current_app.logger.info("invitation %s created for %s", invitation.id, organisation.slug)
+    response = current_app.make_response(
+        render_template(
+            "admin/invitation.html",
+            url=dynreg.invitation_url(_settings().public_url, token),
+            organisation_name=organisation_name,
+            expires_at=invitation.expires_at,
+        )
+    )
+    # The link is shown once: no copy of it in any cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if not _owner_mark():
+        return render_template("admin/login.html", enabled=False), 404
+    if request.method == "GET":
+        if current_viewer_is_owner():
+            return redirect(url_for("admin.index"), 302)
+        return render_template("admin/login.html", enabled=True)
+    typed = request.form.get("admin_secret", "")
+    if not hmac.compare_digest(typed.encode(), _settings().admin_secret.encode()):
+        current_app.logger.warning("admin sign-in with a wrong secret from %s", request.remote_addr)
+        return render_template("admin/login.html", enabled=True, error=True), 403
+    session[OWNER_KEY] = _owner_mark()
+    session.permanent = True
+    return redirect(url_for("admin.index"), 303)
+
+
+@bp.post("/logout")
+def logout():
+    session.pop(OWNER_KEY, None)
+    return redirect(url_for("admin.login"), 303)
+
+
+def current_viewer_is_owner() -> bool:
+    mark = _owner_mark()
+    return bool(mark) and hmac.compare_digest(session.get(OWNER_KEY, ""), mark)

@@ -1,0 +1,301 @@
+"""LTI Dynamic Registration: the page a platform administrator reaches from Moodle's Manage tools.
+
+Who may register:
+
+* with an invitation (`kompetenslyft platform invite`, or the admin pages): the platform joins
+  the invitation's organisation.  Moodle appends its own parameters to the pasted URL, so the
+  invitation token arrives together with `openid_configuration` and `registration_token`.
+* with the instance's admin secret: typed into the page first; only then does the tool fetch
+  anything or show which organisations exist, and the person picks one or names a new one.
+
+Everything a platform sent is re-read and re-checked on the final POST; the pages only carry
+the URL parameters along in hidden fields.  The protocol lives in `lti.dynamic_registration`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lti import dynamic_registration as dynreg
+from lti.http_client import make_http_session
+from lti_tool.database import db_session
+from lti_tool.errors import wants_json
+from storage import Organisation
+
+bp = Blueprint("registration", __name__)
+# Marks, per registration URL, that this browser typed the admin secret (step 1 of 2).
+AUTHORISED_KEY = "registration_authorised"
+# The parameters of the registration shown last, so that choosing a language keeps them.
+PENDING_KEY = "registration_pending"
+NEW_ORGANISATION = "new"
+
+REFUSAL_MESSAGES = {
+    "missing_configuration_url": _l(
+        "This address is used by a learning platform to register the tool. Paste it into the "
+        "platform's tool management instead of opening it here."
+    ),
+    "invalid_configuration_url": _l(
+        "The learning platform sent the address of its configuration in a form the tool "
+        "does not accept."
+    ),
+    "invitation_required": _l(
+        "Registering a learning platform needs an invitation link from the tool's owner."
+    ),
+    "invitation_unknown": _l("The invitation link is not valid. Check that it was copied whole."),
+    "invitation_expired": _l(
+        "The invitation link has expired. Ask the tool's owner for a new one."
+    ),
+    "invitation_used": _l(
+        "The invitation link has already been used. Ask the tool's owner for a new one."
+    ),
+    "not_authorised": _l(
+        "The registration was not authorised. Start again from the learning platform."
+    ),
+    "registration_token_used": _l(
+        "This registration has already been completed. To register again, start a new "
+        "registration in the learning platform."
+    ),
+    "configuration_unreachable": _l(
+        "The tool could not read the learning platform's configuration. Check that the "
+        "platform can be reached and try again."
+    ),
+    "configuration_invalid": _l(
+        "The learning platform's configuration is incomplete or could not be read."
+    ),
+    "issuer_mismatch": _l(
+        "The learning platform's configuration names another site than the one it came from."
+    ),
+    "platform_unreachable": _l(
+        "The tool could not reach the learning platform to register. Try again in a moment."
+    ),
+    "platform_refused": _l("The learning platform refused the registration."),
+    "registration_response_invalid": _l(
+        "The learning platform's answer to the registration could not be read."
+    ),
+    "already_registered": _l("This tool entry of the learning platform is already registered."),
+}
+
+
+@bp.record_once
+def _setup(state) -> None:
+    settings = state.app.config["SETTINGS"]
+    state.app.extensions["registration_http"] = make_http_session(
+        timeout=settings.http_timeout_seconds
+    )
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+@bp.errorhandler(dynreg.RegistrationRefused)
+def _refused(error: dynreg.RegistrationRefused):
+    current_app.logger.info("registration refused: %s (%s)", error.reason, error.detail)
+    db_session().rollback()
+    message = str(REFUSAL_MESSAGES[error.reason])
+    detail = error.detail if error.reason == "platform_refused" else ""
+    if wants_json():
+        return jsonify(error=error.reason, message=message), error.status
+    page = render_template(
+        "registration/refused.html",
+        reason=error.reason,
+        message=message,
+        detail=detail,
+        status=error.status,
+    )
+    return page, error.status
+
+
+@bp.route("/lti/register", methods=["GET", "POST"])
+def register():
+    params = request.form if request.method == "POST" else request.args
+    carried = {
+        name: params.get(name, "").strip()
+        for name in ("openid_configuration", "registration_token", "invitation")
+    }
+    if request.method == "GET":
+        if any(carried.values()):
+            session[PENDING_KEY] = carried
+        elif "lang" in request.args and session.get(PENDING_KEY):
+            # The language links lead to this path without the platform's parameters.
+            carried = dict(session[PENDING_KEY])
+    settings = _settings()
+    require_https = settings.is_production
+    database = db_session()
+
+    if not carried["openid_configuration"]:
+        if carried["invitation"] and request.method == "GET":
+            # The invitation link opened in a browser: say where to paste it.
+            invitation = dynreg.valid_invitation(database, carried["invitation"])
+            return render_template(
+                "registration/instructions.html",
+                organisation=_organisation_of(invitation),
+                registration_url=dynreg.invitation_url(settings.public_url, carried["invitation"]),
+            )
+        raise dynreg.RegistrationRefused("missing_configuration_url")
+    platform_origin = dynreg.check_configuration_url(
+        carried["openid_configuration"], require_https=require_https
+    )
+    # Moodle shows this page in an iframe of its admin page: let that platform frame it.
+    g.frame_ancestors_extra = (platform_origin,)
+    dynreg.check_token_unused(database, carried["registration_token"] or None)
+
+    if carried["invitation"]:
+        invitation = dynreg.valid_invitation(database, carried["invitation"])
+        if request.method == "GET":
+            configuration = _fetch(carried)
+            return render_template(
+                "registration/confirm.html",
+                carried=carried,
+                configuration=configuration,
+                organisation=_organisation_of(invitation),
+            )
+        return _complete(carried, invitation=invitation)
+
+    if not settings.admin_secret:
+        raise dynreg.RegistrationRefused("invitation_required")
+    step = request.form.get("step") if request.method == "POST" else None
+    if step == "secret":
+        if not _secret_matches(request.form.get("admin_secret", "")):
+            return _secret_form(carried, platform_origin, error=True), 403
+        configuration = _fetch(carried)
+        session[AUTHORISED_KEY] = _authorisation_mark(carried)
+        return _organisation_form(carried, configuration)
+    if step == "register":
+        if not hmac.compare_digest(session.get(AUTHORISED_KEY, ""), _authorisation_mark(carried)):
+            raise dynreg.RegistrationRefused("not_authorised")
+        return _complete(carried, invitation=None)
+    return _secret_form(carried, platform_origin)
+
+
+def _fetch(carried: dict) -> dynreg.PlatformConfiguration:
+    return dynreg.fetch_configuration(
+        current_app.extensions["registration_http"],
+        carried["openid_configuration"],
+        carried["registration_token"] or None,
+        require_https=_settings().is_production,
+    )
+
+
+def _complete(carried: dict, invitation):
+    """Final POST: choose the organisation, register with the platform, store, say it is done."""
+    database = db_session()
+    organisation = _organisation_of(invitation) if invitation is not None else None
+    new_name = request.form.get("organisation_name", "").strip()
+    if organisation is None:
+        chosen = request.form.get("organisation", NEW_ORGANISATION)
+        if invitation is None and chosen != NEW_ORGANISATION:
+            organisation = database.get(Organisation, int(chosen)) if chosen.isdigit() else None
+            if organisation is None:
+                return _organisation_form(carried, _fetch(carried), error="organisation"), 400
+        elif not new_name:
+            if invitation is not None:
+                return render_template(
+                    "registration/confirm.html",
+                    carried=carried,
+                    configuration=_fetch(carried),
+                    organisation=None,
+                    error="organisation_name",
+                ), 400
+            return _organisation_form(carried, _fetch(carried), error="organisation_name"), 400
+
+    configuration = _fetch(carried)
+    body = dynreg.tool_configuration(
+        _settings().public_url,
+        description=gettext(
+            "Self-assessment and development of staff digital competence (DigComp 2.2)."
+        ),
+        logo_uri=_public("/static/logo.svg"),
+    )
+    result = dynreg.send_registration(
+        current_app.extensions["registration_http"],
+        configuration,
+        carried["registration_token"] or None,
+        body,
+    )
+    if organisation is None:
+        organisation = dynreg.new_organisation(database, new_name)
+    registration = dynreg.store_registration(
+        database,
+        organisation=organisation,
+        configuration=configuration,
+        result=result,
+        registration_token=carried["registration_token"] or None,
+        invitation=invitation,
+    )
+    organisation_name = organisation.name
+    database.commit()
+    session.pop(AUTHORISED_KEY, None)
+    session.pop(PENDING_KEY, None)
+    current_app.extensions["frame_ancestors"].invalidate()
+    current_app.logger.info(
+        "registered platform %s client %s deployment %s for organisation %s",
+        registration.issuer,
+        registration.client_id,
+        result.deployment_id,
+        organisation.slug,
+    )
+    return render_template(
+        "registration/done.html",
+        registration=registration,
+        deployment_id=result.deployment_id,
+        organisation_name=organisation_name,
+        configuration=configuration,
+    )
+
+
+def _secret_form(carried: dict, platform_origin: str, error: bool = False) -> str:
+    return render_template(
+        "registration/secret.html",
+        carried=carried,
+        platform_origin=platform_origin,
+        error=error,
+    )
+
+
+def _organisation_form(carried: dict, configuration, error: str | None = None) -> str:
+    organisations = db_session().scalars(select(Organisation).order_by(Organisation.name)).all()
+    return render_template(
+        "registration/organisation.html",
+        carried=carried,
+        configuration=configuration,
+        organisations=organisations,
+        chosen=request.form.get("organisation", NEW_ORGANISATION),
+        new_name=request.form.get("organisation_name", ""),
+        error=error,
+    )
+
+
+def _organisation_of(invitation) -> Organisation | None:
+    if invitation.organisation_id is None:
+        return None
+    return db_session().get(Organisation, invitation.organisation_id)
+
+
+def _secret_matches(typed: str) -> bool:
+    expected = _settings().admin_secret
+    return bool(expected) and hmac.compare_digest(typed.encode(), expected.encode())
+
+
+def _authorisation_mark(carried: dict) -> str:
+    """Binds step 2 to the registration URL whose step 1 had the right secret."""
+    text = "\n".join((carried["openid_configuration"], carried["registration_token"]))
+    return hmac.new(current_app.secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def _public(path: str) -> str:
+    return _settings().public_url.rstrip("/") + path

@@ -1,0 +1,225 @@
+"""Registration and admin pages in a real browser: inside Moodle's iframe, and axe-clean in both
+languages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+from lti import dynamic_registration as dynreg
+from storage import Organisation
+from tests.support.accessibility import assert_accessible
+from tests.support.registration_platform import RegistrationPlatform
+
+ADMIN_SECRET = "the-owners-admin-secret-0123456789abcdef"
+TEXT = {
+    "register": {"sv": "Registrera en lärplattform", "en": "Register a learning platform"},
+    "done": {"sv": "Lärplattformen är registrerad", "en": "The learning platform is registered"},
+    "refused": {
+        "sv": "Registreringen gick inte att genomföra",
+        "en": "The registration did not work",
+    },
+    "sign in": {"sv": "Logga in till administrationen", "en": "Sign in to administration"},
+    "platforms": {"sv": "Lärplattformar", "en": "Learning platforms"},
+    "invitation": {"sv": "Inbjudningslänk", "en": "Invitation link"},
+    "wrong secret": {
+        "sv": "Admin-hemligheten är inte rätt.",
+        "en": "The admin secret is not correct.",
+    },
+}
+
+
+@pytest.fixture
+def moodle():
+    platform = RegistrationPlatform()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture
+def admin_secret(app):
+    original = app.config["SETTINGS"]
+    app.config["SETTINGS"] = replace(original, admin_secret=ADMIN_SECRET)
+    yield ADMIN_SECRET
+    app.config["SETTINGS"] = original
+
+
+@pytest.fixture
+def invitation_link(app, database, tool_url) -> str:
+    with database.transaction() as session:
+        token, _ = dynreg.create_invitation(session, Organisation(slug="umea", name="Umeå kommun"))
+    return dynreg.invitation_url(tool_url, token)
+
+
+def heading(page):
+    return page.get_by_role("heading", level=1)
+
+
+def with_language(url: str, lang: str) -> str:
+    if lang == "sv":
+        return url
+    return url + ("&" if "?" in url else "?") + "lang=" + lang
+
+
+@pytest.fixture
+def strict_page(chromium, tool_url):
+    """A tab that enforces the tool's Content-Security-Policy (frame-ancestors included)."""
+    context = chromium.new_context(locale="sv-SE")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_moodle_opens_the_registration_in_its_iframe_and_is_told_to_close_it(
+    strict_page, moodle, invitation_link, tool_url
+):
+    """As in Moodle's Manage tools: the tool's pages run framed by the not yet registered site."""
+    page = strict_page
+    page.goto(f"{moodle.url}/admin/tool/lti/manage.php?url={quote(invitation_link, safe='')}")
+    frame = page.frame_locator("#registration")
+    expect(frame.get_by_role("heading", level=1)).to_have_text(TEXT["register"]["sv"])
+    expect(frame.get_by_test_id("organisation")).to_contain_text("Umeå kommun")
+
+    frame.get_by_test_id("register").click()
+
+    expect(frame.get_by_role("heading", level=1)).to_have_text(TEXT["done"]["sv"])
+    expect(frame.get_by_test_id("activate")).to_contain_text("Manage tools")
+    expect(page.locator("#closed")).to_have_text("open")  # the admin reads the page first
+    frame.get_by_test_id("close").click()
+    expect(page.locator("#closed")).to_have_text("closed")
+    assert [tool["state"] for tool in moodle.tools.values()] == ["pending"]
+
+
+def test_the_close_button_is_hidden_outside_a_platform(page, moodle, invitation_link):
+    page.goto(moodle.start_registration(invitation_link))
+    page.get_by_test_id("register").click()
+
+    expect(heading(page)).to_have_text(TEXT["done"]["sv"])
+    expect(page.get_by_test_id("close")).to_be_hidden()
+
+
+# --- every page passes axe-core, in Swedish and in English ---------------------------------------
+
+
+def open_invitation_confirm(page, tool_url, lang, moodle, link):
+    page.goto(with_language(moodle.start_registration(link), lang))
+    expect(heading(page)).to_have_text(TEXT["register"][lang])
+    expect(page.get_by_test_id("platform-issuer")).to_have_text(moodle.url)
+
+
+def open_invitation_instructions(page, tool_url, lang, moodle, link):
+    page.goto(with_language(link, lang))
+    expect(heading(page)).to_have_text(TEXT["register"][lang])
+    expect(page.get_by_test_id("organisation")).to_contain_text("Umeå kommun")
+
+
+def open_done(page, tool_url, lang, moodle, link):
+    open_invitation_confirm(page, tool_url, lang, moodle, link)
+    page.get_by_test_id("register").click()
+    expect(heading(page)).to_have_text(TEXT["done"][lang])
+
+
+def open_refused(page, tool_url, lang, moodle, link):
+    response = page.goto(
+        with_language(moodle.start_registration(tool_url + "/lti/register?invitation=x"), lang)
+    )
+    assert response.status == 403
+    expect(heading(page)).to_have_text(TEXT["refused"][lang])
+    expect(page.get_by_test_id("reason")).to_have_text("invitation_unknown")
+
+
+def open_secret_form(page, tool_url, lang, moodle, link):
+    page.goto(with_language(moodle.start_registration(tool_url + "/lti/register"), lang))
+    expect(heading(page)).to_have_text(TEXT["register"][lang])
+
+
+def open_wrong_secret(page, tool_url, lang, moodle, link):
+    open_secret_form(page, tool_url, lang, moodle, link)
+    page.locator("#admin_secret").fill("wrong")
+    page.get_by_test_id("continue").click()
+    expect(page.get_by_test_id("error")).to_have_text(TEXT["wrong secret"][lang])
+
+
+def open_organisation_choice(page, tool_url, lang, moodle, link):
+    open_secret_form(page, tool_url, lang, moodle, link)
+    page.locator("#admin_secret").fill(ADMIN_SECRET)
+    page.get_by_test_id("continue").click()
+    expect(page.locator("#organisation")).to_contain_text("Umeå kommun")
+
+
+def open_sign_in(page, tool_url, lang, moodle, link):
+    page.goto(with_language(tool_url + "/admin/login", lang))
+    expect(heading(page)).to_have_text(TEXT["sign in"][lang])
+
+
+def open_sign_in_error(page, tool_url, lang, moodle, link):
+    open_sign_in(page, tool_url, lang, moodle, link)
+    page.locator("#admin_secret").fill("wrong")
+    page.get_by_test_id("sign-in").click()
+    expect(page.get_by_test_id("error")).to_have_text(TEXT["wrong secret"][lang])
+
+
+def open_owner_list(page, tool_url, lang, moodle, link):
+    open_done(page, tool_url, lang, moodle, link)  # so the list has a registration in it
+    open_sign_in(page, tool_url, lang, moodle, link)
+    page.locator("#admin_secret").fill(ADMIN_SECRET)
+    page.get_by_test_id("sign-in").click()
+    expect(heading(page)).to_have_text(TEXT["platforms"][lang])
+    expect(page.get_by_test_id("registrations")).to_contain_text(moodle.url)
+
+
+def open_switched_off_list(page, tool_url, lang, moodle, link):
+    open_owner_list(page, tool_url, lang, moodle, link)
+    page.get_by_test_id("disable").click()
+    expect(page.get_by_test_id("status")).to_be_visible()
+    expect(page.get_by_test_id("enable")).to_be_visible()
+
+
+def open_invitation_created(page, tool_url, lang, moodle, link):
+    open_owner_list(page, tool_url, lang, moodle, link)
+    page.locator("#organisation_name").fill("Skellefteå kommun")
+    page.get_by_test_id("invite").click()
+    expect(heading(page)).to_have_text(TEXT["invitation"][lang])
+    link = page.get_by_test_id("invitation-url").input_value()
+    assert link.startswith(tool_url + "/lti/register?invitation=")
+
+
+def open_administrator_list(page, tool_url, lang, moodle, link):
+    """A Moodle site administrator (the dev platform's) launches, then opens administration."""
+    page.goto(with_language(f"{tool_url}/dev-platform/", lang))
+    page.get_by_test_id("launch-administrator").click()
+    page.wait_for_url(f"{tool_url}/")
+    page.get_by_test_id("admin-link").click()  # inside Moodle's iframe there is no address bar
+    expect(heading(page)).to_have_text(TEXT["platforms"][lang])
+    expect(page.get_by_test_id("viewer")).to_contain_text("Utvecklingskommunen")
+
+
+PAGES = {
+    "registration with an invitation": open_invitation_confirm,
+    "invitation opened directly": open_invitation_instructions,
+    "registration done": open_done,
+    "registration refused": open_refused,
+    "admin secret": open_secret_form,
+    "admin secret wrong": open_wrong_secret,
+    "organisation choice": open_organisation_choice,
+    "sign in": open_sign_in,
+    "sign in wrong": open_sign_in_error,
+    "owner's list": open_owner_list,
+    "owner's list after switching off": open_switched_off_list,
+    "invitation created": open_invitation_created,
+    "administrator's list": open_administrator_list,
+}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_accessibility_violations(
+    page, tool_url, admin_secret, moodle, invitation_link, name, lang
+):
+    PAGES[name](page, tool_url, lang, moodle, invitation_link)
+
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    assert_accessible(page)
