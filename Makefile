@@ -18,7 +18,7 @@ translations: $(STAMP)
 
 # After changing user-facing text: extract it and merge it into the Swedish catalogue.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project=Kompetenslyft -o lti_tool/translations/messages.pot lti_tool lti templates
 	$(BIN)/pybabel update -w 100 -i lti_tool/translations/messages.pot \
 		-d lti_tool/translations -D messages

@@ -52,7 +52,12 @@ def ags_score(
 
 
 def queue_score(
-    session: Session, attempt: Attempt, launch: Launch, score_given: float, score_maximum: float
+    session: Session,
+    attempt: Attempt,
+    launch: Launch,
+    score_given: float,
+    score_maximum: float,
+    comment: str | None = None,
 ) -> bool:
     """Queue the attempt's score for the gradebook in the caller's transaction."""
     found = ags_score(
@@ -60,6 +65,7 @@ def queue_score(
         score_given=score_given,
         score_maximum=score_maximum,
         submitted_at=attempt.submitted_at,
+        comment=comment,
     )
     if found is None:
         return False
@@ -68,5 +74,11 @@ def queue_score(
         resource_link_id=launch.resource_link_id,
         label=(launch.resource_link.title if launch.resource_link else None) or "Kompetenslyft",
     )
-    enqueue(session, TARGET, f"attempt:{attempt.id}", found)
+    enqueue(
+        session,
+        TARGET,
+        f"attempt:{attempt.id}",
+        found,
+        organisation_id=launch.person.organisation_id,
+    )
     return True

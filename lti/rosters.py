@@ -57,6 +57,7 @@ def queue_roster_sync(session: Session, launch: Launch) -> bool:
             "memberships_url": url,
             "full": False,
         },
+        organisation_id=launch.person.organisation_id,
     )
     return True
 
@@ -71,7 +72,12 @@ def queue_roster_refreshes(session: Session, now: datetime | None = None) -> int
         .subquery()
     )
     rows = session.execute(
-        select(Launch.context_id, Launch.registration_id, Launch.claims)
+        select(
+            Launch.context_id,
+            Launch.registration_id,
+            Launch.claims,
+            PlatformRegistration.organisation_id,
+        )
         .join(
             latest, (Launch.context_id == latest.c.context_id) & (Launch.created_at == latest.c.at)
         )
@@ -79,7 +85,7 @@ def queue_roster_refreshes(session: Session, now: datetime | None = None) -> int
         .where(PlatformRegistration.enabled.is_(True))
     )
     queued = set()
-    for context_id, registration_id, claims in rows:
+    for context_id, registration_id, claims, organisation_id in rows:
         url = memberships_url(claims or {})
         if url is None or context_id in queued:
             continue
@@ -95,6 +101,7 @@ def queue_roster_refreshes(session: Session, now: datetime | None = None) -> int
                 "memberships_url": url,
                 "full": True,
             },
+            organisation_id=organisation_id,
         )
         queued.add(context_id)
     return len(queued)

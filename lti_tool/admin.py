@@ -29,7 +29,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -37,7 +37,8 @@ from lti import dynamic_registration as dynreg
 from lti.claims import primary_role
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
-from storage import Organisation, PlatformRegistration
+from storage import Delivery, DeliveryStatus, Organisation, PlatformRegistration
+from storage.outbox import dead_deliveries, delivery_counts, revive
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 OWNER_KEY = "admin_owner"
@@ -229,3 +230,45 @@ def logout():
 def current_viewer_is_owner() -> bool:
     mark = _owner_mark()
     return bool(mark) and hmac.compare_digest(session.get(OWNER_KEY, ""), mark)
+
+
+# What each outbox target is, in words an administrator recognises.
+TARGET_NAMES = {
+    "ags.score": lazy_gettext("Grades to the course gradebook"),
+    "nrps.roster": lazy_gettext("Course participant lists"),
+}
+
+
+@bp.get("/deliveries")
+@admin_required
+def deliveries():
+    """What the tool sends to other systems: queued, delivered, and failed for good."""
+    organisation_id = None if g.viewer.owner else g.viewer.organisation.id
+    database = db_session()
+    counts = delivery_counts(database, organisation_id)
+    targets = sorted({target for target, _status in counts} | set(TARGET_NAMES))
+    return render_template(
+        "admin/deliveries.html",
+        viewer=g.viewer,
+        targets=[(target, TARGET_NAMES.get(target, target)) for target in targets],
+        counts=counts,
+        statuses=list(DeliveryStatus),
+        dead=dead_deliveries(database, organisation_id),
+        target_names=TARGET_NAMES,
+    )
+
+
+@bp.post("/deliveries/<delivery_id>/retry")
+@admin_required
+def retry_delivery(delivery_id: str):
+    database = db_session()
+    delivery = database.get(Delivery, delivery_id)
+    visible = delivery is not None and (
+        g.viewer.owner or delivery.organisation_id == g.viewer.organisation.id
+    )
+    if not visible:
+        abort(404)
+    if revive(database, delivery_id):
+        database.commit()
+        flash(gettext("The delivery will be tried again within a minute."))
+    return redirect(url_for("admin.deliveries"), 303)

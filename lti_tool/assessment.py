@@ -8,7 +8,7 @@ is a 404, so attempt ids reveal nothing.
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
 from competence.frameworks import digcomp
@@ -17,7 +17,7 @@ from lti import link_settings
 from lti.grades import queue_score
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
-from lti_tool.results import results_page
+from lti_tool.results import level_name, results_page
 from storage import Attempt, AttemptStatus, ResourceLink
 from storage.attempts import (
     AttemptRefused,
@@ -208,7 +208,14 @@ def submit(attempt_id: str):
     except AttemptRefused:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     if result.overall_value is not None:
-        queue_score(session, attempt, launch, result.overall_value, result.max_level)
+        # The gradebook shows this comment beside the number: the level in words.
+        comment = gettext(
+            "Overall level: %(level)s",
+            level=level_name(loaded.framework, result.overall_level, language()),
+        )
+        queue_score(
+            session, attempt, launch, result.overall_value, result.max_level, comment=comment
+        )
     session.commit()
     return redirect(url_for(".results", attempt_id=attempt.id), 303)
 

@@ -14,7 +14,18 @@ import enum
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Enum, Index, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.database import Base, JSONDocument, UTCDateTime, utcnow
@@ -37,6 +48,10 @@ class Delivery(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     target: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(255))
+    # Whose message it is, so an organisation's admins see only their own failures.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     payload: Mapped[dict] = mapped_column(JSONDocument)
     status: Mapped[DeliveryStatus] = mapped_column(
         Enum(
@@ -53,13 +68,17 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def enqueue(session: Session, target: str, key: str, payload: dict) -> None:
+def enqueue(
+    session: Session, target: str, key: str, payload: dict, organisation_id: int | None = None
+) -> None:
     """Add a delivery to the caller's transaction; an existing (target, key) is left alone."""
     exists = session.scalar(
         select(Delivery.id).where(Delivery.target == target, Delivery.key == key)
     )
     if exists is None:
-        session.add(Delivery(target=target, key=key, payload=payload))
+        session.add(
+            Delivery(target=target, key=key, payload=payload, organisation_id=organisation_id)
+        )
 
 
 def claim_due(
@@ -133,3 +152,29 @@ def _finish(session: Session, delivery: Delivery, owner: str, **values) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def delivery_counts(
+    session: Session, organisation_id: int | None = None
+) -> dict[tuple[str, DeliveryStatus], int]:
+    """How many deliveries per target and status (one organisation's, or all)."""
+    query = select(Delivery.target, Delivery.status, func.count()).group_by(
+        Delivery.target, Delivery.status
+    )
+    if organisation_id is not None:
+        query = query.where(Delivery.organisation_id == organisation_id)
+    return {(target, status): count for target, status, count in session.execute(query)}
+
+
+def dead_deliveries(
+    session: Session, organisation_id: int | None = None, limit: int = 200
+) -> list[Delivery]:
+    query = (
+        select(Delivery)
+        .where(Delivery.status == DeliveryStatus.DEAD)
+        .order_by(Delivery.created_at.desc())
+        .limit(limit)
+    )
+    if organisation_id is not None:
+        query = query.where(Delivery.organisation_id == organisation_id)
+    return list(session.scalars(query))

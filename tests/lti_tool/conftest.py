@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from click.testing import CliRunner
 
 from lti_tool.cli import cli
 from tests.support.accessibility import launched_chromium
+from tests.support.admin import ADMIN_SECRET
+from tests.support.platforms import TestPlatform
 
 PAGE_TIMEOUT_MS = 15_000
 
@@ -47,3 +51,27 @@ def kompetenslyft(app, settings):
         return result
 
     return run
+
+
+@pytest.fixture
+def admin_secret(app):
+    original = app.config["SETTINGS"]
+    app.config["SETTINGS"] = replace(original, admin_secret=ADMIN_SECRET)
+    yield ADMIN_SECRET
+    app.config["SETTINGS"] = original
+
+
+@pytest.fixture
+def platform_b(tool_url, jwks_server, db) -> TestPlatform:
+    """A second organisation's Moodle."""
+    other = TestPlatform(
+        tool_url,
+        jwks_server,
+        issuer="https://moodle.kommun-b.test.invalid",
+        client_id="client-b",
+        name="platform-b",
+    )
+    registration = other.register(db, organisation_slug="kommun-b")
+    registration.organisation.name = "Kommun B"
+    db.commit()
+    return other

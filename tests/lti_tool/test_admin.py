@@ -12,41 +12,17 @@ from sqlalchemy import select
 from lti import claims as c
 from lti import dynamic_registration as dynreg
 from storage import Organisation, PlatformRegistration, RegistrationInvitation
+from tests.support.admin import ADMIN_SECRET
 from tests.support.browsing import form_fields, text_of
 from tests.support.platforms import TestPlatform
 from tests.support.registration_platform import RegistrationPlatform
 
-ADMIN_SECRET = "the-owners-admin-secret-0123456789abcdef"
 ADMINISTRATOR = [
     "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
     "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
 ]
 INSTRUCTOR = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
 LEARNER = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]
-
-
-@pytest.fixture
-def admin_secret(app):
-    original = app.config["SETTINGS"]
-    app.config["SETTINGS"] = replace(original, admin_secret=ADMIN_SECRET)
-    yield ADMIN_SECRET
-    app.config["SETTINGS"] = original
-
-
-@pytest.fixture
-def platform_b(tool_url, jwks_server, db) -> TestPlatform:
-    """A second organisation's Moodle."""
-    other = TestPlatform(
-        tool_url,
-        jwks_server,
-        issuer="https://moodle.kommun-b.test.invalid",
-        client_id="client-b",
-        name="platform-b",
-    )
-    registration = other.register(db, organisation_slug="kommun-b")
-    registration.organisation.name = "Kommun B"
-    db.commit()
-    return other
 
 
 def sign_in(browser, tool_url, secret=ADMIN_SECRET):

@@ -23,6 +23,8 @@ def test_every_message_has_a_swedish_translation(tmp_path):
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "lazy_gettext",
             "-o",
             str(template),
             "lti_tool",

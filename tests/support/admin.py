@@ -1,0 +1,3 @@
+"""The instance owner's admin secret in tests."""
+
+ADMIN_SECRET = "the-owners-admin-secret-0123456789abcdef"
