@@ -19,7 +19,6 @@ refusals, so the person gets a page in their language and support gets a code.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
@@ -33,6 +32,8 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti.browser_binding import fingerprint
+from lti.errors import Refusal
 from storage import (
     Deployment,
     Organisation,
@@ -89,24 +90,15 @@ REASONS: dict[str, HTTPStatus] = {
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]+$")
 
 
-class RegistrationRefused(Exception):
+class RegistrationRefused(Refusal):
     """A registration the tool does not go through with, for a reason the person is told."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        if reason not in REASONS:
-            raise ValueError(f"unknown registration reason code {reason!r}")
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-    @property
-    def status(self) -> int:
-        return int(REASONS[self.reason])
+    reasons = REASONS
 
 
 def token_hash(token: str) -> str:
     """What is stored of an invitation or registration token: never the token itself."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return fingerprint(token)
 
 
 def origin(url: str) -> str | None:

@@ -49,16 +49,24 @@ REASONS: dict[str, HTTPStatus] = {
 }
 
 
-class LaunchRejected(Exception):
-    """An LTI login or launch that the tool refuses, for a reason the person can be told."""
+class Refusal(Exception):
+    """A request the tool refuses, with a reason code from its subclass's `reasons` table."""
+
+    reasons: dict[str, HTTPStatus] = {}
 
     def __init__(self, reason: str, detail: str = "") -> None:
-        if reason not in REASONS:
-            raise ValueError(f"unknown launch reason code {reason!r}")
+        if reason not in self.reasons:
+            raise ValueError(f"unknown reason code {reason!r} for {type(self).__name__}")
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
 
     @property
     def status(self) -> int:
-        return int(REASONS[self.reason])
+        return int(self.reasons[self.reason])
+
+
+class LaunchRejected(Refusal):
+    """An LTI login or launch that the tool refuses, for a reason the person can be told."""
+
+    reasons = REASONS
