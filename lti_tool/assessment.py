@@ -7,7 +7,7 @@ is a 404, so attempt ids reveal nothing.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
@@ -31,6 +31,9 @@ from storage.attempts import (
     submit_attempt,
 )
 from storage.frameworks import find_instrument_row
+from xapi import statements as xapi_statements
+from xapi.record import record, where_of
+from xapi.statements import Where
 
 bp = Blueprint("assessment", __name__)
 DEFAULT_INSTRUMENT = "digcomp-2.2-full"
@@ -64,6 +67,16 @@ def stored_link_instrument(resource_link: ResourceLink | None) -> LoadedInstrume
     document = shipped_documents()[instrument.id]
     row = store_instrument(db_session(), instrument, digcomp(), document)
     return load_instrument(db_session(), row.id)
+
+
+def _where() -> Where:
+    """Who and where, for the xAPI statements of this request."""
+    return where_of(current_launch(), current_app.config["SETTINGS"].public_url, language())
+
+
+def _record(statement) -> None:
+    # In the event's own transaction: committed with it, or not at all.
+    record(db_session(), statement, current_launch().person.organisation_id)
 
 
 def own_attempt(attempt_id: str) -> Attempt:
@@ -117,9 +130,19 @@ def start():
         )
     except AttemptRefused:
         abort(409)
-    session.commit()
     if attempt.instrument_id != loaded.row_id:  # resumed, on the instrument it was started on
         loaded = load_instrument(session, attempt.instrument_id)
+    # The statement id comes from the attempt, so resuming records nothing new.
+    _record(
+        xapi_statements.attempt_started(
+            _where(),
+            attempt_id=attempt.id,
+            started_at=attempt.started_at,
+            instrument=loaded.instrument,
+            framework=loaded.framework,
+        )
+    )
+    session.commit()
     return redirect(
         url_for(".item", attempt_id=attempt.id, number=_resume_at(attempt, loaded)), 303
     )
@@ -148,9 +171,20 @@ def item(attempt_id: str, number: int):
         chosen = request.form.get("answer")
         if chosen:
             try:
-                save_answer(db_session(), attempt, loaded, current.id, chosen)
+                answered_at = save_answer(db_session(), attempt, loaded, current.id, chosen)
             except AttemptRefused as refused:
                 abort(409 if refused.reason == "attempt_submitted" else 400)
+            _record(
+                xapi_statements.item_answered(
+                    _where(),
+                    attempt_id=attempt.id,
+                    answered_at=answered_at,
+                    instrument=loaded.instrument,
+                    framework=loaded.framework,
+                    item=current,
+                    option_id=chosen,
+                )
+            )
             db_session().commit()
         if request.form.get("direction") == "back":
             return redirect(url_for(".item", attempt_id=attempt.id, number=max(1, number - 1)), 303)
@@ -207,6 +241,17 @@ def submit(attempt_id: str):
         result = submit_attempt(session, attempt, loaded, launch.id)
     except AttemptRefused:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
+    _record(
+        xapi_statements.attempt_submitted(
+            _where(),
+            attempt_id=attempt.id,
+            started_at=attempt.started_at,
+            submitted_at=attempt.submitted_at,
+            instrument=loaded.instrument,
+            framework=loaded.framework,
+            result=result,
+        )
+    )
     if result.overall_value is not None:
         # The gradebook shows this comment beside the number: the level in words.
         comment = gettext(

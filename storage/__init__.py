@@ -26,6 +26,7 @@ from storage.organisations import (
 )
 from storage.outbox import Delivery, DeliveryStatus
 from storage.people import Person
+from storage.statements import XapiStatement
 from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [
@@ -56,4 +57,5 @@ __all__ = [
     "ResourceLink",
     "ToolKey",
     "utcnow",
+    "XapiStatement",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import select, update
@@ -129,7 +130,8 @@ def start_attempt(
 
 def save_answer(
     session: Session, attempt: Attempt, loaded: LoadedInstrument, item_id: str, option_id: str
-) -> None:
+) -> datetime:
+    """Save (or change) the answer to one item; returns when it was answered."""
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         raise AttemptRefused("attempt_submitted")
     item = loaded.instrument.item(item_id)
@@ -157,6 +159,7 @@ def save_answer(
     )
     if touched.rowcount != 1:
         raise AttemptRefused("attempt_submitted")
+    return now
 
 
 def answers_of(session: Session, attempt_id: str) -> dict[str, str]:

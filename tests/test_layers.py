@@ -13,8 +13,9 @@ ALLOWED = {
     "competence": set(),
     "storage": {"competence"},
     "lti": {"storage", "competence", "config"},
-    "sync": {"lti", "storage", "competence", "config"},
-    "lti_tool": {"sync", "lti", "storage", "competence", "config"},
+    "xapi": {"storage", "competence", "config"},
+    "sync": {"xapi", "lti", "storage", "competence", "config"},
+    "lti_tool": {"xapi", "sync", "lti", "storage", "competence", "config"},
 }
 
 

@@ -27,6 +27,7 @@ TABLES = {
     "line_items",
     "registration_invitations",
     "used_registration_tokens",
+    "xapi_statements",
 }
 
 

@@ -1,0 +1,33 @@
+"""Writing statements into the caller's transaction, and where a launch says they happen."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from storage.launches import Launch
+from storage.statements import store_statement
+from xapi.model import Statement
+from xapi.statements import Where
+
+
+def where_of(launch: Launch, public_url: str, language: str) -> Where:
+    """The actor and LTI context of a launch: pseudonymous (issuer + subject, no name)."""
+    context, link = launch.context, launch.resource_link
+    return Where(
+        public_url=public_url,
+        issuer=launch.registration.issuer,
+        subject=launch.person.subject,
+        deployment_id=launch.deployment.deployment_id,
+        language=language,
+        context_row_id=context.id if context else None,
+        lti_context_id=context.lti_context_id if context else None,
+        context_title=context.title if context else None,
+        resource_link_row_id=link.id if link else None,
+        lti_resource_link_id=link.lti_resource_link_id if link else None,
+        resource_link_title=link.title if link else None,
+    )
+
+
+def record(session: Session, statement: Statement, organisation_id: int) -> None:
+    """Store the statement with the event's transaction; the same statement twice is kept once."""
+    store_statement(session, statement.to_json(), organisation_id)

@@ -1,0 +1,76 @@
+"""Every verb, activity type, extension and activity id the tool's statements use.
+
+Verbs and the assessment/interaction/course activity types are ADL's; the rest
+are the tool's own IRIs under its public URL, documented in `profile.jsonld`
+(where `{public_url}` stands for that URL: see `xapi.profile`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from xapi.model import Verb
+
+INITIALIZED = Verb("http://adlnet.gov/expapi/verbs/initialized", {"en": "initialized"})
+ANSWERED = Verb("http://adlnet.gov/expapi/verbs/answered", {"en": "answered"})
+COMPLETED = Verb("http://adlnet.gov/expapi/verbs/completed", {"en": "completed"})
+VERBS = (INITIALIZED, ANSWERED, COMPLETED)
+
+ASSESSMENT = "http://adlnet.gov/expapi/activities/assessment"
+INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
+COURSE = "http://adlnet.gov/expapi/activities/course"
+
+PLATFORM = "Kompetenslyft"
+
+
+class Vocabulary:
+    """The tool's own IRIs, all under one public URL."""
+
+    def __init__(self, public_url: str) -> None:
+        self.base = public_url.rstrip("/") + "/xapi"
+
+    # Activity types of the tool's own.
+    @property
+    def resource_link_type(self) -> str:
+        return f"{self.base}/activity-types/lti-resource-link"
+
+    @property
+    def framework_type(self) -> str:
+        return f"{self.base}/activity-types/competence-framework"
+
+    # Context extensions: where the statement happened, in the platform's own ids.
+    @property
+    def lti_issuer(self) -> str:
+        return f"{self.base}/extensions/lti-issuer"
+
+    @property
+    def lti_deployment_id(self) -> str:
+        return f"{self.base}/extensions/lti-deployment-id"
+
+    @property
+    def lti_context_id(self) -> str:
+        return f"{self.base}/extensions/lti-context-id"
+
+    @property
+    def lti_resource_link_id(self) -> str:
+        return f"{self.base}/extensions/lti-resource-link-id"
+
+    # Activity ids: stable for as long as the public URL and the stored rows are.
+    def instrument(self, instrument_id: str) -> str:
+        return f"{self.base}/activities/instrument/{_segment(instrument_id)}"
+
+    def item(self, instrument_id: str, item_id: str) -> str:
+        return f"{self.base}/activities/item/{_segment(instrument_id)}/{_segment(item_id)}"
+
+    def resource_link(self, row_id: int) -> str:
+        return f"{self.base}/activities/resource-link/{row_id}"
+
+    def course(self, row_id: int) -> str:
+        return f"{self.base}/activities/course/{row_id}"
+
+    def framework(self, framework_id: str) -> str:
+        return f"{self.base}/activities/framework/{_segment(framework_id)}"
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
