@@ -381,7 +381,7 @@ def scheduler() -> None:
     try:
         run_blocking(settings, database)
     except (KeyboardInterrupt, SystemExit):
-        pass
+        click.echo("scheduler stopped")
     finally:
         database.dispose()
 

@@ -19,7 +19,7 @@ class FakeResponse:
         self.content = b"{}"
 
     def raise_for_status(self):
-        pass
+        """Always a 200 here; failures are simulated by raising in get()."""
 
     def json(self):
         return {"keys": [{"kid": kid, "kty": "RSA"} for kid in self._keys]}

@@ -54,7 +54,7 @@ class FramingPlatform:
                 outer._handle(self)
 
             def log_message(self, *args):
-                pass
+                """Quiet: a test reports through its assertions, not the server log."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://localhost:{self._server.server_port}"

@@ -47,7 +47,7 @@ class PlatformServices:
                 outer._handle(self, "GET")
 
             def log_message(self, *args):
-                pass
+                """Quiet: a test reports through its assertions, not the server log."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"

@@ -49,7 +49,7 @@ class JsonServer:
                 self.wfile.write(body)
 
             def log_message(self, *args):
-                pass
+                """Quiet: a test reports through its assertions, not the server log."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
