@@ -15,18 +15,25 @@ class AlreadyStored(Exception):
     """This framework version is already stored; a changed framework needs a new version."""
 
 
+def _refuse_stored_version(
+    session: Session, model: type, organisation_id: int, key: str, version: str
+) -> None:
+    """Stored versions never change: a changed document must come with a new version."""
+    found = session.scalar(
+        select(model.id).where(
+            model.organisation_id == organisation_id, model.key == key, model.version == version
+        )
+    )
+    if found is not None:
+        raise AlreadyStored(f"{key} version {version}")
+
+
 def save_framework(
     session: Session, organisation_id: int, framework: Framework
 ) -> FrameworkVersion:
-    exists = session.scalar(
-        select(FrameworkVersion.id).where(
-            FrameworkVersion.organisation_id == organisation_id,
-            FrameworkVersion.key == framework.id,
-            FrameworkVersion.version == framework.version,
-        )
+    _refuse_stored_version(
+        session, FrameworkVersion, organisation_id, framework.id, framework.version
     )
-    if exists is not None:
-        raise AlreadyStored(f"{framework.id} version {framework.version}")
     row = FrameworkVersion(
         organisation_id=organisation_id,
         key=framework.id,
@@ -68,15 +75,9 @@ def save_instrument(session: Session, organisation_id: int, document: object) ->
             "organisation; import the framework first"
         )
     instrument = instrument_from_document(document, framework_from_document(framework_row.document))
-    exists = session.scalar(
-        select(InstrumentVersion.id).where(
-            InstrumentVersion.organisation_id == organisation_id,
-            InstrumentVersion.key == instrument.id,
-            InstrumentVersion.version == instrument.version,
-        )
+    _refuse_stored_version(
+        session, InstrumentVersion, organisation_id, instrument.id, instrument.version
     )
-    if exists is not None:
-        raise AlreadyStored(f"{instrument.id} version {instrument.version}")
     row = InstrumentVersion(
         organisation_id=organisation_id,
         framework_id=framework_row.id,
