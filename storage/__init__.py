@@ -16,6 +16,7 @@ from storage.assessments import (
 from storage.courses import Context, LineItem, ResourceLink
 from storage.database import Base, Database, utcnow
 from storage.launches import Launch, LoginNonce
+from storage.lrs import LrsEndpoint
 from storage.memberships import Membership, MembershipStatus
 from storage.organisations import (
     Deployment,
@@ -26,7 +27,8 @@ from storage.organisations import (
 )
 from storage.outbox import Delivery, DeliveryStatus
 from storage.people import Person
-from storage.statements import XapiStatement
+from storage.statement_api import StatementApiCredential
+from storage.statements import XapiStatement, XapiStatementRef
 from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [
@@ -58,4 +60,7 @@ __all__ = [
     "ToolKey",
     "utcnow",
     "XapiStatement",
+    "XapiStatementRef",
+    "LrsEndpoint",
+    "StatementApiCredential",
 ]

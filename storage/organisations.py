@@ -22,6 +22,10 @@ class Organisation(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How xAPI statements name a learner: "lti" (platform issuer + LTI subject, the default),
+    # "pseudonym" (a keyed hash, stable within the organisation) or "identified" (adds
+    # name and email; only when the organisation has a legal basis for it).
+    xapi_actor: Mapped[str] = mapped_column(String(16), default="lti", server_default="lti")
 
     registrations: Mapped[list[PlatformRegistration]] = relationship(back_populates="organisation")
 

@@ -6,21 +6,32 @@ statement's own id, made by the tool from the event, so writing the same event
 twice keeps one row.  The verb, registration and actor's account are copied out
 of the JSON for querying; the statement itself is stored unchanged, ready to be
 forwarded to an organisation's LRS.
+
+The Statement API filters by agent and activity, directly (actor, object) or
+through related parts (context activities, instructor, team, authority, a
+sub-statement); `xapi_statement_refs` holds one row per agent or activity a
+statement mentions, so those filters are index lookups instead of JSON scans.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.database import Base, JSONDocument, UTCDateTime, get_or_create, utcnow
+
+AGENT = "agent"
+ACTIVITY = "activity"
 
 
 class XapiStatement(Base):
     __tablename__ = "xapi_statements"
-    __table_args__ = (Index("ix_xapi_statements_actor", "actor_home_page", "actor_name"),)
+    __table_args__ = (
+        Index("ix_xapi_statements_actor", "actor_home_page", "actor_name"),
+        Index("ix_xapi_statements_organisation_stored", "organisation_id", "stored", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -32,11 +43,88 @@ class XapiStatement(Base):
     actor_name: Mapped[str] = mapped_column(String(255))
     statement: Mapped[dict] = mapped_column(JSONDocument)
     stored: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set when a voiding statement targets this one: hidden from ordinary queries.
+    voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    refs: Mapped[list[XapiStatementRef]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class XapiStatementRef(Base):
+    """One agent or activity a statement mentions; `direct` when it is the actor or object."""
+
+    __tablename__ = "xapi_statement_refs"
+    __table_args__ = (Index("ix_xapi_statement_refs_lookup", "kind", "ref"),)
+
+    statement_id: Mapped[str] = mapped_column(
+        ForeignKey("xapi_statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def agent_key(agent: dict) -> str | None:
+    """An agent's or identified group's inverse functional identifier, as one string."""
+    if not isinstance(agent, dict):
+        return None
+    for ifi in ("mbox", "mbox_sha1sum", "openid"):
+        if agent.get(ifi):
+            return f"{ifi}|{agent[ifi]}"
+    account = agent.get("account")
+    if isinstance(account, dict) and account.get("homePage") and account.get("name"):
+        return f"account|{account['homePage']}|{account['name']}"
+    return None
+
+
+def statement_refs(statement: dict) -> dict[tuple[str, str], bool]:
+    """Every (kind, ref) a statement mentions, mapped to whether it is direct."""
+    refs: dict[tuple[str, str], bool] = {}
+
+    def add(kind: str, ref: str | None, direct: bool) -> None:
+        if ref:
+            refs[(kind, ref)] = refs.get((kind, ref), False) or direct
+
+    def add_agent(agent, direct: bool) -> None:
+        if not isinstance(agent, dict):
+            return
+        add(AGENT, agent_key(agent), direct)
+        for member in agent.get("member") or []:
+            add(AGENT, agent_key(member), False)
+
+    def add_object(obj, direct: bool) -> None:
+        if not isinstance(obj, dict):
+            return
+        kind = obj.get("objectType", "Activity")
+        if kind == "Activity":
+            add(ACTIVITY, obj.get("id"), direct)
+        elif kind in ("Agent", "Group"):
+            add_agent(obj, direct)
+        elif kind == "SubStatement":
+            add_parts(obj, direct=False)
+
+    def add_parts(part: dict, direct: bool) -> None:
+        add_agent(part.get("actor"), direct)
+        add_object(part.get("object"), direct)
+        context = part.get("context") or {}
+        add_agent(context.get("instructor"), False)
+        add_agent(context.get("team"), False)
+        for activities in (context.get("contextActivities") or {}).values():
+            if isinstance(activities, dict):
+                activities = [activities]
+            for activity in activities or []:
+                if isinstance(activity, dict):
+                    add(ACTIVITY, activity.get("id"), False)
+
+    add_parts(statement, direct=True)
+    add_agent(statement.get("authority"), False)
+    return refs
 
 
 def store_statement(session: Session, statement: dict, organisation_id: int) -> XapiStatement:
     """Add a statement to the caller's transaction; one already stored (same id) is kept."""
-    account = statement["actor"]["account"]
+    account = statement["actor"].get("account") or {}
     return get_or_create(
         session,
         lambda: session.get(XapiStatement, statement["id"]),
@@ -45,9 +133,13 @@ def store_statement(session: Session, statement: dict, organisation_id: int) -> 
             organisation_id=organisation_id,
             verb=statement["verb"]["id"],
             registration=statement.get("context", {}).get("registration"),
-            actor_home_page=account["homePage"],
-            actor_name=account["name"],
+            actor_home_page=account.get("homePage", ""),
+            actor_name=account.get("name", ""),
             statement=statement,
+            refs=[
+                XapiStatementRef(kind=kind, ref=ref, direct=direct)
+                for (kind, ref), direct in statement_refs(statement).items()
+            ],
         ),
     )
 
