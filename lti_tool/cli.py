@@ -386,6 +386,11 @@ def scheduler() -> None:
         database.dispose()
 
 
+@cli.group()
+def xapi() -> None:
+    """xAPI: the organisation's LRS, the embedded Statement API and statement exports."""
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

@@ -26,6 +26,9 @@ class Organisation(Base):
     # "pseudonym" (a keyed hash, stable within the organisation) or "identified" (adds
     # name and email; only when the organisation has a legal basis for it).
     xapi_actor: Mapped[str] = mapped_column(String(16), default="lti", server_default="lti")
+    # The key of the "pseudonym" mode, made once per organisation so pseudonyms stay stable
+    # when the instance's secret key is rotated.
+    xapi_pseudonym_key: Mapped[str | None] = mapped_column(String(64))
 
     registrations: Mapped[list[PlatformRegistration]] = relationship(back_populates="organisation")
 

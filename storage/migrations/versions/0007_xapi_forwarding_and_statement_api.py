@@ -68,6 +68,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('xapi_actor', sa.String(length=16), server_default='lti', nullable=False))
+        batch_op.add_column(sa.Column('xapi_pseudonym_key', sa.String(length=64), nullable=True))
 
     with op.batch_alter_table('xapi_statements', schema=None) as batch_op:
         batch_op.add_column(sa.Column('voided', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -109,6 +110,7 @@ def downgrade() -> None:
         batch_op.drop_column('voided')
 
     with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.drop_column('xapi_pseudonym_key')
         batch_op.drop_column('xapi_actor')
 
     with op.batch_alter_table('xapi_statement_refs', schema=None) as batch_op:
