@@ -47,6 +47,8 @@ class Settings:
     admin_secret: str = ""
     scheduler_in_web: bool | None = None
     delivery_interval_seconds: int = 10
+    # How long a worker holds claimed deliveries; a worker that dies frees them after this.
+    delivery_lease_seconds: int = 300
     # Where the secret key came from: "configured" or "generated"; production needs the former.
     secret_key_source: str = field(default="configured", compare=False)
 

@@ -37,8 +37,10 @@ from lti import dynamic_registration as dynreg
 from lti.claims import primary_role
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
-from storage import Delivery, DeliveryStatus, Organisation, PlatformRegistration
+from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
+from storage.database import utcnow
 from storage.outbox import dead_deliveries, delivery_counts, revive
+from sync.xapi_forwarding import resume as resume_forwarding
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 OWNER_KEY = "admin_owner"
@@ -236,6 +238,7 @@ def current_viewer_is_owner() -> bool:
 TARGET_NAMES = {
     "ags.score": lazy_gettext("Grades to the course gradebook"),
     "nrps.roster": lazy_gettext("Course participant lists"),
+    "xapi.statement": lazy_gettext("Learning records (xAPI) to the organisation's LRS"),
 }
 
 
@@ -255,7 +258,34 @@ def deliveries():
         statuses=list(DeliveryStatus),
         dead=dead_deliveries(database, organisation_id),
         target_names=TARGET_NAMES,
+        record_stores=_visible_record_stores(database, organisation_id),
+        now=utcnow(),
     )
+
+
+def _visible_record_stores(database, organisation_id: int | None) -> list[LrsEndpoint]:
+    query = select(LrsEndpoint).options(selectinload(LrsEndpoint.organisation))
+    if organisation_id is not None:
+        query = query.where(LrsEndpoint.organisation_id == organisation_id)
+    return list(database.scalars(query.order_by(LrsEndpoint.id)))
+
+
+@bp.post("/record-stores/<int:lrs_id>/resume")
+@admin_required
+def resume_record_store(lrs_id: int):
+    """An admin's "try now" once the LRS or its credentials are fixed."""
+    database = db_session()
+    lrs = database.get(LrsEndpoint, lrs_id)
+    if lrs is None or not (g.viewer.owner or lrs.organisation_id == g.viewer.organisation.id):
+        abort(404)
+    waiting = resume_forwarding(database, lrs)
+    database.commit()
+    flash(
+        gettext(
+            "%(count)d learning records will be sent to the LRS within a minute.", count=waiting
+        )
+    )
+    return redirect(url_for("admin.deliveries"), 303)
 
 
 @bp.post("/deliveries/<delivery_id>/retry")

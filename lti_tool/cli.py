@@ -6,6 +6,7 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from sqlalchemy import select
@@ -30,6 +31,10 @@ from storage.frameworks import (
     save_instrument,
     save_role_profile,
 )
+from storage.lrs import XAPI_VERSIONS, LrsEndpoint, lrs_of, seal
+from sync.xapi_forwarding import backfill as backfill_lrs
+from sync.xapi_forwarding import drop_waiting
+from sync.xapi_forwarding import resume as resume_forwarding
 
 
 @contextmanager
@@ -389,6 +394,144 @@ def scheduler() -> None:
 @cli.group()
 def xapi() -> None:
     """xAPI: the organisation's LRS, the embedded Statement API and statement exports."""
+
+
+@xapi.group()
+def lrs() -> None:
+    """The organisation's Learning Record Store, where its statements are forwarded."""
+
+
+@lrs.command("set")
+@click.option("--organisation", "organisation_slug", required=True)
+@click.option("--endpoint", required=True, help="The LRS's xAPI base URL, e.g. https://lrs/xAPI/")
+@click.option("--username", help="HTTP Basic username (the LRS key).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password (the LRS secret) from standard input; it is stored encrypted.",
+)
+@click.option(
+    "--credentials-env",
+    help="Instead of storing them: an environment variable holding username:password.",
+)
+@click.option("--version", "xapi_version", type=click.Choice(XAPI_VERSIONS), default=None)
+@click.option("--batch-size", type=click.IntRange(1, 2000), default=None)
+@click.option("--enable/--disable", default=None)
+def lrs_set(
+    organisation_slug,
+    endpoint,
+    username,
+    password_stdin,
+    credentials_env,
+    xapi_version,
+    batch_size,
+    enable,
+) -> None:
+    """Forward the organisation's statements to this LRS (new statements from now on;
+    `lrs backfill` queues the ones stored before)."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter("must be an http(s) URL", param_hint="--endpoint")
+    if parts.username or parts.password:
+        raise click.BadParameter(
+            "put credentials in --username/--password-stdin, not in the URL",
+            param_hint="--endpoint",
+        )
+    if credentials_env and (username or password_stdin):
+        raise click.UsageError("use either --credentials-env or --username/--password-stdin")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    settings = load_settings()
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        endpoint_row = lrs_of(session, organisation.id)
+        if endpoint_row is None:
+            endpoint_row = LrsEndpoint(organisation_id=organisation.id, endpoint=endpoint)
+            session.add(endpoint_row)
+        endpoint_row.endpoint = endpoint
+        if credentials_env:
+            endpoint_row.credentials_env = credentials_env
+            endpoint_row.username = endpoint_row.sealed_password = None
+        elif username is not None:
+            endpoint_row.credentials_env = None
+            endpoint_row.username = username
+            if password is not None:
+                endpoint_row.sealed_password = seal(settings.secret_key, password)
+        if xapi_version:
+            endpoint_row.version = xapi_version
+        if batch_size:
+            endpoint_row.batch_size = batch_size
+        if enable is not None:
+            endpoint_row.enabled = enable
+        session.flush()
+        click.echo(_describe_lrs(endpoint_row))
+
+
+@lrs.command("show")
+@click.option("--organisation", "organisation_slug", required=True)
+def lrs_show(organisation_slug) -> None:
+    """The LRS settings and health (never the password)."""
+    with _transaction() as session:
+        endpoint_row = lrs_of(session, _organisation(session, organisation_slug).id)
+        if endpoint_row is None:
+            raise click.ClickException("this organisation has no LRS; statements stay in the tool")
+        click.echo(_describe_lrs(endpoint_row))
+
+
+@lrs.command("remove")
+@click.option("--organisation", "organisation_slug", required=True)
+def lrs_remove(organisation_slug) -> None:
+    """Stop forwarding; statements not yet sent stay in the tool's store."""
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        endpoint_row = lrs_of(session, organisation.id)
+        if endpoint_row is None:
+            raise click.ClickException("this organisation has no LRS")
+        dropped = drop_waiting(session, endpoint_row)
+        session.delete(endpoint_row)
+        click.echo(f"LRS removed; {dropped} statement(s) waiting for it were not sent")
+
+
+@lrs.command("resume")
+@click.option("--organisation", "organisation_slug", required=True)
+def lrs_resume(organisation_slug) -> None:
+    """Lift a pause now (after fixing the LRS or its credentials) and send what waits."""
+    with _transaction() as session:
+        endpoint_row = lrs_of(session, _organisation(session, organisation_slug).id)
+        if endpoint_row is None:
+            raise click.ClickException("this organisation has no LRS")
+        click.echo(f"{resume_forwarding(session, endpoint_row)} statement(s) due now")
+
+
+@lrs.command("backfill")
+@click.option("--organisation", "organisation_slug", required=True)
+def lrs_backfill(organisation_slug) -> None:
+    """Queue every stored statement this LRS has not been sent (e.g. after adding it)."""
+    with _transaction() as session:
+        endpoint_row = lrs_of(session, _organisation(session, organisation_slug).id)
+        if endpoint_row is None:
+            raise click.ClickException("this organisation has no LRS")
+        click.echo(f"{backfill_lrs(session, endpoint_row)} statement(s) queued")
+
+
+def _describe_lrs(endpoint_row: LrsEndpoint) -> str:
+    if endpoint_row.credentials_env:
+        credentials = f"from ${endpoint_row.credentials_env}"
+    elif endpoint_row.username:
+        credentials = f"{endpoint_row.username} (password stored encrypted)"
+    else:
+        credentials = "none"
+    lines = [
+        f"endpoint:     {endpoint_row.endpoint}",
+        f"credentials:  {credentials}",
+        f"xAPI version: {endpoint_row.version}",
+        f"batch size:   {endpoint_row.batch_size}",
+        f"enabled:      {'yes' if endpoint_row.enabled else 'no'}",
+    ]
+    if endpoint_row.paused_until:
+        lines.append(f"paused until: {endpoint_row.paused_until.isoformat(timespec='seconds')}")
+    if endpoint_row.last_error:
+        lines.append(f"last error:   {endpoint_row.last_error}")
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -82,9 +83,19 @@ def enqueue(
 
 
 def claim_due(
-    session: Session, owner: str, lease: timedelta, limit: int = 100, target: str | None = None
+    session: Session,
+    owner: str,
+    lease: timedelta,
+    limit: int = 100,
+    target: str | None = None,
+    *,
+    targets: Collection[str] | None = None,
+    organisation_id: int | None = None,
 ) -> list[Delivery]:
     """Lease up to `limit` due deliveries to `owner`; commit to make the lease visible.
+
+    `target`/`targets` limit the claim to those targets, `organisation_id` to one
+    organisation's deliveries (a batch to one LRS).
 
     On PostgreSQL rows are locked with SKIP LOCKED so concurrent workers take
     different rows; a worker that dies leaves a lease that simply expires.
@@ -102,6 +113,10 @@ def claim_due(
     )
     if target is not None:
         query = query.where(Delivery.target == target)
+    if targets is not None:
+        query = query.where(Delivery.target.in_(list(targets)))
+    if organisation_id is not None:
+        query = query.where(Delivery.organisation_id == organisation_id)
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
@@ -132,6 +147,56 @@ def mark_retry(
 
 def mark_dead(session: Session, delivery: Delivery, owner: str, error: str) -> bool:
     return _finish(session, delivery, owner, status=DeliveryStatus.DEAD, last_error=error[:2000])
+
+
+def release(
+    session: Session, deliveries: Collection[Delivery], owner: str, delay: timedelta
+) -> int:
+    """Give leased deliveries back untried, due again after `delay` (their target was
+    unavailable, so the attempt says nothing about them and is not counted)."""
+    if not deliveries:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_([d.id for d in deliveries]), Delivery.lease_owner == owner)
+        .values(leased_until=None, lease_owner=None, next_attempt_at=utcnow() + delay)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def mark_all_delivered(session: Session, deliveries: Collection[Delivery], owner: str) -> int:
+    """Record success for a batch in one statement; rows whose lease was lost are skipped."""
+    if not deliveries:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_([d.id for d in deliveries]), Delivery.lease_owner == owner)
+        .values(
+            attempts=Delivery.attempts + 1,
+            leased_until=None,
+            lease_owner=None,
+            status=DeliveryStatus.DELIVERED,
+            delivered_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def due_now(session: Session, target: str, organisation_id: int) -> int:
+    """Make an organisation's pending deliveries to `target` due at once (an admin's resume)."""
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.target == target,
+            Delivery.organisation_id == organisation_id,
+            Delivery.status == DeliveryStatus.PENDING,
+        )
+        .values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def revive(session: Session, delivery_id: str) -> bool:

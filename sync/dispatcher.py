@@ -60,7 +60,7 @@ def deliver_due(
     owner = owner or worker_name()
     counts = DeliveryCounts()
     with database.sessions() as session:
-        claimed = claim_due(session, owner, lease, limit=batch)
+        claimed = claim_due(session, owner, lease, limit=batch, targets=list(senders))
         session.commit()
         for delivery in claimed:
             sender = senders.get(delivery.target)

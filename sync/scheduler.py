@@ -7,6 +7,7 @@ runs `kompetenslyft scheduler` as its own process.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -21,6 +22,8 @@ from lti.rosters import refresh_rosters
 from lti.service_tokens import ServiceTokens
 from storage import Database
 from sync.dispatcher import Sender, deliver_due
+from sync.xapi_forwarding import forward_statements
+from xapi.lrs_client import LrsClient
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +40,26 @@ def build_senders(settings: Settings) -> dict[str, Sender]:
 
 def add_jobs(scheduler, settings: Settings, database: Database) -> None:
     senders = build_senders(settings)
+    lease = timedelta(seconds=settings.delivery_lease_seconds)
     scheduler.add_job(
         deliver_due,
         "interval",
         seconds=settings.delivery_interval_seconds,
         args=[database, senders],
+        kwargs={"lease": lease},
         id="deliveries",
+        max_instances=1,
+        coalesce=True,
+    )
+    # Statements go to each organisation's LRS in batches (see sync.xapi_forwarding).
+    lrs_client = LrsClient(make_http_session(timeout=settings.http_timeout_seconds, retries=0))
+    scheduler.add_job(
+        forward_statements,
+        "interval",
+        seconds=settings.delivery_interval_seconds,
+        args=[database, lrs_client, settings.secret_key],
+        kwargs={"lease": lease},
+        id="xapi-forwarding",
         max_instances=1,
         coalesce=True,
     )

@@ -1,10 +1,17 @@
-"""Writing statements into the caller's transaction, and where a launch says they happen."""
+"""Writing statements into the caller's transaction, and where a launch says they happen.
+
+A statement is stored and, when the organisation has an LRS, queued for it in
+the same transaction as the event: the forwarding job (sync.xapi_forwarding)
+takes it from the outbox.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from storage.launches import Launch
+from storage.lrs import lrs_of
+from storage.outbox import enqueue
 from storage.statements import store_statement
 from xapi.model import Statement
 from xapi.statements import Where
@@ -28,6 +35,27 @@ def where_of(launch: Launch, public_url: str, language: str) -> Where:
     )
 
 
+TARGET = "xapi.statement"
+
+
 def record(session: Session, statement: Statement, organisation_id: int) -> None:
     """Store the statement with the event's transaction; the same statement twice is kept once."""
-    store_statement(session, statement.to_json(), organisation_id)
+    record_json(session, statement.to_json(), organisation_id)
+
+
+def record_json(session: Session, statement: dict, organisation_id: int) -> None:
+    store_statement(session, statement, organisation_id)
+    lrs = lrs_of(session, organisation_id)
+    if lrs is not None and lrs.enabled:
+        queue_for_lrs(session, statement["id"], lrs.id, organisation_id)
+
+
+def queue_for_lrs(session: Session, statement_id: str, lrs_id: int, organisation_id: int) -> None:
+    """One outbox row per statement and LRS: a new LRS can be sent what an old one had."""
+    enqueue(
+        session,
+        TARGET,
+        f"{lrs_id}:{statement_id}",
+        {"statement_id": statement_id},
+        organisation_id=organisation_id,
+    )

@@ -46,9 +46,10 @@ def kompetenslyft(app, settings):
         "KOMPETENSLYFT_INSTANCE_PATH": str(settings.instance_path),
     }
 
-    def run(*args: str):
-        result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-        return result
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+
+    run.env = env
 
     return run
 

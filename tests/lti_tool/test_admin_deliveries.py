@@ -1,10 +1,12 @@
 """Admins see what failed to reach other systems, with the reason, and can try again."""
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage import Delivery, DeliveryStatus, Organisation
+from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation
+from storage.database import utcnow
 from tests.lti_tool.test_admin import ADMINISTRATOR, LEARNER, launch_as, sign_in
 from tests.support.assessing import csrf
 from tests.support.browsing import text_of
@@ -68,3 +70,42 @@ def test_learners_may_not_look(browser, tool_url, platform):
     launch_as(platform, browser, LEARNER)
 
     assert browser.get(tool_url + "/admin/deliveries").status_code == 403
+
+
+def paused_lrs(db, organisation_slug: str) -> LrsEndpoint:
+    organisation = db.scalar(select(Organisation).where(Organisation.slug == organisation_slug))
+    lrs = db.scalar(select(LrsEndpoint).where(LrsEndpoint.organisation_id == organisation.id))
+    if lrs is None:
+        lrs = LrsEndpoint(organisation_id=organisation.id, endpoint="https://lrs.example.se/xAPI/")
+        db.add(lrs)
+    lrs.consecutive_failures = 3
+    lrs.paused_until = utcnow() + timedelta(minutes=20)
+    lrs.last_error = f"HTTP 503: {organisation_slug} LRS down for maintenance"
+    db.commit()
+    return lrs
+
+
+def test_an_administrator_sees_a_paused_lrs_and_sends_now(
+    browser, tool_url, platform, platform_b, db
+):
+    mine = paused_lrs(db, "test-org")
+    theirs = paused_lrs(db, "kommun-b")
+    launch_as(platform, browser, ADMINISTRATOR)
+
+    page = browser.get(tool_url + "/admin/deliveries")
+    text = text_of(page.text)
+    assert "Paused after 3 failures in a row" in text
+    assert "test-org LRS down" in text and "kommun-b" not in text
+
+    refused = browser.post(
+        f"{tool_url}/admin/record-stores/{theirs.id}/resume", data={"csrf_token": csrf(page.text)}
+    )
+    sent = browser.post(
+        f"{tool_url}/admin/record-stores/{mine.id}/resume", data={"csrf_token": csrf(page.text)}
+    )
+
+    assert refused.status_code == 404
+    assert "will be sent to the LRS" in text_of(sent.text)
+    db.expire_all()
+    assert db.get(LrsEndpoint, mine.id).paused_until is None
+    assert db.get(LrsEndpoint, theirs.id).paused_until is not None
