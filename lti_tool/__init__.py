@@ -80,6 +80,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.register_blueprint(registration.bp)
     app.register_blueprint(admin.bp)
+    from lti_tool import statement_api
+
+    app.register_blueprint(statement_api.bp)
     if settings.dev_platform_enabled:
         from lti_tool import dev_platform
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,9 +33,12 @@ from storage.frameworks import (
     save_role_profile,
 )
 from storage.lrs import XAPI_VERSIONS, LrsEndpoint, lrs_of, seal
+from storage.statement_api import create_credential, list_credentials, remove_credential
+from storage.statement_queries import StatementFilter, count_statements, stream_statements
 from sync.xapi_forwarding import backfill as backfill_lrs
 from sync.xapi_forwarding import drop_waiting
 from sync.xapi_forwarding import resume as resume_forwarding
+from xapi.served import served, tool_authority
 
 
 @contextmanager
@@ -532,6 +536,107 @@ def _describe_lrs(endpoint_row: LrsEndpoint) -> str:
     if endpoint_row.last_error:
         lines.append(f"last error:   {endpoint_row.last_error}")
     return "\n".join(lines)
+
+
+@xapi.group()
+def credentials() -> None:
+    """Who may read an organisation's statements at /xapi/statements (HTTP Basic)."""
+
+
+@credentials.command("add")
+@click.option("--organisation", "organisation_slug", required=True, help="Organisation slug.")
+@click.option("--label", default="", help="Who uses it, e.g. 'Power BI, HR'.")
+def credentials_add(organisation_slug: str, label: str) -> None:
+    """Make a key and secret; the secret is shown now and never again."""
+    with _transaction() as session:
+        made = create_credential(session, _organisation(session, organisation_slug).id, label)
+    click.echo(f"key:    {made.key}")
+    click.echo(f"secret: {made.secret}")
+    click.echo(
+        "Store the secret now: only a hash of it is kept. Use the key and secret as the HTTP "
+        f"Basic user name and password at {load_settings().public_url.rstrip('/')}/xapi/",
+        err=True,
+    )
+
+
+@credentials.command("list")
+def credentials_list() -> None:
+    """Every credential: key, organisation, label, made, last used (never the secret)."""
+    with _transaction() as session:
+        for credential in list_credentials(session):
+            used = (
+                f"{credential.last_used_at:%Y-%m-%d %H:%M}" if credential.last_used_at else "never"
+            )
+            click.echo(
+                f"{credential.key}\t{credential.organisation.slug}\t{credential.label}\t"
+                f"made {credential.created_at:%Y-%m-%d %H:%M}\tlast used {used}"
+            )
+
+
+@credentials.command("remove")
+@click.argument("key")
+def credentials_remove(key: str) -> None:
+    """Revoke a credential at once."""
+    with _transaction() as session:
+        if not remove_credential(session, key):
+            raise click.ClickException(f"no credential {key!r}")
+    click.echo(f"removed credential {key}")
+
+
+def _moment(_context, _parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 timestamp") from error
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@xapi.command("export")
+@click.option("--organisation", "organisation_slug", required=True, help="Organisation slug.")
+@click.option("--since", callback=_moment, help="Only statements stored after this (ISO 8601).")
+@click.option("--until", callback=_moment, help="Only statements stored up to this (ISO 8601).")
+@click.option(
+    "-o", "--output", default="-", show_default=True, help="File to write, or - for stdout."
+)
+def xapi_export(organisation_slug, since, until, output: str) -> None:
+    """Write an organisation's statements as NDJSON, one per line, oldest first.
+
+    Statements come as the Statement API serves them (with stored, authority and version);
+    voided statements are left out, the statements voiding them are included.
+    """
+    authority = tool_authority(load_settings().public_url)
+    where = StatementFilter(since=since, until=until)
+    with _transaction() as session:
+        organisation_id = _organisation(session, organisation_slug).id
+        rows = stream_statements(session, organisation_id, where)
+        if output == "-":
+            # JSON's \u escapes say the same thing where the terminal cannot take UTF-8.
+            utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+            written = _write_ndjson(rows, authority, sys.stdout, ascii_only=not utf8)
+        else:
+            total = count_statements(session, organisation_id, where)
+            with (
+                open(output, "w", encoding="utf-8", newline="\n") as file,
+                click.progressbar(length=total, label="exporting", file=sys.stderr) as bar,
+            ):
+                written = _write_ndjson(rows, authority, file, bar.update)
+    click.echo(f"exported {written} statement(s)", err=True)
+
+
+def _write_ndjson(rows, authority: dict, file, advance=lambda _n: None, ascii_only=False) -> int:
+    written = 0
+    for row in rows:
+        line = json.dumps(
+            served(row.statement, row.stored, authority),
+            ensure_ascii=ascii_only,
+            separators=(",", ":"),
+        )
+        file.write(line + "\n")
+        written += 1
+        advance(1)
+    return written
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 The browser's Accept-Language is deliberately not consulted: staff of a Swedish
 municipality often run English-language browsers but expect the tool in Swedish
 unless Moodle (their own language setting) or they themselves say otherwise.
+Programs are the exception: a Statement API client has no person or launch behind
+it, so its Accept-Language chooses the language of its error messages.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def init_app(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    requested = g.get("request_locale")  # set only for program clients (the Statement API)
+    if requested in LANGUAGES:
+        return requested
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen

@@ -80,10 +80,13 @@ def _add_headers(response: Response) -> Response:
         if origin not in platforms and _SAFE_ORIGIN.fullmatch(origin)
     )
     form_action = " ".join(("'self'", *platforms, *extra))
-    response.headers["Content-Security-Policy"] = (
+    # A response with a policy of its own (the JSON Statement API: nothing to load, never
+    # framed) keeps it.
+    response.headers.setdefault(
+        "Content-Security-Policy",
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"object-src 'none'; base-uri 'none'; form-action {form_action}; "
-        f"frame-ancestors {ancestors}"
+        f"frame-ancestors {ancestors}",
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

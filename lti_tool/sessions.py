@@ -40,12 +40,19 @@ class LaunchSessionInterface(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session_, response) -> None:
         if getattr(session_, "carried_in_url", False) or g.get("session_in_url"):
             return  # no cookie: the links of the response carry the session
+        if g.get("stateless"):
+            return  # a program's request (the Statement API): no browser, no session
         super().save_session(app, session_, response)
 
 
 def carry_in_url() -> None:
     """From now on this browser's session travels in URLs (a launch that had no cookie)."""
     g.session_in_url = True
+
+
+def stateless() -> None:
+    """This request is a program's, not a browser's: its response sets no session cookie."""
+    g.stateless = True
 
 
 def url_token() -> str | None:
