@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, false, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.database import Base, JSONDocument, UTCDateTime, get_or_create, utcnow
@@ -122,9 +122,25 @@ def statement_refs(statement: dict) -> dict[tuple[str, str], bool]:
     return refs
 
 
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+
 def store_statement(session: Session, statement: dict, organisation_id: int) -> XapiStatement:
-    """Add a statement to the caller's transaction; one already stored (same id) is kept."""
+    """Add a statement to the caller's transaction; one already stored (same id) is kept.
+
+    A voiding statement marks the organisation's statement it targets as voided."""
     account = statement["actor"].get("account") or {}
+    target = statement.get("object") or {}
+    if statement["verb"]["id"] == VOIDED and target.get("objectType") == "StatementRef":
+        session.execute(
+            update(XapiStatement)
+            .where(
+                XapiStatement.id == target.get("id"),
+                XapiStatement.organisation_id == organisation_id,
+                XapiStatement.verb != VOIDED,
+            )
+            .values(voided=True)
+        )
     return get_or_create(
         session,
         lambda: session.get(XapiStatement, statement["id"]),

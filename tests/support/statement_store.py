@@ -123,7 +123,7 @@ def store(db, org: Organisation, made: list[dict], first_stored: datetime = T0, 
 
 
 def void(db, org: Organisation, target, at: datetime) -> dict:
-    """A voiding statement for a stored one, stored and applied as an LRS would."""
+    """A voiding statement for a stored one; storing it voids the target."""
     voiding = {
         "id": str(uuid.uuid4()),
         "actor": {"objectType": "Agent", "account": {"homePage": PUBLIC_URL, "name": "admin"}},
@@ -133,6 +133,6 @@ def void(db, org: Organisation, target, at: datetime) -> dict:
         "version": "1.0.3",
     }
     store(db, org, [voiding], first_stored=at)
-    target.voided = True
-    db.commit()
+    db.refresh(target)
+    assert target.voided
     return voiding
