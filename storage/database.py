@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -70,6 +72,23 @@ def make_engine(database_url: str, **options) -> Engine:
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(database_url, **options)
+
+
+def insert_new(session: Session, table: Table, rows: list[dict]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING: how many of `rows` were new.
+
+    One statement, no savepoint and no SELECT first: the cheap way to write
+    rows whose natural key may already be there (a re-recorded event, a
+    re-queued delivery), on SQLite and PostgreSQL alike.
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    key = list(table.primary_key.columns)[0]
+    statement = insert(table).values(rows).on_conflict_do_nothing().returning(key)
+    # RETURNING, not rowcount: drivers differ in what rowcount says here.
+    return len(session.execute(statement).all())
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

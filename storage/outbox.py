@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.database import Base, JSONDocument, UTCDateTime, utcnow
+from storage.database import Base, JSONDocument, UTCDateTime, insert_new, utcnow
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -71,15 +71,28 @@ class Delivery(Base):
 
 def enqueue(
     session: Session, target: str, key: str, payload: dict, organisation_id: int | None = None
-) -> None:
+) -> bool:
     """Add a delivery to the caller's transaction; an existing (target, key) is left alone."""
-    exists = session.scalar(
-        select(Delivery.id).where(Delivery.target == target, Delivery.key == key)
-    )
-    if exists is None:
-        session.add(
-            Delivery(target=target, key=key, payload=payload, organisation_id=organisation_id)
+    now = utcnow()
+    return bool(
+        insert_new(
+            session,
+            Delivery.__table__,
+            [
+                {
+                    "id": str(uuid.uuid4()),
+                    "target": target,
+                    "key": key,
+                    "payload": payload,
+                    "organisation_id": organisation_id,
+                    "status": DeliveryStatus.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+            ],
         )
+    )
 
 
 def claim_due(

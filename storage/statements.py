@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, false, select, update
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from storage.database import Base, JSONDocument, UTCDateTime, get_or_create, utcnow
+from storage.database import Base, JSONDocument, UTCDateTime, insert_new, utcnow
 
 AGENT = "agent"
 ACTIVITY = "activity"
@@ -125,10 +125,12 @@ def statement_refs(statement: dict) -> dict[tuple[str, str], bool]:
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
-def store_statement(session: Session, statement: dict, organisation_id: int) -> XapiStatement:
-    """Add a statement to the caller's transaction; one already stored (same id) is kept.
+def insert_statement(session: Session, statement: dict, organisation_id: int) -> bool:
+    """Add a statement to the caller's transaction; False when one with its id is stored.
 
-    A voiding statement marks the organisation's statement it targets as voided."""
+    A voiding statement marks the organisation's statement it targets as voided.
+    Plain INSERTs (no ORM objects, no savepoint): this runs on the request path.
+    """
     account = statement["actor"].get("account") or {}
     target = statement.get("object") or {}
     if statement["verb"]["id"] == VOIDED and target.get("objectType") == "StatementRef":
@@ -141,23 +143,40 @@ def store_statement(session: Session, statement: dict, organisation_id: int) -> 
             )
             .values(voided=True)
         )
-    return get_or_create(
+    new = insert_new(
         session,
-        lambda: session.get(XapiStatement, statement["id"]),
-        lambda: XapiStatement(
-            id=statement["id"],
-            organisation_id=organisation_id,
-            verb=statement["verb"]["id"],
-            registration=statement.get("context", {}).get("registration"),
-            actor_home_page=account.get("homePage", ""),
-            actor_name=account.get("name", ""),
-            statement=statement,
-            refs=[
-                XapiStatementRef(kind=kind, ref=ref, direct=direct)
-                for (kind, ref), direct in statement_refs(statement).items()
-            ],
-        ),
+        XapiStatement.__table__,
+        [
+            {
+                "id": statement["id"],
+                "organisation_id": organisation_id,
+                "verb": statement["verb"]["id"],
+                "registration": statement.get("context", {}).get("registration"),
+                "actor_home_page": account.get("homePage", ""),
+                "actor_name": account.get("name", ""),
+                "statement": statement,
+                "stored": utcnow(),
+                "voided": False,
+            }
+        ],
     )
+    if new:
+        session.execute(
+            # One multi-row VALUES: one round trip, where executemany may take one per row.
+            insert(XapiStatementRef.__table__).values(
+                [
+                    {"statement_id": statement["id"], "kind": kind, "ref": ref, "direct": direct}
+                    for (kind, ref), direct in statement_refs(statement).items()
+                ]
+            )
+        )
+    return bool(new)
+
+
+def store_statement(session: Session, statement: dict, organisation_id: int) -> XapiStatement:
+    """`insert_statement`, returning the stored row (new or already there)."""
+    insert_statement(session, statement, organisation_id)
+    return session.get(XapiStatement, statement["id"])
 
 
 def statements_of(session: Session, registration: str) -> list[XapiStatement]:

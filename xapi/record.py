@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from storage.launches import Launch
-from storage.lrs import lrs_of
+from storage.lrs import queue_for_enabled_lrs
 from storage.outbox import enqueue
-from storage.statements import store_statement
+from storage.statements import insert_statement
 from xapi.model import Statement
 from xapi.statements import Where
 
@@ -44,10 +44,8 @@ def record(session: Session, statement: Statement, organisation_id: int) -> None
 
 
 def record_json(session: Session, statement: dict, organisation_id: int) -> None:
-    store_statement(session, statement, organisation_id)
-    lrs = lrs_of(session, organisation_id)
-    if lrs is not None and lrs.enabled:
-        queue_for_lrs(session, statement["id"], lrs.id, organisation_id)
+    if insert_statement(session, statement, organisation_id):
+        queue_for_enabled_lrs(session, TARGET, statement["id"], organisation_id)
 
 
 def queue_for_lrs(session: Session, statement_id: str, lrs_id: int, organisation_id: int) -> None:
