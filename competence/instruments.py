@@ -13,7 +13,7 @@ Three kinds of item, all multiple choice so that every answer is one option id:
 Document format (JSON):
 
     {"id": "digcomp-2.2-short", "framework": "digcomp-2.2", "version": "1",
-     "name": {...}, "description": {...}, "estimated_minutes": 5,
+     "name": {...}, "description": {...}, "estimated_minutes": 5, "pass_mark": 0.5,
      "response_scales": {"autonomy": {"options": [{"id": "not_yet", "text": {...}}, ...]}},
      "items": [
        {"id": "1.1-a", "competence": "1.1", "kind": "self_rating", "scale": "autonomy",
@@ -22,6 +22,11 @@ Document format (JSON):
         "options": [{"id": "a", "text": {...}}, ...], "correct": "b"},
        {"id": "mail", "competence": "email", "kind": "level_choice", "text": {...},
         "options": [{"id": "none", "text": {...}, "level": 0}, ...]}]}
+
+`pass_mark` is optional: the overall value as a share of the scale's top level
+(0 to 1, the same scaled score the gradebook gets) that counts as passed, e.g. 0.5
+for level 4 of 8. With a pass mark, submitting also tells the LRS passed or failed
+(xAPI); without one, an assessment is neither.
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ class Instrument:
     items: tuple[Item, ...]
     description: Text = field(default_factory=dict)
     estimated_minutes: int | None = None
+    pass_mark: float | None = None  # scaled 0..1, see the module docstring
 
     def item(self, item_id: str) -> Item | None:
         return next((item for item in self.items if item.id == item_id), None)
@@ -133,8 +139,20 @@ def instrument_from_document(document: object, framework: Framework) -> Instrume
         if not document.get("description")
         else require_text(document["description"], "instrument.description"),
         estimated_minutes=minutes if isinstance(minutes, int) else None,
+        pass_mark=_pass_mark(document.get("pass_mark")),
         items=tuple(items),
     )
+
+
+def _pass_mark(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise DocumentError(
+            f"instrument.pass_mark: {value!r} is not a share from 0 to 1 of the scale's top "
+            "level (e.g. 0.5 passes from half the top level)"
+        )
+    return float(value)
 
 
 def _response_scales(document: object) -> dict[str, tuple[tuple[str, Text], ...]]:

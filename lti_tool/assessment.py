@@ -18,7 +18,7 @@ from lti.grades import queue_score
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
 from lti_tool.results import level_name, results_page
-from storage import Attempt, AttemptStatus, ResourceLink
+from storage import Attempt, AttemptStatus, ResourceLink, utcnow
 from storage.attempts import (
     AttemptRefused,
     LoadedInstrument,
@@ -110,6 +110,7 @@ def overview():
         answered=answered,
         submitted=[a for a in attempts if a.status is AttemptStatus.SUBMITTED],
         may_start=in_progress is None and (allowed is None or len(attempts) < allowed),
+        left=request.args.get("left") == "1",
         language=language(),
     )
 
@@ -241,17 +242,7 @@ def submit(attempt_id: str):
         result = submit_attempt(session, attempt, loaded, launch.id)
     except AttemptRefused:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
-    _record(
-        xapi_statements.attempt_submitted(
-            _where(),
-            attempt_id=attempt.id,
-            started_at=attempt.started_at,
-            submitted_at=attempt.submitted_at,
-            instrument=loaded.instrument,
-            framework=loaded.framework,
-            result=result,
-        )
-    )
+    _record_submission(attempt, loaded, result)
     if result.overall_value is not None:
         # The gradebook shows this comment beside the number: the level in words.
         comment = gettext(
@@ -263,6 +254,50 @@ def submit(attempt_id: str):
         )
     session.commit()
     return redirect(url_for(".results", attempt_id=attempt.id), 303)
+
+
+def _record_submission(attempt: Attempt, loaded: LoadedInstrument, result) -> None:
+    """Completed; passed or failed (with a pass mark); the level reached per competence."""
+    where = _where()
+    event = {
+        "attempt_id": attempt.id,
+        "submitted_at": attempt.submitted_at,
+        "instrument": loaded.instrument,
+        "framework": loaded.framework,
+        "result": result,
+    }
+    _record(xapi_statements.attempt_submitted(where, started_at=attempt.started_at, **event))
+    judged = xapi_statements.attempt_judged(where, **event)
+    if judged is not None:
+        _record(judged)
+    for statement in xapi_statements.competence_levels_reached(where, **event):
+        _record(statement)
+
+
+@bp.post("/attempts/<attempt_id>/leave")
+@launch_required
+def leave(attempt_id: str):
+    """The learner leaves the assessment: the button, or the page's beacon when it goes away.
+
+    Both may arrive for one departure; the statement id (attempt and launch) keeps it one.
+    A beacon gets an empty answer; the button goes back to the activity's start page.
+    """
+    attempt = own_attempt(attempt_id)
+    loaded = load_instrument(db_session(), attempt.instrument_id)
+    _record(
+        xapi_statements.attempt_left(
+            _where(),
+            attempt_id=attempt.id,
+            launch_id=current_launch().id,
+            left_at=utcnow(),
+            instrument=loaded.instrument,
+            framework=loaded.framework,
+        )
+    )
+    db_session().commit()
+    if request.form.get("via") == "beacon":
+        return "", 204
+    return redirect(url_for("home.index", left=1), 303)
 
 
 @bp.get("/attempts/<attempt_id>/results")

@@ -33,11 +33,13 @@ from storage.frameworks import (
     save_role_profile,
 )
 from storage.lrs import XAPI_VERSIONS, LrsEndpoint, lrs_of, seal
+from storage.organisations import xapi_pseudonym_key
 from storage.statement_api import create_credential, list_credentials, remove_credential
 from storage.statement_queries import StatementFilter, count_statements, stream_statements
 from sync.xapi_forwarding import backfill as backfill_lrs
 from sync.xapi_forwarding import drop_waiting
 from sync.xapi_forwarding import resume as resume_forwarding
+from xapi.actors import ACTOR_MODES, LTI, PSEUDONYM
 from xapi.served import served, tool_authority
 
 
@@ -637,6 +639,35 @@ def _write_ndjson(rows, authority: dict, file, advance=lambda _n: None, ascii_on
         written += 1
         advance(1)
     return written
+
+
+@xapi.command("actor")
+@click.option("--organisation", "organisation_slug", required=True)
+@click.argument("mode", required=False, type=click.Choice(ACTOR_MODES))
+def xapi_actor(organisation_slug, mode) -> None:
+    """Show (no MODE) or choose how the organisation's xAPI statements name a learner.
+
+    \b
+    lti         the platform's issuer and LTI user id, no name or e-mail (default)
+    pseudonym   a keyed hash per organisation under the tool's URL: the LRS cannot
+                link it to a Moodle user; the key is made now and never changes
+    identified  adds name and e-mail when Moodle shares them. This is personal
+                data: choose it only when the organisation has a legal basis for it
+                (GDPR art. 6, e.g. a documented task of public interest), has told
+                its staff, and the LRS is allowed to hold it.
+
+    A new mode applies to statements made from then on; earlier ones keep theirs.
+    """
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        current = organisation.xapi_actor or LTI
+        if mode is None:
+            click.echo(f"{organisation.slug}: xapi actor {current}")
+            return
+        organisation.xapi_actor = mode
+        if mode == PSEUDONYM:
+            xapi_pseudonym_key(session, organisation)
+        click.echo(f"{organisation.slug}: xapi actor {mode} (was {current})")
 
 
 def main() -> None:

@@ -7,10 +7,11 @@ them, so everything learned through a launch can be scoped to its organisation.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.database import Base, UTCDateTime, utcnow
 
@@ -31,6 +32,25 @@ class Organisation(Base):
     xapi_pseudonym_key: Mapped[str | None] = mapped_column(String(64))
 
     registrations: Mapped[list[PlatformRegistration]] = relationship(back_populates="organisation")
+
+
+def xapi_pseudonym_key(session: Session, organisation: Organisation) -> str:
+    """The organisation's pseudonym key, made (256 random bits, hex) and stored on first use.
+
+    One conditional UPDATE sets it: when two requests make the first pseudonym at once,
+    one key wins and both use it, so a person never gets two pseudonyms.
+    """
+    if organisation.xapi_pseudonym_key:
+        return organisation.xapi_pseudonym_key
+    session.flush()
+    session.execute(
+        update(Organisation)
+        .where(Organisation.id == organisation.id, Organisation.xapi_pseudonym_key.is_(None))
+        .values(xapi_pseudonym_key=secrets.token_hex(32))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(organisation, ["xapi_pseudonym_key"])
+    return organisation.xapi_pseudonym_key
 
 
 class PlatformRegistration(Base):

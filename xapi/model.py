@@ -43,8 +43,16 @@ class Account(_Part):
 
 @dataclass(frozen=True)
 class Agent(_Part):
-    account: Account
+    """A learner: identified by exactly one of account or mbox (xAPI allows one identifier)."""
+
+    account: Account | None = None
+    name: str | None = None
+    mbox: str | None = None  # "mailto:..."
     objectType: str = "Agent"  # noqa: N815
+
+    def __post_init__(self) -> None:
+        if (self.account is None) == (self.mbox is None):
+            raise ValueError("an Agent needs exactly one of account and mbox")
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class Result(_Part):
     completion: bool | None = None
     response: str | None = None
     duration: str | None = None  # ISO 8601, see iso_duration
+    extensions: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

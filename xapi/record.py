@@ -7,20 +7,23 @@ takes it from the outbox.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from storage.launches import Launch
 from storage.lrs import queue_for_enabled_lrs
+from storage.organisations import xapi_pseudonym_key
 from storage.outbox import enqueue
 from storage.statements import insert_statement
-from xapi.model import Statement
+from xapi.actors import LTI, PSEUDONYM, Learner, actor_of
+from xapi.model import Agent, Statement
 from xapi.statements import Where
 
 
 def where_of(launch: Launch, public_url: str, language: str) -> Where:
-    """The actor and LTI context of a launch: pseudonymous (issuer + subject, no name)."""
+    """The actor (in the organisation's actor mode) and the LTI context of a launch."""
     context, link = launch.context, launch.resource_link
     return Where(
+        actor=actor_of_launch(launch, public_url),
         public_url=public_url,
         issuer=launch.registration.issuer,
         subject=launch.person.subject,
@@ -33,6 +36,21 @@ def where_of(launch: Launch, public_url: str, language: str) -> Where:
         lti_resource_link_id=link.lti_resource_link_id if link else None,
         resource_link_title=link.title if link else None,
     )
+
+
+def actor_of_launch(launch: Launch, public_url: str) -> Agent:
+    """The launch's person as its organisation wants statements to name them."""
+    organisation = launch.registration.organisation
+    mode = organisation.xapi_actor or LTI
+    person = launch.person
+    key = None
+    if mode == PSEUDONYM:
+        # Made on first use, in the event's transaction, and kept for good.
+        key = xapi_pseudonym_key(object_session(launch), organisation)
+    learner = Learner(
+        issuer=person.issuer, subject=person.subject, name=person.display_name, email=person.email
+    )
+    return actor_of(mode, learner, public_url=public_url, pseudonym_key=key)
 
 
 TARGET = "xapi.statement"

@@ -1,4 +1,5 @@
-"""One statement per learner event: attempt started, item answered, attempt submitted.
+"""One statement per learner event: attempt started, item answered, attempt submitted,
+passed or failed, competence levels reached, the learner leaving.
 
 Statement ids are uuid5 of the event's natural key, so building the same event
 twice gives the same id and a resend is a no-op at an LRS:
@@ -6,7 +7,11 @@ twice gives the same id and a resend is a no-op at an LRS:
 - initialized: ("initialized", attempt id) - resuming an attempt is not a new event;
 - answered: ("answered", attempt id, item id, answered-at to the microsecond) - answering a
   question again (changing the answer) is a new event with its own id;
-- completed: ("completed", attempt id).
+- completed: ("completed", attempt id);
+- passed or failed: ("passed-or-failed", attempt id) - one judgement per attempt, never both;
+- scored: ("scored", attempt id, competence id) - one level per assessed competence;
+- terminated: ("terminated", attempt id, launch id) - leaving is told by a button and by
+  the browser when the page goes away, often both: once per attempt and launch.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from datetime import UTC, datetime
 
 from competence.frameworks import Framework
 from competence.instruments import Instrument, Item
-from competence.scoring import AssessmentResult
+from competence.scoring import AssessmentResult, CompetenceResult
 from xapi import vocabulary
 from xapi.model import (
     Account,
@@ -54,6 +59,8 @@ class Where:
     resource_link_row_id: int | None = None
     lti_resource_link_id: str | None = None
     resource_link_title: str | None = None
+    # The actor in the organisation's actor mode (xapi.actors); None: the LTI account.
+    actor: Agent | None = None
 
 
 def statement_id(*natural_key: str) -> str:
@@ -120,14 +127,6 @@ def attempt_submitted(
     framework: Framework,
     result: AssessmentResult,
 ) -> Statement:
-    score = None
-    if result.overall_value is not None:
-        score = Score(
-            raw=round(result.overall_value, 4),
-            min=0,
-            max=result.max_level,
-            scaled=round(result.score, 4),
-        )
     return Statement(
         id=statement_id("completed", attempt_id),
         actor=_actor(where),
@@ -135,13 +134,163 @@ def attempt_submitted(
         object=_instrument_activity(where, instrument),
         timestamp=iso_timestamp(submitted_at),
         result=Result(
-            score=score, completion=True, duration=iso_duration(submitted_at - started_at)
+            score=_overall_score(result),
+            completion=True,
+            duration=iso_duration(submitted_at - started_at),
         ),
         context=_context(where, attempt_id, instrument, framework),
     )
 
 
+def passed(result: AssessmentResult, pass_mark: float) -> bool:
+    """At or above the pass mark, compared as the LRS sees it: the scaled score to 4 decimals.
+
+    Nothing assessed (no overall value) is no evidence of passing.
+    """
+    return result.overall_value is not None and round(result.score, 4) >= pass_mark
+
+
+def attempt_judged(
+    where: Where,
+    *,
+    attempt_id: str,
+    submitted_at: datetime,
+    instrument: Instrument,
+    framework: Framework,
+    result: AssessmentResult,
+) -> Statement | None:
+    """Passed or failed against the instrument's pass mark; None when it has none."""
+    if instrument.pass_mark is None:
+        return None
+    success = passed(result, instrument.pass_mark)
+    iris = Vocabulary(where.public_url)
+    return Statement(
+        id=statement_id("passed-or-failed", attempt_id),
+        actor=_actor(where),
+        verb=vocabulary.PASSED if success else vocabulary.FAILED,
+        object=_instrument_activity(where, instrument),
+        timestamp=iso_timestamp(submitted_at),
+        result=Result(
+            score=_overall_score(result),
+            success=success,
+            completion=True,
+            extensions={iris.pass_mark: instrument.pass_mark},
+        ),
+        context=_context(where, attempt_id, instrument, framework),
+    )
+
+
+def competence_levels_reached(
+    where: Where,
+    *,
+    attempt_id: str,
+    submitted_at: datetime,
+    instrument: Instrument,
+    framework: Framework,
+    result: AssessmentResult,
+) -> list[Statement]:
+    """One "scored" statement per assessed competence, in the framework's order."""
+    return [
+        _competence_scored(
+            where,
+            attempt_id=attempt_id,
+            submitted_at=submitted_at,
+            instrument=instrument,
+            framework=framework,
+            reached=result.competences[competence.id],
+            max_level=result.max_level,
+        )
+        for competence in framework.competences
+        if competence.id in result.competences
+    ]
+
+
+def attempt_left(
+    where: Where,
+    *,
+    attempt_id: str,
+    launch_id: str,
+    left_at: datetime,
+    instrument: Instrument,
+    framework: Framework,
+) -> Statement:
+    """The learner left the assessment (a button, or the browser leaving the page)."""
+    return Statement(
+        id=statement_id("terminated", attempt_id, launch_id),
+        actor=_actor(where),
+        verb=vocabulary.TERMINATED,
+        object=_instrument_activity(where, instrument),
+        timestamp=iso_timestamp(left_at),
+        context=_context(where, attempt_id, instrument, framework),
+    )
+
+
+# Level 0 is "not yet at the first level": the scale itself has no name for it.
+NOT_YET_AT_LEVEL_1 = {"sv": "Ännu inte nivå 1", "en": "Not yet at level 1"}
+
+
+def _competence_scored(
+    where: Where,
+    *,
+    attempt_id: str,
+    submitted_at: datetime,
+    instrument: Instrument,
+    framework: Framework,
+    reached: CompetenceResult,
+    max_level: int,
+) -> Statement:
+    iris = Vocabulary(where.public_url)
+    competence = framework.competence(reached.competence_id)
+    level = framework.scale.level(reached.level)
+    level_name = _names(level.name) if level is not None else None
+    if reached.level == 0:
+        level_name = NOT_YET_AT_LEVEL_1
+    return Statement(
+        id=statement_id("scored", attempt_id, competence.id),
+        actor=_actor(where),
+        verb=vocabulary.SCORED,
+        object=Activity(
+            id=iris.competence(framework.id, competence.id),
+            definition=ActivityDefinition(
+                type=iris.competence_type,
+                name=_names({lang: competence.label(lang) for lang in competence.name}),
+                description=_names(competence.description),
+            ),
+        ),
+        timestamp=iso_timestamp(submitted_at),
+        result=Result(
+            score=Score(
+                raw=reached.level,
+                min=0,
+                max=max_level,
+                scaled=round(reached.level / max_level, 4),
+            ),
+            extensions={iris.level_name: level_name or {"en": str(reached.level)}},
+        ),
+        context=_context(
+            where,
+            attempt_id,
+            instrument,
+            framework,
+            parent=_instrument_activity(where, instrument),
+        ),
+    )
+
+
+def _overall_score(result: AssessmentResult) -> Score | None:
+    if result.overall_value is None:
+        return None
+    return Score(
+        raw=round(result.overall_value, 4),
+        min=0,
+        max=result.max_level,
+        scaled=round(result.score, 4),
+    )
+
+
 def _actor(where: Where) -> Agent:
+    if where.actor is not None:
+        return where.actor
     return Agent(account=Account(homePage=where.issuer, name=where.subject))
 
 
@@ -193,6 +342,10 @@ def _context(
         )
     ]
     extensions = {iris.lti_issuer: where.issuer, iris.lti_deployment_id: where.deployment_id}
+    if _actor(where).account is None:
+        # An identified actor (mbox) can carry no account: the LTI account travels here, so
+        # statements of one person stay joinable whatever the organisation's actor mode was.
+        extensions[iris.lti_account] = {"homePage": where.issuer, "name": where.subject}
     if where.resource_link_row_id is not None:
         parents.append(
             Activity(
