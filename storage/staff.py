@@ -19,8 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.database import Base, JSONDocument, UTCDateTime, utcnow
 from storage.people import Person
@@ -174,3 +175,64 @@ class SharedInstrument(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
     )
     instrument_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+ROLES = ("programme_lead", "organisation_admin")
+
+
+def link_person(session: Session, person: Person) -> Employee | None:
+    """The employee an LTI identity is, linking them on first sight.
+
+    Matched within the person's organisation by `lis.person_sourcedid` (Moodle's
+    idnumber) against HR's employee number, else by e-mail; an employee already
+    linked to another identity is never taken over.
+    """
+    linked = session.scalar(select(Employee).where(Employee.person_id == person.id))
+    if linked is not None:
+        return linked
+    candidates = []
+    if person.person_sourcedid:
+        candidates.append(Employee.employee_number == person.person_sourcedid)
+    if person.email:
+        candidates.append(Employee.email == person.email.strip().lower())
+    for condition in candidates:
+        employee = session.scalar(
+            select(Employee).where(
+                Employee.organisation_id == person.organisation_id,
+                Employee.person_id.is_(None),
+                condition,
+            )
+        )
+        if employee is not None:
+            employee.person_id = person.id
+            return employee
+    return None
+
+
+def current_employment(session: Session, employee_id: int) -> Employment | None:
+    return session.scalar(
+        select(Employment).where(
+            Employment.employee_id == employee_id, Employment.valid_to.is_(None)
+        )
+    )
+
+
+def team_ids(session: Session, manager_id: int) -> set[int]:
+    """Everyone who reports to the manager now, directly or through managers below them."""
+    team: set[int] = set()
+    frontier = {manager_id}
+    while frontier:
+        reports = set(
+            session.scalars(
+                select(Employment.employee_id).where(
+                    Employment.manager_id.in_(frontier), Employment.valid_to.is_(None)
+                )
+            )
+        )
+        frontier = reports - team - {manager_id}
+        team |= frontier
+    return team
+
+
+def grants_of(session: Session, person_id: int) -> set[str]:
+    return set(session.scalars(select(Grant.role).where(Grant.person_id == person_id)))
