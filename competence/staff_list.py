@@ -79,13 +79,55 @@ class StaffRow:
     digital_role_model: bool = False
 
 
+# Every problem the list can have, by code; the web pages translate them by code.
+PROBLEMS = {
+    "empty": "the file is empty",
+    "missing_columns": "the header has no column %(columns)s",
+    "column_count": "%(found)s columns, the header has %(expected)s",
+    "not_csv": "not readable as CSV (%(reason)s)",
+    "not_json": "not valid JSON (%(reason)s)",
+    "not_employees": 'expected {"employees": [...]}',
+    "not_object": "not an object",
+    "not_utf8": "the file is not UTF-8; save it as CSV UTF-8",
+    "missing_id": "employee_id is missing",
+    "missing_name": "name is missing",
+    "too_long": "%(field)s is longer than %(limit)s characters",
+    "duplicate_id": "duplicate employee_id '%(value)s' (also on line %(other)s)",
+    "duplicate_email": "duplicate email '%(value)s' (also on line %(other)s)",
+    "bad_email": "email '%(value)s' is not an e-mail address",
+    "bad_gender": "gender '%(value)s' is not one of woman, man, other (or empty)",
+    "bad_flag": "digital_role_model '%(value)s' is not yes or no",
+    "unit_without_code": "unit_name or parent_unit_code given without unit_code",
+    "unknown_manager": "unknown manager id '%(value)s'",
+    "manager_cycle": "manager cycle: %(path)s",
+    "unit_names_differ": "unit '%(unit)s' is named '%(name)s', on line %(other)s '%(other_name)s'",
+    "unit_parents_differ": (
+        "unit '%(unit)s' has parent '%(parent)s', on line %(other)s '%(other_parent)s'"
+    ),
+    "unknown_parent": "unknown parent unit '%(value)s'",
+    "unit_cycle": "unit '%(unit)s' is among its own parent units",
+    "source": "%(reason)s",
+}
+
+
 @dataclass(frozen=True)
 class RowError:
+    """A problem (a code of PROBLEMS and its values) on a line; 0 is the whole file."""
+
     line: int
-    message: str
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return PROBLEMS[self.code] % dict(self.params)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+def problem(line: int, code: str, **params: object) -> RowError:
+    return RowError(line, code, tuple((name, str(value)) for name, value in params.items()))
 
 
 class StaffListRejected(DocumentError):
@@ -101,7 +143,7 @@ def staff_list_from_csv(content: str | bytes) -> list[StaffRow]:
     lines = text.splitlines()
     header_line = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_line is None:
-        raise StaffListRejected([RowError(0, "the file is empty")])
+        raise StaffListRejected([problem(0, "empty")])
     header = lines[header_line]
     delimiter = ";" if header.count(";") >= header.count(",") and ";" in header else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -119,17 +161,17 @@ def staff_list_from_csv(content: str | bytes) -> list[StaffRow]:
                 missing = [name for name in REQUIRED if name not in columns]
                 if missing:
                     raise StaffListRejected(
-                        [RowError(start, f"the header has no column {', '.join(missing)}")]
+                        [problem(start, "missing_columns", columns=", ".join(missing))]
                     )
                 continue
             if len(values) > len(columns) and any(v.strip() for v in values[len(columns) :]):
                 errors.append(
-                    RowError(start, f"{len(values)} columns, the header has {len(columns)}")
+                    problem(start, "column_count", found=len(values), expected=len(columns))
                 )
                 continue
             records.append((start, dict(zip(columns, values, strict=False))))
     except csv.Error as error:
-        raise StaffListRejected([RowError(line, f"not readable as CSV ({error})")]) from error
+        raise StaffListRejected([problem(line, "not_csv", reason=error)]) from error
     return _checked(records, errors)
 
 
@@ -140,14 +182,14 @@ def staff_list_from_json(content: str | bytes | dict) -> list[StaffRow]:
         try:
             document = json.loads(_decoded(content))
         except json.JSONDecodeError as error:
-            raise StaffListRejected([RowError(0, f"not valid JSON ({error})")]) from error
+            raise StaffListRejected([problem(0, "not_json", reason=error)]) from error
     employees = document.get("employees") if isinstance(document, dict) else None
     if not isinstance(employees, list):
-        raise StaffListRejected([RowError(0, 'expected {"employees": [...]}')])
+        raise StaffListRejected([problem(0, "not_employees")])
     records, errors = [], []
     for position, entry in enumerate(employees, start=1):
         if not isinstance(entry, dict):
-            errors.append(RowError(position, "not an object"))
+            errors.append(problem(position, "not_object"))
             continue
         records.append((position, {key: _text(value) for key, value in entry.items()}))
     return _checked(records, errors)
@@ -174,9 +216,7 @@ def _decoded(content: str | bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise StaffListRejected(
-            [RowError(0, "the file is not UTF-8; save it as CSV UTF-8")]
-        ) from error
+        raise StaffListRejected([problem(0, "not_utf8")]) from error
 
 
 def _checked(records: list[tuple[int, dict[str, str]]], errors: list[RowError]) -> list[StaffRow]:
@@ -188,11 +228,13 @@ def _checked(records: list[tuple[int, dict[str, str]]], errors: list[RowError]) 
         row, problems = _row(line, record)
         if row is not None and row.employee_id in seen:
             problems.append(
-                f"duplicate employee_id {row.employee_id!r} (also on line {seen[row.employee_id]})"
+                problem(line, "duplicate_id", value=row.employee_id, other=seen[row.employee_id])
             )
         if row is not None and row.email and row.email in emails:
-            problems.append(f"duplicate email {row.email!r} (also on line {emails[row.email]})")
-        errors.extend(RowError(line, problem) for problem in problems)
+            problems.append(
+                problem(line, "duplicate_email", value=row.email, other=emails[row.email])
+            )
+        errors.extend(problems)
         if row is not None:
             readable.append(row)
             seen.setdefault(row.employee_id, line)
@@ -208,27 +250,27 @@ def _checked(records: list[tuple[int, dict[str, str]]], errors: list[RowError]) 
     return rows
 
 
-def _row(line: int, record: dict[str, str]) -> tuple[StaffRow | None, list[str]]:
+def _row(line: int, record: dict[str, str]) -> tuple[StaffRow | None, list[RowError]]:
     value = {name: (record.get(name) or "").strip() for name in FIELDS}
     problems = []
     if not value["employee_id"]:
-        problems.append("employee_id is missing")
+        problems.append(problem(line, "missing_id"))
     if not value["name"]:
-        problems.append("name is missing")
+        problems.append(problem(line, "missing_name"))
     for name, limit in MAX_LENGTH.items():
         if len(value[name]) > limit:
-            problems.append(f"{name} is longer than {limit} characters")
+            problems.append(problem(line, "too_long", field=name, limit=limit))
     email = value["email"].lower() or None
     if email and not EMAIL.match(email):
-        problems.append(f"email {value['email']!r} is not an e-mail address")
+        problems.append(problem(line, "bad_email", value=value["email"]))
     gender = GENDERS.get(value["gender"].lower()) if value["gender"] else None
     if value["gender"] and gender is None:
-        problems.append(f"gender {value['gender']!r} is not one of woman, man, other (or empty)")
+        problems.append(problem(line, "bad_gender", value=value["gender"]))
     flag = value["digital_role_model"].lower()
     if flag not in YES | NO:
-        problems.append(f"digital_role_model {value['digital_role_model']!r} is not yes or no")
+        problems.append(problem(line, "bad_flag", value=value["digital_role_model"]))
     if not value["unit_code"] and (value["unit_name"] or value["parent_unit_code"]):
-        problems.append("unit_name or parent_unit_code given without unit_code")
+        problems.append(problem(line, "unit_without_code"))
     if not value["employee_id"]:
         return None, problems
     return (
@@ -259,7 +301,7 @@ def _manager_problems(
     for row in readable:
         manager = row.manager_employee_id
         if manager is not None and manager not in listed:
-            problems.append(RowError(row.line, f"unknown manager id {manager!r}"))
+            problems.append(problem(row.line, "unknown_manager", value=manager))
     # A cycle: following managers from a row comes back to a row already on the path.
     state: dict[str, int] = {}  # 1 = on the current path, 2 = known to end
     for row in rows:
@@ -273,7 +315,7 @@ def _manager_problems(
             cycle = path[path.index(current) :]
             names = " → ".join([*cycle, current])
             problems.extend(
-                RowError(by_id[member].line, f"manager cycle: {names}") for member in cycle
+                problem(by_id[member].line, "manager_cycle", path=names) for member in cycle
             )
         for member in path:
             state[member] = 2
@@ -290,10 +332,13 @@ def _unit_problems(rows: list[StaffRow]) -> list[RowError]:
         if first is not row:
             if row.unit_name and first.unit_name and row.unit_name != first.unit_name:
                 problems.append(
-                    RowError(
+                    problem(
                         row.line,
-                        f"unit {row.unit_code!r} is named {row.unit_name!r}, "
-                        f"on line {first.line} {first.unit_name!r}",
+                        "unit_names_differ",
+                        unit=row.unit_code,
+                        name=row.unit_name,
+                        other=first.line,
+                        other_name=first.unit_name,
                     )
                 )
             if row.parent_unit_code != first.parent_unit_code and row.parent_unit_code:
@@ -301,16 +346,19 @@ def _unit_problems(rows: list[StaffRow]) -> list[RowError]:
                     units[row.unit_code] = row
                 else:
                     problems.append(
-                        RowError(
+                        problem(
                             row.line,
-                            f"unit {row.unit_code!r} has parent {row.parent_unit_code!r}, "
-                            f"on line {first.line} {first.parent_unit_code!r}",
+                            "unit_parents_differ",
+                            unit=row.unit_code,
+                            parent=row.parent_unit_code,
+                            other=first.line,
+                            other_parent=first.parent_unit_code,
                         )
                     )
     for row in units.values():
         parent = row.parent_unit_code
         if parent is not None and parent not in units:
-            problems.append(RowError(row.line, f"unknown parent unit {parent!r}"))
+            problems.append(problem(row.line, "unknown_parent", value=parent))
     in_cycle: set[str] = set()
     for code in units:
         path: list[str] = []
@@ -320,10 +368,7 @@ def _unit_problems(rows: list[StaffRow]) -> list[RowError]:
             current = units[current].parent_unit_code
         if current is not None and current in path:
             in_cycle.update(path[path.index(current) :])
-    problems.extend(
-        RowError(units[code].line, f"unit {code!r} is among its own parent units")
-        for code in sorted(in_cycle)
-    )
+    problems.extend(problem(units[code].line, "unit_cycle", unit=code) for code in sorted(in_cycle))
     return problems
 
 

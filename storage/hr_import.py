@@ -214,7 +214,15 @@ def record_import(
         status=status or ("done" if diff is not None else "rejected"),
         rows=rows,
         summary=diff.summary() if diff is not None else {},
-        errors=[{"line": error.line, "error": error.message} for error in errors],
+        errors=[
+            {
+                "line": error.line,
+                "error": error.message,
+                "code": error.code,
+                "params": dict(error.params),
+            }
+            for error in errors
+        ],
     )
     session.add(row)
     session.flush()

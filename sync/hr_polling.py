@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import requests
 from sqlalchemy import select
 
-from competence.staff_list import RowError, StaffListRejected, staff_list_from_json
+from competence.staff_list import RowError, StaffListRejected, problem, staff_list_from_json
 from storage import Database, HrSource, utcnow
 from storage.hr_import import ImportDiff, apply_staff_list, record_import
 from storage.lrs import CredentialsUnavailable, unseal
@@ -96,7 +96,7 @@ def _poll(database: Database, http: requests.Session, secret_key: str, source_id
                 source="json",
                 name=result.url,
                 rows=rows,
-                errors=errors or [RowError(0, result.error)],
+                errors=errors or [problem(0, "source", reason=result.error)],
                 started_at=started,
                 status="rejected" if errors else "failed",
             )
