@@ -9,7 +9,7 @@ preview and the confirmation the upload is kept server-side in an `HrImport` row
 with status "preview" (its text in `summary["pending"]`), so nothing large or
 personal travels through the browser and any web process can confirm it.  Confirming
 applies the list as the database is then, in one transaction, and turns the row
-into the import's record; previews not confirmed within a day are deleted.
+into the import's record; previews older than a day are deleted at the next upload.
 """
 
 from __future__ import annotations
