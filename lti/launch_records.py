@@ -14,6 +14,7 @@ from lti import claims as c
 from lti.tool_config import StoredRegistration
 from storage import Context, Deployment, Launch, Person, PlatformRegistration, ResourceLink, utcnow
 from storage.database import get_or_create
+from storage.staff import link_person
 
 
 def record_launch(
@@ -38,6 +39,8 @@ def record_launch(
     person.email = body.get("email")
     person.person_sourcedid = c.claim(body, (c.LIS, "person_sourcedid"))
     person.updated_at = utcnow()
+    # The HR record this identity belongs to (idnumber, else e-mail), linked once.
+    link_person(session, person)
 
     context = None
     context_claim = body.get(c.CONTEXT) or {}

@@ -80,6 +80,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.register_blueprint(registration.bp)
     app.register_blueprint(admin.bp)
+    from lti_tool import organisation, team
+
+    app.register_blueprint(organisation.bp)
+    app.register_blueprint(team.bp)
     from lti_tool import statement_api
 
     app.register_blueprint(statement_api.bp)

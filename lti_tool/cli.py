@@ -13,17 +13,20 @@ import click
 from sqlalchemy import select
 
 from competence import framework_io
+from competence.staff_list import StaffListRejected, staff_list_from_file
 from competence.texts import DocumentError
 from config import SettingsError, load_settings
 from lti.tool_keys import ensure_keys, rotate_keys
 from storage import (
     Database,
     Deployment,
+    HrSource,
     KeyState,
     Organisation,
     PlatformRegistration,
     ToolKey,
     migrate,
+    utcnow,
 )
 from storage.frameworks import (
     AlreadyStored,
@@ -32,6 +35,7 @@ from storage.frameworks import (
     save_instrument,
     save_role_profile,
 )
+from storage.hr_import import apply_staff_list, record_import
 from storage.lrs import XAPI_VERSIONS, LrsEndpoint, lrs_of, seal
 from storage.organisations import xapi_pseudonym_key
 from storage.statement_api import create_credential, list_credentials, remove_credential
@@ -668,6 +672,143 @@ def xapi_actor(organisation_slug, mode) -> None:
         if mode == PSEUDONYM:
             xapi_pseudonym_key(session, organisation)
         click.echo(f"{organisation.slug}: xapi actor {mode} (was {current})")
+
+
+@cli.group()
+def hr() -> None:
+    """Who is who: HR's staff list (CSV or the JSON contract), its endpoint and the poll."""
+
+
+PROGRESS_FROM_ROWS = 1000
+
+
+@hr.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organisation", "organisation_slug", required=True)
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def hr_import(path, organisation_slug, dry_run) -> None:
+    """Import a staff list (.csv, `;` or `,`, or .json): all or nothing, every bad row listed.
+
+    Whoever is not listed any more is deactivated; moves keep their history."""
+    started = utcnow()
+    try:
+        rows = staff_list_from_file(path.name, path.read_bytes())
+    except StaffListRejected as rejected:
+        for error in rejected.errors:
+            click.echo(f"{path.name}: {error}", err=True)
+        if not dry_run:
+            with _transaction() as session:
+                organisation = _organisation(session, organisation_slug)
+                record_import(
+                    session,
+                    organisation.id,
+                    source=_source_kind(path),
+                    name=path.name,
+                    rows=0,
+                    errors=rejected.errors,
+                    started_at=started,
+                )
+        raise click.ClickException(
+            f"nothing imported: {len(rejected.errors)} problem(s)"
+        ) from rejected
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        if len(rows) >= PROGRESS_FROM_ROWS:
+            with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
+                diff = apply_staff_list(
+                    session, organisation.id, rows, dry_run=dry_run, progress=bar.update
+                )
+        else:
+            diff = apply_staff_list(session, organisation.id, rows, dry_run=dry_run)
+        if not dry_run:
+            record_import(
+                session,
+                organisation.id,
+                source=_source_kind(path),
+                name=path.name,
+                rows=len(rows),
+                diff=diff,
+                started_at=started,
+            )
+    for kind, count in diff.summary().items():
+        click.echo(f"{kind.replace('_', ' ')}: {count}")
+    click.echo(
+        f"dry run: nothing changed ({len(rows)} rows read)"
+        if dry_run
+        else f"imported {len(rows)} rows"
+    )
+
+
+def _source_kind(path: Path) -> str:
+    return "json" if path.suffix.lower() == ".json" else "csv"
+
+
+@hr.group("source")
+def hr_source() -> None:
+    """The organisation's HR endpoint, polled every night for the staff list (JSON)."""
+
+
+@hr_source.command("set")
+@click.option("--organisation", "organisation_slug", required=True)
+@click.option("--url", required=True, help='GET answers {"employees": [...]} (see README).')
+@click.option(
+    "--token-stdin", is_flag=True, help="Read a bearer token from standard input (stored sealed)."
+)
+@click.option("--enable/--disable", default=None)
+def hr_source_set(organisation_slug, url, token_stdin, enable) -> None:
+    """Set the HR endpoint the nightly job polls."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter("must be an http(s) URL", param_hint="--url")
+    token = sys.stdin.readline().strip() if token_stdin else None
+    settings = load_settings()
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        source = session.scalar(select(HrSource).where(HrSource.organisation_id == organisation.id))
+        if source is None:
+            source = HrSource(organisation_id=organisation.id, url=url, enabled=True)
+            session.add(source)
+        source.url = url
+        if token:
+            source.sealed_token = seal(settings.secret_key, token)
+        if enable is not None:
+            source.enabled = enable
+        session.flush()
+        state = "enabled" if source.enabled else "disabled"
+        sealed = "a token (stored sealed)" if source.sealed_token else "no token"
+    click.echo(f"{organisation_slug}: HR source {url}, {sealed}, {state}")
+
+
+@hr.command("poll")
+@click.option("--organisation", "organisation_slug", default=None)
+def hr_poll(organisation_slug) -> None:
+    """Poll the enabled HR endpoints now (the scheduler does it every night)."""
+    from lti.http_client import make_http_session
+    from sync.hr_polling import poll_hr_sources
+
+    settings = load_settings()
+    database = Database(settings.database_url)
+    try:
+        organisation_id = None
+        if organisation_slug:
+            with database.transaction() as session:
+                organisation_id = _organisation(session, organisation_slug).id
+        http = make_http_session(timeout=settings.http_timeout_seconds)
+        results = poll_hr_sources(database, http, settings.secret_key, organisation_id)
+    finally:
+        database.dispose()
+    if not results:
+        raise click.ClickException("no enabled HR source to poll")
+    failed = False
+    for result in results:
+        if result.error:
+            failed = True
+            click.echo(f"{result.url}: {result.error}", err=True)
+        else:
+            summary = ", ".join(f"{k} {v}" for k, v in result.diff.summary().items())
+            click.echo(f"{result.url}: {summary}")
+    if failed:
+        sys.exit(1)
 
 
 def main() -> None:

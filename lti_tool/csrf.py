@@ -16,6 +16,9 @@ from flask import Flask, abort, request, session
 # the signed response (and its one-time nonce) protects it.
 EXEMPT_ENDPOINTS = {"lti.login", "lti.launch", "lti.cookieless", "dev_platform.deep_link_return"}
 FIELD = "csrf_token"
+# Endpoints that take a file get a larger body limit than the app's (sized for launches),
+# set before this check reads the form.
+UPLOAD_LIMITS: dict[str, int] = {}
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +33,8 @@ def csrf_token() -> str:
 
 
 def _check() -> None:
+    if request.endpoint in UPLOAD_LIMITS:
+        request.max_content_length = UPLOAD_LIMITS[request.endpoint]
     if request.method in {"GET", "HEAD", "OPTIONS"} or request.endpoint in EXEMPT_ENDPOINTS:
         return
     sent = request.form.get(FIELD, "")

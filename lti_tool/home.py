@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template
 
 from lti.claims import DEEP_LINKING_REQUEST, RESOURCE_LINK_REQUEST, primary_role
 from lti_tool import assessment, deep_linking
+from lti_tool.access import current_access
 from lti_tool.auth import current_launch
 
 bp = Blueprint("home", __name__)
@@ -29,4 +30,9 @@ def index():
 @bp.app_context_processor
 def role_of_launch():
     launch = current_launch()
-    return {"role": primary_role(launch.roles) if launch else None}
+    return {"role": primary_role(launch.roles) if launch else None, "access_of_launch": _access}
+
+
+def _access():
+    """What the launch's person may open (team, organisation pages); called by templates."""
+    return current_access()

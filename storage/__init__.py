@@ -27,11 +27,24 @@ from storage.organisations import (
 )
 from storage.outbox import Delivery, DeliveryStatus
 from storage.people import Person
+from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
+from storage.staff import Employee, Employment, Grant, HrImport, HrSource, SharedInstrument, Unit
 from storage.statement_api import StatementApiCredential
 from storage.statements import XapiStatement, XapiStatementRef
 from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [
+    "DevelopmentPlan",
+    "PlanComment",
+    "PlanItemCompletion",
+    "PlanVersion",
+    "Employee",
+    "Employment",
+    "Grant",
+    "HrImport",
+    "HrSource",
+    "SharedInstrument",
+    "Unit",
     "Delivery",
     "DeliveryStatus",
     "LineItem",

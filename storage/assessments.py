@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     Enum,
     Float,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -110,6 +112,11 @@ class LearningActivity(Base):
     framework_key: Mapped[str] = mapped_column(String(100))
     # [{"competence": "1.1", "from_level": 1, "to_level": 3}, ...]
     builds: Mapped[list[dict]] = mapped_column(JSONDocument, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    # Role titles (yrkesroller) it suits; empty: everyone.
+    roles: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    # A retired entry stays in agreed plans but is no longer offered.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AttemptStatus(enum.StrEnum):

@@ -22,6 +22,7 @@ from lti.rosters import refresh_rosters
 from lti.service_tokens import ServiceTokens
 from storage import Database
 from sync.dispatcher import Sender, deliver_due
+from sync.hr_polling import poll_hr_sources
 from sync.xapi_forwarding import forward_statements
 from xapi.lrs_client import LrsClient
 
@@ -71,6 +72,21 @@ def add_jobs(scheduler, settings: Settings, database: Database) -> None:
         minute=30,
         args=[database],
         id="nrps-rosters",
+        max_instances=1,
+        coalesce=True,
+    )
+    # Each organisation's HR endpoint once a night, after the rosters (see sync.hr_polling).
+    scheduler.add_job(
+        poll_hr_sources,
+        "cron",
+        hour=3,
+        minute=15,
+        args=[
+            database,
+            make_http_session(timeout=settings.http_timeout_seconds, retries=2),
+            settings.secret_key,
+        ],
+        id="hr-poll",
         max_instances=1,
         coalesce=True,
     )

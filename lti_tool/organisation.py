@@ -1,0 +1,371 @@
+"""Organisation admin pages: HR's staff list, import history, grants, what managers may see.
+
+Only organisation admins (the platform's Administrator role, or a grant) see these
+pages, and only their own organisation's data: an id from another organisation
+is a 404.
+
+An uploaded staff list is checked and shown as a dry run first.  Between that
+preview and the confirmation the upload is kept server-side in an `HrImport` row
+with status "preview" (its text in `summary["pending"]`), so nothing large or
+personal travels through the browser and any web process can confirm it.  Confirming
+applies the list as the database is then, in one transaction, and turns the row
+into the import's record; previews older than a day are deleted at the next upload.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext, lazy_gettext
+from sqlalchemy import delete, func, or_, select
+
+from competence.instruments import shipped_documents
+from competence.staff_list import StaffListRejected, staff_list_from_file
+from competence.texts import translated
+from lti_tool import csrf
+from lti_tool.access import access_required, current_access
+from lti_tool.database import db_session
+from storage import (
+    Grant,
+    HrImport,
+    HrSource,
+    InstrumentVersion,
+    Person,
+    SharedInstrument,
+    utcnow,
+)
+from storage.hr_import import apply_staff_list, record_import
+from storage.staff import ROLES
+
+bp = Blueprint("organisation", __name__, url_prefix="/organisation")
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # a 10,000-row staff list is about 1 MB
+csrf.UPLOAD_LIMITS["organisation.preview_staff_list"] = MAX_UPLOAD_BYTES
+PREVIEW_KEPT = timedelta(days=1)
+CHANGES_SHOWN = 200
+HISTORY_SHOWN = 50
+SEARCH_RESULTS = 20
+
+organisation_admin = access_required(lambda access: access.is_organisation_admin)
+
+# competence.staff_list.PROBLEMS in the person's language (same English texts).
+PROBLEM_TEXTS = {
+    "empty": lazy_gettext("the file is empty"),
+    "missing_columns": lazy_gettext("the header has no column %(columns)s"),
+    "column_count": lazy_gettext("%(found)s columns, the header has %(expected)s"),
+    "not_csv": lazy_gettext("not readable as CSV (%(reason)s)"),
+    "not_json": lazy_gettext("not valid JSON (%(reason)s)"),
+    "not_employees": lazy_gettext('expected {"employees": [...]}'),
+    "not_object": lazy_gettext("not an object"),
+    "not_utf8": lazy_gettext("the file is not UTF-8; save it as CSV UTF-8"),
+    "missing_id": lazy_gettext("employee_id is missing"),
+    "missing_name": lazy_gettext("name is missing"),
+    "too_long": lazy_gettext("%(field)s is longer than %(limit)s characters"),
+    "duplicate_id": lazy_gettext("duplicate employee_id '%(value)s' (also on line %(other)s)"),
+    "duplicate_email": lazy_gettext("duplicate email '%(value)s' (also on line %(other)s)"),
+    "bad_email": lazy_gettext("email '%(value)s' is not an e-mail address"),
+    "bad_gender": lazy_gettext("gender '%(value)s' is not one of woman, man, other (or empty)"),
+    "bad_flag": lazy_gettext("digital_role_model '%(value)s' is not yes or no"),
+    "unit_without_code": lazy_gettext("unit_name or parent_unit_code given without unit_code"),
+    "unknown_manager": lazy_gettext("unknown manager id '%(value)s'"),
+    "manager_cycle": lazy_gettext("manager cycle: %(path)s"),
+    "unit_names_differ": lazy_gettext(
+        "unit '%(unit)s' is named '%(name)s', on line %(other)s '%(other_name)s'"
+    ),
+    "unit_parents_differ": lazy_gettext(
+        "unit '%(unit)s' has parent '%(parent)s', on line %(other)s '%(other_parent)s'"
+    ),
+    "unknown_parent": lazy_gettext("unknown parent unit '%(value)s'"),
+    "unit_cycle": lazy_gettext("unit '%(unit)s' is among its own parent units"),
+}
+
+
+@bp.app_template_global()
+def staff_list_problem(code: str | None, params, english: str = "") -> str:
+    """A staff list problem (a RowError, or one stored in an import's history) in the
+    person's language; an unknown code (a reason from elsewhere) is shown as stored."""
+    text = PROBLEM_TEXTS.get(code or "")
+    if text is None:
+        return english or dict(params or {}).get("reason", "")
+    return str(text) % dict(params or {})
+
+
+@bp.get("/")
+@organisation_admin
+def index():
+    access = current_access()
+    source = db_session().scalar(
+        select(HrSource).where(HrSource.organisation_id == access.organisation.id)
+    )
+    return render_template(
+        "organisation/index.html", organisation=access.organisation, source=source
+    )
+
+
+@bp.get("/staff")
+@organisation_admin
+def staff_list_form():
+    return render_template("organisation/staff_upload.html", errors=None)
+
+
+@bp.post("/staff")
+@organisation_admin
+def preview_staff_list():
+    access = current_access()
+    session = db_session()
+    upload = request.files.get("staff_list")
+    if upload is None or not upload.filename:
+        return render_template(
+            "organisation/staff_upload.html",
+            errors=None,
+            missing=gettext("Choose a file to upload."),
+        ), 400
+    content = upload.read()
+    try:
+        rows = staff_list_from_file(upload.filename, content)
+    except StaffListRejected as rejected:
+        record_import(
+            session,
+            access.organisation.id,
+            source=_kind(upload.filename),
+            name=upload.filename,
+            rows=0,
+            errors=rejected.errors,
+        )
+        session.commit()
+        return render_template(
+            "organisation/staff_upload.html", errors=rejected.errors, filename=upload.filename
+        ), 422
+    diff = apply_staff_list(session, access.organisation.id, rows, dry_run=True)
+    session.execute(
+        delete(HrImport).where(
+            HrImport.organisation_id == access.organisation.id,
+            HrImport.status == "preview",
+            HrImport.started_at < utcnow() - PREVIEW_KEPT,
+        )
+    )
+    preview = HrImport(
+        organisation_id=access.organisation.id,
+        source=_kind(upload.filename),
+        name=upload.filename[:255],
+        status="preview",
+        rows=len(rows),
+        summary={
+            "pending": content.decode("utf-8-sig"),
+            "by": access.person.id,
+            **diff.summary(),
+        },
+    )
+    session.add(preview)
+    session.commit()
+    return render_template(
+        "organisation/staff_preview.html",
+        preview=preview,
+        diff=diff,
+        summary=diff.summary(),
+        shown=CHANGES_SHOWN,
+    )
+
+
+@bp.post("/staff/<int:preview_id>/apply")
+@organisation_admin
+def apply_staff_list_preview(preview_id: int):
+    access = current_access()
+    session = db_session()
+    preview = session.scalar(
+        select(HrImport).where(
+            HrImport.id == preview_id,
+            HrImport.organisation_id == access.organisation.id,
+            HrImport.status == "preview",
+        )
+    )
+    if preview is None:
+        abort(404)
+    content = preview.summary.get("pending", "")
+    try:
+        rows = staff_list_from_file(preview.name, content.encode("utf-8"))
+    except StaffListRejected:  # it was checked at upload; the rules may have changed since
+        abort(409)
+    diff = apply_staff_list(session, access.organisation.id, rows)
+    preview.status = "done"
+    preview.summary = diff.summary()
+    preview.started_at = utcnow()
+    preview.finished_at = utcnow()
+    session.commit()
+    flash(gettext("The staff list was imported: %(count)s rows.", count=len(rows)))
+    return redirect(url_for("organisation.import_history"))
+
+
+@bp.get("/imports")
+@organisation_admin
+def import_history():
+    access = current_access()
+    session = db_session()
+    imports = session.scalars(
+        select(HrImport)
+        .where(HrImport.organisation_id == access.organisation.id, HrImport.status != "preview")
+        .order_by(HrImport.started_at.desc(), HrImport.id.desc())
+        .limit(HISTORY_SHOWN)
+    ).all()
+    source = session.scalar(
+        select(HrSource).where(HrSource.organisation_id == access.organisation.id)
+    )
+    return render_template("organisation/imports.html", imports=imports, source=source)
+
+
+@bp.get("/grants")
+@organisation_admin
+def grants():
+    access = current_access()
+    session = db_session()
+    query = (request.args.get("q") or "").strip()
+    found = []
+    if query:
+        pattern = f"%{query.lower()}%"
+        found = session.scalars(
+            select(Person)
+            .where(
+                Person.organisation_id == access.organisation.id,
+                or_(
+                    func.lower(Person.name).like(pattern),
+                    func.lower(Person.given_name + " " + Person.family_name).like(pattern),
+                    func.lower(Person.email).like(pattern),
+                ),
+            )
+            .order_by(Person.name, Person.id)
+            .limit(SEARCH_RESULTS)
+        ).all()
+    granted = session.scalars(
+        select(Grant)
+        .where(Grant.organisation_id == access.organisation.id)
+        .order_by(Grant.role, Grant.granted_at)
+    ).all()
+    return render_template(
+        "organisation/grants.html",
+        query=query,
+        found=found,
+        granted=granted,
+        role_names=role_names(),
+    )
+
+
+@bp.post("/grants")
+@organisation_admin
+def add_grant():
+    access = current_access()
+    session = db_session()
+    role = request.form.get("role", "")
+    person = session.get(Person, request.form.get("person_id", type=int) or 0)
+    if person is None or person.organisation_id != access.organisation.id:
+        abort(404)
+    if role not in ROLES:
+        abort(400)
+    exists = session.scalar(select(Grant).where(Grant.person_id == person.id, Grant.role == role))
+    if exists is None:
+        session.add(
+            Grant(
+                organisation_id=access.organisation.id,
+                person_id=person.id,
+                role=role,
+                granted_by_person_id=access.person.id,
+            )
+        )
+        session.commit()
+    flash(
+        gettext(
+            "%(name)s is now %(role)s.",
+            name=person.display_name or person.email or person.subject,
+            role=role_names()[role],
+        )
+    )
+    return redirect(url_for("organisation.grants"))
+
+
+@bp.post("/grants/<int:grant_id>/revoke")
+@organisation_admin
+def revoke_grant(grant_id: int):
+    access = current_access()
+    session = db_session()
+    grant = session.get(Grant, grant_id)
+    if grant is None or grant.organisation_id != access.organisation.id:
+        abort(404)
+    name = grant.person.display_name or grant.person.email or grant.person.subject
+    role = role_names()[grant.role]
+    session.delete(grant)
+    session.commit()
+    flash(gettext("%(name)s is no longer %(role)s.", name=name, role=role))
+    return redirect(url_for("organisation.grants"))
+
+
+@bp.get("/shared-instruments")
+@organisation_admin
+def shared_instruments():
+    access = current_access()
+    return render_template(
+        "organisation/shared_instruments.html",
+        instruments=instrument_names(access.organisation.id),
+        shared=shared_instrument_keys(access.organisation.id),
+    )
+
+
+@bp.post("/shared-instruments")
+@organisation_admin
+def save_shared_instruments():
+    access = current_access()
+    session = db_session()
+    available = dict(instrument_names(access.organisation.id))
+    chosen = set(request.form.getlist("instrument"))
+    if not chosen <= set(available):
+        abort(400)
+    session.execute(
+        delete(SharedInstrument).where(SharedInstrument.organisation_id == access.organisation.id)
+    )
+    session.add_all(
+        SharedInstrument(organisation_id=access.organisation.id, instrument_key=key)
+        for key in sorted(chosen)
+    )
+    session.commit()
+    flash(gettext("Saved: managers see results of %(count)s instrument(s).", count=len(chosen)))
+    return redirect(url_for("organisation.shared_instruments"))
+
+
+def shared_instrument_keys(organisation_id: int) -> set[str]:
+    return set(
+        db_session().scalars(
+            select(SharedInstrument.instrument_key).where(
+                SharedInstrument.organisation_id == organisation_id
+            )
+        )
+    )
+
+
+def role_names() -> dict[str, str]:
+    return {
+        "programme_lead": gettext("programme lead (HR)"),
+        "organisation_admin": gettext("organisation admin"),
+    }
+
+
+def instrument_names(organisation_id: int) -> list[tuple[str, str]]:
+    """(key, name) of the instruments the organisation can use, newest version's name."""
+    language = get_locale().language
+    stored = db_session().execute(
+        select(InstrumentVersion.key, InstrumentVersion.document)
+        .where(
+            or_(
+                InstrumentVersion.organisation_id.is_(None),
+                InstrumentVersion.organisation_id == organisation_id,
+            )
+        )
+        .order_by(InstrumentVersion.created_at)
+    )
+    documents = {**shipped_documents(), **dict(stored.all())}
+    names = {
+        key: translated(document.get("name") or {"sv": key}, language)
+        for key, document in documents.items()
+    }
+    return sorted(names.items(), key=lambda item: item[1].casefold())
+
+
+def _kind(filename: str) -> str:
+    return "json" if filename.lower().endswith(".json") else "csv"

@@ -1,0 +1,238 @@
+"""The organisation as HR knows it: units, employees, who manages whom, and since when.
+
+Moodle never says who manages whom, so this comes from HR (CSV or a JSON
+endpoint the tool polls).  An employee is linked to an LTI identity (`people`)
+by `lis.person_sourcedid` (Moodle's idnumber), else by e-mail.  Where someone
+works and who manages them is kept as dated `employments`, so a move between
+units or managers keeps the history that reports over time need.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from storage.database import Base, JSONDocument, UTCDateTime, utcnow
+from storage.people import Person
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))  # HR's unit code
+    name: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "employee_number"),
+        Index("ix_employees_organisation_email", "organisation_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    employee_number: Mapped[str] = mapped_column(String(64))  # HR's employee id
+    email: Mapped[str | None] = mapped_column(String(320))  # stored lower-case
+    name: Mapped[str] = mapped_column(String(255))
+    # Only for the programme's follow-up by gender: "woman", "man", "other" or unknown.
+    gender: Mapped[str | None] = mapped_column(String(16))
+    digital_role_model: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False once HR's file no longer lists them; history and plans stay.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The LTI identity this employee launches as, once matched.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person | None] = relationship()
+    employments: Mapped[list[Employment]] = relationship(
+        back_populates="employee",
+        foreign_keys="Employment.employee_id",
+        order_by="Employment.valid_from",
+    )
+
+
+class Employment(Base):
+    """Where an employee worked, under whom and as what, from `valid_from` until `valid_to`.
+
+    The current one has `valid_to` NULL; an import that changes unit, manager or
+    role closes it and opens a new one."""
+
+    __tablename__ = "employments"
+    __table_args__ = (
+        Index("ix_employments_current", "employee_id", "valid_to"),
+        Index("ix_employments_manager", "manager_id", "valid_to"),
+        Index("ix_employments_unit", "unit_id", "valid_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    role_title: Mapped[str | None] = mapped_column(String(255))  # yrkesroll
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    employee: Mapped[Employee] = relationship(
+        back_populates="employments", foreign_keys=[employee_id]
+    )
+    manager: Mapped[Employee | None] = relationship(foreign_keys=[manager_id])
+    unit: Mapped[Unit | None] = relationship()
+
+
+class HrImport(Base):
+    """One run of an HR import (file or endpoint): what it changed, or why it changed nothing."""
+
+    __tablename__ = "hr_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16))  # "csv" | "json"
+    name: Mapped[str] = mapped_column(String(255), default="")  # file name or URL
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # done|rejected|failed
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    # {"created": n, "updated": n, "moved": n, "deactivated": n, "linked": n}
+    summary: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    errors: Mapped[list] = mapped_column(JSONDocument, default=list)  # [{"line": n, "error": s}]
+
+
+class HrSource(Base):
+    """An organisation's HR endpoint that the scheduler polls for the staff list (JSON)."""
+
+    __tablename__ = "hr_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), unique=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    # A bearer token, sealed like LRS passwords.
+    sealed_token: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Grant(Base):
+    """An organisation-wide role in the tool, granted by an organisation admin.
+
+    Manager is not granted: it follows from HR's data.  Course admin follows from
+    the LTI role in a course, organisation admin from the platform's Administrator
+    role or a grant here."""
+
+    __tablename__ = "grants"
+    __table_args__ = (UniqueConstraint("organisation_id", "person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(32))  # "programme_lead" | "organisation_admin"
+    granted_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class SharedInstrument(Base):
+    """Results of this instrument are shown to the employee's manager (per organisation)."""
+
+    __tablename__ = "shared_instruments"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    instrument_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+ROLES = ("programme_lead", "organisation_admin")
+
+
+def link_person(session: Session, person: Person) -> Employee | None:
+    """The employee an LTI identity is, linking them on first sight.
+
+    Matched within the person's organisation by `lis.person_sourcedid` (Moodle's
+    idnumber) against HR's employee number, else by e-mail; an employee already
+    linked to another identity is never taken over.
+    """
+    linked = session.scalar(select(Employee).where(Employee.person_id == person.id))
+    if linked is not None:
+        return linked
+    candidates = []
+    if person.person_sourcedid:
+        candidates.append(Employee.employee_number == person.person_sourcedid)
+    if person.email:
+        candidates.append(Employee.email == person.email.strip().lower())
+    for condition in candidates:
+        employee = session.scalar(
+            select(Employee).where(
+                Employee.organisation_id == person.organisation_id,
+                Employee.person_id.is_(None),
+                condition,
+            )
+        )
+        if employee is not None:
+            employee.person_id = person.id
+            return employee
+    return None
+
+
+def current_employment(session: Session, employee_id: int) -> Employment | None:
+    return session.scalar(
+        select(Employment).where(
+            Employment.employee_id == employee_id, Employment.valid_to.is_(None)
+        )
+    )
+
+
+def team_ids(session: Session, manager_id: int) -> set[int]:
+    """Everyone who reports to the manager now, directly or through managers below them."""
+    team: set[int] = set()
+    frontier = {manager_id}
+    while frontier:
+        reports = set(
+            session.scalars(
+                select(Employment.employee_id).where(
+                    Employment.manager_id.in_(frontier), Employment.valid_to.is_(None)
+                )
+            )
+        )
+        frontier = reports - team - {manager_id}
+        team |= frontier
+    return team
+
+
+def grants_of(session: Session, person_id: int) -> set[str]:
+    return set(session.scalars(select(Grant.role).where(Grant.person_id == person_id)))

@@ -1,0 +1,145 @@
+"""An HR import: the diff first, then all of it in one transaction, with history kept on moves."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from competence.staff_list import staff_list_from_csv
+from storage import Employee, Employment, Organisation, Person, Unit, utcnow
+from storage.hr_import import apply_staff_list
+from storage.staff import current_employment, link_person, team_ids
+
+HEADER = "employee_id;email;name;manager_employee_id;unit_code;unit_name;parent_unit_code;role\n"
+FIRST = (
+    HEADER + "1;chef@umea.se;Åsa Chef;;KOM;Kommunen;;Direktör\n"
+    "2;eva@umea.se;Eva Enhetschef;1;OMS;Omsorg;KOM;Enhetschef\n"
+    "3;per@umea.se;Per Personal;2;OMS;Omsorg;KOM;Undersköterska\n"
+    "4;lisa@umea.se;Lisa Ledig;2;OMS;Omsorg;KOM;Undersköterska\n"
+)
+
+
+@pytest.fixture
+def organisation(app, database):
+    with database.transaction() as session:
+        organisation = Organisation(slug="umea", name="Umeå kommun")
+        session.add(organisation)
+        session.flush()
+        return organisation.id
+
+
+def run(database, organisation_id, content, dry_run=False, now=None):
+    with database.transaction() as session:
+        return apply_staff_list(
+            session, organisation_id, staff_list_from_csv(content), dry_run=dry_run, now=now
+        )
+
+
+def counts(session):
+    return tuple(
+        session.scalar(select(func.count()).select_from(t)) for t in (Employee, Unit, Employment)
+    )
+
+
+def test_a_dry_run_shows_the_diff_and_writes_nothing(database, db, organisation):
+    diff = run(database, organisation, FIRST, dry_run=True)
+
+    assert diff.summary()["created"] == 4 and diff.units_created == ["KOM", "OMS"]
+    assert counts(db) == (0, 0, 0)
+
+
+def test_an_import_creates_units_employees_and_the_transitive_team(database, db, organisation):
+    run(database, organisation, FIRST)
+
+    ids = dict(db.execute(select(Employee.employee_number, Employee.id)).all())
+    assert counts(db) == (4, 2, 4)
+    oms = db.scalar(select(Unit).where(Unit.code == "OMS"))
+    assert oms.name == "Omsorg" and oms.parent.code == "KOM"
+    assert team_ids(db, ids["1"]) == {ids["2"], ids["3"], ids["4"]}
+    assert team_ids(db, ids["2"]) == {ids["3"], ids["4"]}
+    assert team_ids(db, ids["3"]) == set()
+
+
+def test_a_move_keeps_history_and_leavers_are_deactivated(database, db, organisation):
+    start = utcnow() - timedelta(days=30)
+    run(database, organisation, FIRST, now=start)
+    moved = FIRST.replace(
+        "3;per@umea.se;Per Personal;2;OMS;Omsorg;KOM;Undersköterska",
+        "3;per@umea.se;Per Personal;1;IT;IT-enheten;KOM;Systemförvaltare",
+    )
+    without_lisa = (
+        "\n".join(line for line in moved.splitlines() if not line.startswith("4;")) + "\n"
+    )
+
+    again = run(database, organisation, without_lisa, dry_run=True)
+    diff = run(database, organisation, without_lisa)
+
+    assert again.summary() == diff.summary()
+    assert [m[0] for m in diff.moved] == ["3"] and diff.moved[0][2] == "unit, manager, role"
+    assert [d[0] for d in diff.deactivated] == ["4"]
+    per = db.scalar(select(Employee).where(Employee.employee_number == "3"))
+    history = [(e.unit.code, e.role_title, e.valid_to is None) for e in per.employments]
+    assert history == [("OMS", "Undersköterska", False), ("IT", "Systemförvaltare", True)]
+    lisa = db.scalar(select(Employee).where(Employee.employee_number == "4"))
+    assert not lisa.active and current_employment(db, lisa.id) is None
+
+    back = run(database, organisation, FIRST)
+    assert [r[0] for r in back.reactivated] == ["4"]
+    assert run(database, organisation, FIRST).changes_anything is False
+
+
+def test_people_are_linked_by_idnumber_then_by_email(database, db, organisation):
+    with database.transaction() as session:
+        session.add_all(
+            [
+                Person(
+                    organisation_id=organisation,
+                    issuer="i",
+                    subject="a",
+                    person_sourcedid="2",
+                    email="x@y.se",
+                ),
+                Person(organisation_id=organisation, issuer="i", subject="b", email="PER@umea.se"),
+            ]
+        )
+
+    diff = run(database, organisation, FIRST)
+
+    assert sorted(link[0] for link in diff.linked) == ["2", "3"]
+    linked = dict(
+        db.execute(
+            select(Employee.employee_number, Person.subject).join(Person, Employee.person)
+        ).all()
+    )
+    assert linked == {"2": "a", "3": "b"}
+    late = Person(organisation_id=organisation, issuer="i", subject="c", email="lisa@umea.se")
+    db.add(late)
+    db.flush()
+    assert link_person(db, late).employee_number == "4"
+    db.rollback()
+
+
+def test_a_failing_import_changes_nothing(database, db, organisation):
+    run(database, organisation, FIRST)
+    before = counts(db)
+
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        apply_staff_list(session, organisation, staff_list_from_csv(FIRST + "5;;Ny;1;NY;Ny;;\n"))
+        raise RuntimeError("the connection dropped")
+
+    db.expire_all()
+    assert counts(db) == before
+
+
+def test_ten_thousand_rows_are_imported(database, db, organisation):
+    lines = [HEADER, "0;boss@x.se;Boss;;U0;Unit 0;;Chef\n"]
+    lines += [
+        f"{n};p{n}@x.se;Person {n};{(n - 1) // 10};U{n % 50};Unit {n % 50};"
+        f"{'U0' if n % 50 else ''};Roll {n % 7}\n"
+        for n in range(1, 10_000)
+    ]
+    diff = run(database, organisation, "".join(lines))
+
+    assert diff.summary()["created"] == 10_000
+    assert counts(db) == (10_000, 50, 10_000)
+    assert run(database, organisation, "".join(lines)).changes_anything is False
