@@ -7,8 +7,8 @@ of the app must appear in MATRIX (or in the public list of test_route_guard), so
 route forces a decision about who may use it.
 
 GET routes are requested by every role: an allowed role gets the page (200, or a redirect
-within the tool), a refused one 401, 403 or 404 (never 200, never 500), and whatever organisation B's administrator is shown never
-names anyone of organisation A.  POST routes are sent, with the session's own CSRF token,
+within the tool), a refused one 401, 403 or 404 (never 200, never 500), and whatever
+organisation B's administrator is shown never names anyone of organisation A.  POST routes are sent, with the session's own CSRF token,
 by every refused role and must be refused; what allowed roles do with them is covered by
 each feature's own tests.
 """
