@@ -8,9 +8,9 @@ route forces a decision about who may use it.
 
 GET routes are requested by every role: an allowed role gets the page (200, or a redirect
 within the tool), a refused one 401, 403 or 404 (never 200, never 500), and whatever
-organisation B's administrator is shown never names anyone of organisation A.  POST routes are sent, with the session's own CSRF token,
-by every refused role and must be refused; what allowed roles do with them is covered by
-each feature's own tests.
+organisation B's administrator is shown never names anyone of organisation A.  POST routes
+are sent, with the session's own CSRF token, by every refused role and must be refused;
+what allowed roles do with them is covered by each feature's own tests.
 """
 
 from __future__ import annotations
