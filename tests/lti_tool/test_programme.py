@@ -11,7 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from storage import Employee, Employment, SharedInstrument
+from storage.programme_data import organisation_facts
 from storage.programme_seed import seed_programme
+from tests.support.assessing import answer_all, start, submit
 from tests.support.browsing import text_of
 from tests.support.programme import (
     ANNA,
@@ -254,3 +256,44 @@ def test_a_bad_period_or_split_gets_a_clear_error_in_the_persons_language(
     assert "Unknown split" in text_of(page.text)
     assert browser.get(tool_url + "/programme/export/indicators.pdf").status_code == 404
     assert browser.get(tool_url + "/programme/export/nothing.csv").status_code == 404
+
+
+def test_employees_answer_the_maturity_survey_like_an_assessment_and_it_counts(
+    seeded, db, platform, browser, tool_url
+):
+    custom = {"instrument": "digital-maturity"}
+    response = platform.launch(
+        browser,
+        sub=ANNA[0],
+        email="anna1001@seed.invalid",
+        **{
+            "https://purl.imsglobal.org/spec/lti/claim/custom": custom,
+            "https://purl.imsglobal.org/spec/lti/claim/lis": {"person_sourcedid": ANNA[1]},
+        },
+    )
+    assert response.status_code == 200
+    assert "Digital maturity – yearly measurement" in text_of(response.text)
+    question = start(browser, tool_url)
+    assert "Question 1 of 5" in text_of(question.text)
+    results = submit(browser, answer_all(browser, question, lambda options: options[-1]))
+    assert results.status_code == 200
+    facts = organisation_facts(db, seeded)
+    anna = db.query(Employee).filter_by(employee_number=ANNA[1]).one()
+    answered = [
+        a
+        for a in facts.attempts
+        if a.employee_id == anna.id and a.instrument_key == "digital-maturity"
+    ]
+    latest = max(answered, key=lambda a: a.started_at)
+    assert latest.result["competences"]["working-methods"]["value"] == 4  # "fully"
+
+
+def test_the_seed_command_fills_an_organisation_once(kompetenslyft, db, platform):
+    result = kompetenslyft("dev", "seed-programme", "--organisation", "test-org")
+    assert result.exit_code == 0, result.output
+    assert "seeded 200 employees in 3 units" in result.output
+    assert db.query(Employee).count() == 200
+    again = kompetenslyft("dev", "seed-programme", "--organisation", "test-org")
+    assert again.exit_code != 0
+    assert "already has the seeded units" in again.output
+    assert db.query(Employee).count() == 200
