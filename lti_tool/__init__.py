@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from lti_tool import participants
 
     app.register_blueprint(participants.bp)
+    from lti_tool import programme
+
+    app.register_blueprint(programme.bp)
     from lti_tool import deep_linking, link_settings
 
     app.register_blueprint(deep_linking.bp)

@@ -13,6 +13,12 @@ from sqlalchemy import select
 
 from competence.frameworks import digcomp
 from competence.instruments import Instrument, shipped_documents, shipped_instruments
+from competence.maturity import (
+    MATURITY_INSTRUMENT,
+    maturity_document,
+    maturity_framework,
+    maturity_instrument,
+)
 from lti import link_settings
 from lti.grades import queue_score
 from lti_tool.auth import current_launch, launch_required
@@ -59,6 +65,12 @@ def stored_link_instrument(resource_link: ResourceLink | None) -> LoadedInstrume
     """The link's instrument as stored: the organisation's own by that key, else a shipped one."""
     wanted = link_settings.instrument_key(resource_link)
     launch = current_launch()
+    if wanted == MATURITY_INSTRUMENT:
+        # The yearly maturity survey ships with its own framework, not DigComp.
+        row = store_instrument(
+            db_session(), maturity_instrument(), maturity_framework(), maturity_document()
+        )
+        return load_instrument(db_session(), row.id)
     if wanted and wanted not in shipped_instruments():
         own = find_instrument_row(db_session(), wanted, launch.person.organisation_id)
         if own is not None:

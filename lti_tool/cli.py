@@ -362,6 +362,46 @@ def role_profile_import(path, organisation_slug) -> None:
     click.echo(f"imported {len(profiles)} role profile(s)")
 
 
+@cli.group()
+def dev() -> None:
+    """Demo and test data (never in production)."""
+
+
+@dev.command("seed-programme")
+@click.option(
+    "--organisation",
+    "organisation_slug",
+    default="dev",
+    show_default=True,
+    help="Organisation slug; `dev` is the built-in dev platform's.",
+)
+def dev_seed_programme(organisation_slug: str) -> None:
+    """Create the made-up organisation of 200 people (storage/programme_seed.py)."""
+    from lti_tool.dev_platform.platform import ORGANISATION_SLUG, ensure_registered
+    from storage.programme_seed import AlreadySeeded, seed_programme
+
+    settings = load_settings()
+    if settings.is_production:
+        raise click.ClickException("only in development mode (KOMPETENSLYFT_MODE=development)")
+    with _transaction() as session:
+        if organisation_slug == ORGANISATION_SLUG:
+            ensure_registered(session, settings.public_url)
+            session.flush()
+        organisation = _organisation(session, organisation_slug)
+        registration = session.scalar(
+            select(PlatformRegistration)
+            .where(PlatformRegistration.organisation_id == organisation.id)
+            .order_by(PlatformRegistration.id)
+        )
+        if registration is None:
+            raise click.ClickException(f"{organisation_slug!r} has no learning platform yet")
+        try:
+            count = seed_programme(session, organisation.id, registration.issuer)
+        except AlreadySeeded as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"seeded {count} employees in 3 units into {organisation_slug!r}")
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)

@@ -1,0 +1,527 @@
+"""Programme follow-up: the indicators an EU-funded competence programme reports, per period.
+
+Plain functions over plain rows (`OrganisationFacts`), so the rules below can be
+read, tested with hand-computed numbers and reused for pages and exports alike.
+Storage fetches the rows (storage/programme_data.py); the web layer only labels
+and formats them.
+
+Who is counted in a period (the population):
+    employees HR lists as active whose employment overlaps the period.  Their
+    unit, manager and role (yrkesroll) are those of the employment valid during
+    the period (the latest one that overlaps it), so a move keeps old periods as
+    they were.
+
+The indicators (the page shows the same definitions in words):
+- `employees`: the population.
+- `started` / `finished`: people who started / submitted an assessment (any
+  instrument but the maturity survey) during the period.
+- `rose`: among people with at least two submitted assessments of the same
+  instrument by the end of the period, the share whose latest overall level is
+  higher than their first one's (on the instrument of their most recent such
+  assessment).  Equal or lower does not count as rising.
+- `managers_agreed`: among managers (people someone reported to during the
+  period), the share who agreed at least one development plan in the period: a
+  plan version with both the employee's and the manager's agreement inside the
+  period, agreed by them (the version's manager), or, when the version does not
+  say who, by the employee's manager during the period.
+- `role_models`: digital role models in the population.
+- `digital_ways`: among people who answered the maturity survey in the period
+  (their latest answer counts), the share answering the ways-of-working question
+  with "to a large extent" or "fully" (competence.maturity).
+
+Small groups: a figure computed over fewer than `MIN_GROUP` people is hidden.
+Within a split (by gender, unit or role) hiding one cell is not enough, because
+the total minus the visible cells would give it back: while the hidden cells of
+an indicator together cover 1 to 4 people, the visible cell with the fewest
+people is hidden too (`suppress`).  The hidden cells then only ever add up to
+five or more people (or to nobody).  A total under five hides the whole column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from competence.maturity import DIGITAL_WAYS_ITEM, DIGITAL_WAYS_MIN_LEVEL, MATURITY_INSTRUMENT
+
+MIN_GROUP = 5
+INDICATORS = (
+    "employees",
+    "started",
+    "finished",
+    "rose",
+    "managers_agreed",
+    "role_models",
+    "digital_ways",
+)
+SPLITS = ("gender", "unit", "role")
+GENDERS = ("woman", "man", "other", "unknown")
+
+_PERIOD = re.compile(r"(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?\Z")
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar year ("2026") or quarter ("2026-Q2"), in UTC; `end` is exclusive."""
+
+    year: int
+    quarter: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}" if self.quarter is None else f"{self.year}-Q{self.quarter}"
+
+    @property
+    def start(self) -> datetime:
+        month = 1 if self.quarter is None else 3 * self.quarter - 2
+        return datetime(self.year, month, 1, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        if self.quarter is None or self.quarter == 4:
+            return datetime(self.year + 1, 1, 1, tzinfo=UTC)
+        return datetime(self.year, 3 * self.quarter + 1, 1, tzinfo=UTC)
+
+    def contains(self, moment: datetime | None) -> bool:
+        return moment is not None and self.start <= _utc(moment) < self.end
+
+    def previous(self) -> Period:
+        if self.quarter is None:
+            return Period(self.year - 1)
+        if self.quarter == 1:
+            return Period(self.year - 1, 4)
+        return Period(self.year, self.quarter - 1)
+
+    def history(self, count: int) -> list[Period]:
+        """This period and the `count - 1` before it, oldest first."""
+        periods = [self]
+        while len(periods) < count:
+            periods.append(periods[-1].previous())
+        return periods[::-1]
+
+
+def parse_period(text: str | None, today: datetime) -> Period:
+    """ "2026" or "2026-Q2"; empty means the current year.  ValueError for anything else."""
+    if not text:
+        return Period(today.year)
+    match = _PERIOD.match(text.strip())
+    if match is None or not 2000 <= int(match["year"]) <= 2100:
+        raise ValueError(text)
+    quarter = match["quarter"]
+    return Period(int(match["year"]), int(quarter) if quarter else None)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# --- the rows ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmployeeRow:
+    id: int
+    gender: str | None
+    digital_role_model: bool
+    active: bool
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EmploymentRow:
+    employee_id: int
+    unit_id: int | None
+    manager_id: int | None
+    role: str | None
+    valid_from: datetime
+    valid_to: datetime | None
+
+    def overlaps(self, period: Period) -> bool:
+        return _utc(self.valid_from) < period.end and (
+            self.valid_to is None or _utc(self.valid_to) > period.start
+        )
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    employee_id: int
+    instrument_key: str
+    started_at: datetime
+    submitted_at: datetime | None
+    overall_level: int | None
+    result: dict | None = None
+    framework_key: str = ""
+
+
+@dataclass(frozen=True)
+class PlanAgreementRow:
+    """One plan version: whose plan, who agreed it as manager (if known) and when both did."""
+
+    employee_id: int
+    manager_employee_id: int | None
+    employee_agreed_at: datetime | None
+    manager_agreed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OrganisationFacts:
+    employees: Sequence[EmployeeRow]
+    employments: Sequence[EmploymentRow]
+    attempts: Sequence[AttemptRow]
+    plans: Sequence[PlanAgreementRow]
+    units: dict[int, str] = field(default_factory=dict)  # unit id -> name
+
+
+# --- people in a period --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """An employee as counted in one period."""
+
+    employee_id: int
+    gender: str
+    unit: str
+    role: str
+    digital_role_model: bool
+    manager_id: int | None
+    is_manager: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one member did in the period; None where the indicator does not apply to them."""
+
+    member: Member
+    started: bool
+    finished: bool
+    rose: bool | None
+    agreed_plan: bool | None
+    digital_ways: bool | None
+
+
+def employments_in(facts: OrganisationFacts, period: Period) -> dict[int, EmploymentRow]:
+    """Each employee's employment valid during the period: the latest one overlapping it."""
+    valid: dict[int, EmploymentRow] = {}
+    for employment in facts.employments:
+        if not employment.overlaps(period):
+            continue
+        known = valid.get(employment.employee_id)
+        if known is None or _utc(employment.valid_from) >= _utc(known.valid_from):
+            valid[employment.employee_id] = employment
+    return valid
+
+
+def members(facts: OrganisationFacts, period: Period) -> list[Member]:
+    employments = employments_in(facts, period)
+    managers = {e.manager_id for e in employments.values() if e.manager_id is not None}
+    people = []
+    for employee in facts.employees:
+        employment = employments.get(employee.id)
+        if not employee.active or employment is None:
+            continue
+        people.append(
+            Member(
+                employee_id=employee.id,
+                gender=employee.gender if employee.gender in GENDERS else "unknown",
+                unit=facts.units.get(employment.unit_id, "") if employment.unit_id else "",
+                role=(employment.role or "").strip(),
+                digital_role_model=employee.digital_role_model,
+                manager_id=employment.manager_id,
+                is_manager=employee.id in managers,
+            )
+        )
+    return people
+
+
+def outcomes(facts: OrganisationFacts, period: Period) -> list[Outcome]:
+    """Every member of the period with what they did in it (see the module docstring)."""
+    people = members(facts, period)
+    by_employee: dict[int, list[AttemptRow]] = {}
+    for attempt in facts.attempts:
+        by_employee.setdefault(attempt.employee_id, []).append(attempt)
+    manager_of = {m.employee_id: m.manager_id for m in people}
+    agreed_by: set[int] = set()
+    for plan in facts.plans:
+        if period.contains(plan.employee_agreed_at) and period.contains(plan.manager_agreed_at):
+            manager = plan.manager_employee_id or manager_of.get(plan.employee_id)
+            if manager is not None:
+                agreed_by.add(manager)
+    result = []
+    for member in people:
+        attempts = by_employee.get(member.employee_id, [])
+        assessments = [a for a in attempts if a.instrument_key != MATURITY_INSTRUMENT]
+        surveys = [a for a in attempts if a.instrument_key == MATURITY_INSTRUMENT]
+        result.append(
+            Outcome(
+                member=member,
+                started=any(period.contains(a.started_at) for a in assessments),
+                finished=any(period.contains(a.submitted_at) for a in assessments),
+                rose=competence_rose(assessments, period),
+                agreed_plan=(member.employee_id in agreed_by) if member.is_manager else None,
+                digital_ways=_digital_ways(surveys, period),
+            )
+        )
+    return result
+
+
+def competence_rose(attempts: Iterable[AttemptRow], period: Period) -> bool | None:
+    """Latest overall level above the first, on one instrument; None with fewer than two."""
+    submitted = sorted(
+        (
+            a
+            for a in attempts
+            if a.submitted_at is not None
+            and a.overall_level is not None
+            and _utc(a.submitted_at) < period.end
+        ),
+        key=lambda a: _utc(a.submitted_at),
+    )
+    per_instrument: dict[str, list[AttemptRow]] = {}
+    for attempt in submitted:
+        per_instrument.setdefault(attempt.instrument_key, []).append(attempt)
+    repeated = [a for a in reversed(submitted) if len(per_instrument[a.instrument_key]) >= 2]
+    if not repeated:
+        return None
+    series = per_instrument[repeated[0].instrument_key]
+    return series[-1].overall_level > series[0].overall_level
+
+
+def _digital_ways(surveys: list[AttemptRow], period: Period) -> bool | None:
+    answered = sorted(
+        (a for a in surveys if period.contains(a.submitted_at) and a.result),
+        key=lambda a: _utc(a.submitted_at),
+    )
+    return _ways_of(answered[-1].result) if answered else None
+
+
+# --- figures and small groups --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count (`count` of `people`) or a share (`count` of `people` as a per cent)."""
+
+    count: int
+    people: int  # how many people the figure is computed over
+    kind: str = "count"  # "count" (with its share of the population) | "share" | "size"
+    hidden: bool = False
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.people == 0 else 100.0 * self.count / self.people
+
+
+def figures(group: Sequence[Outcome]) -> dict[str, Figure]:
+    """The indicators of a group of people."""
+    n = len(group)
+
+    def share(values: list[bool | None]) -> Figure:
+        applicable = [v for v in values if v is not None]
+        return Figure(sum(applicable), len(applicable), "share")
+
+    return {
+        "employees": Figure(n, n, "size"),
+        "started": Figure(sum(o.started for o in group), n),
+        "finished": Figure(sum(o.finished for o in group), n),
+        "rose": share([o.rose for o in group]),
+        "managers_agreed": share([o.agreed_plan for o in group]),
+        "role_models": Figure(sum(o.member.digital_role_model for o in group), n),
+        "digital_ways": share([o.digital_ways for o in group]),
+    }
+
+
+def hide_small(figure: Figure) -> Figure:
+    return replace(figure, hidden=True) if figure.people < MIN_GROUP else figure
+
+
+def suppress(total: Figure, cells: Sequence[Figure]) -> tuple[Figure, list[Figure]]:
+    """Hide small cells, then enough others that no hidden cell follows from the total."""
+    if total.people < MIN_GROUP:
+        return replace(total, hidden=True), [replace(c, hidden=True) for c in cells]
+    cells = [hide_small(c) for c in cells]
+    while True:
+        hidden_people = sum(c.people for c in cells if c.hidden)
+        visible = [i for i, c in enumerate(cells) if not c.hidden]
+        if not 0 < hidden_people < MIN_GROUP or not visible:
+            return total, cells
+        smallest = min(visible, key=lambda i: cells[i].people)
+        cells[smallest] = replace(cells[smallest], hidden=True)
+
+
+def group_key(member: Member, split: str) -> str:
+    if split == "gender":
+        return member.gender
+    if split == "unit":
+        return member.unit
+    if split == "role":
+        return member.role
+    raise ValueError(split)
+
+
+@dataclass(frozen=True)
+class SplitFigures:
+    """The indicators in total and per group of a split; hidden cells are marked."""
+
+    groups: list[str]
+    total: dict[str, Figure]
+    by_group: dict[str, dict[str, Figure]]
+
+
+def split_figures(period_outcomes: Sequence[Outcome], split: str | None) -> SplitFigures:
+    total = figures(period_outcomes)
+    if not split:
+        return SplitFigures([], {k: hide_small(f) for k, f in total.items()}, {})
+    grouped: dict[str, list[Outcome]] = {}
+    for outcome in period_outcomes:
+        grouped.setdefault(group_key(outcome.member, split), []).append(outcome)
+    order = GENDERS if split == "gender" else sorted(grouped)
+    groups = [g for g in order if g in grouped]
+    raw = {g: figures(grouped[g]) for g in groups}
+    shown_total: dict[str, Figure] = {}
+    by_group: dict[str, dict[str, Figure]] = {g: {} for g in groups}
+    for indicator in INDICATORS:
+        shown, cells = suppress(total[indicator], [raw[g][indicator] for g in groups])
+        shown_total[indicator] = shown
+        for g, cell in zip(groups, cells, strict=True):
+            by_group[g][indicator] = cell
+    return SplitFigures(groups, shown_total, by_group)
+
+
+def over_time(facts: OrganisationFacts, periods: Sequence[Period]) -> dict[str, dict[str, Figure]]:
+    """The organisation's indicators in each period (period key -> indicator -> figure)."""
+    return {
+        period.key: {k: hide_small(f) for k, f in figures(outcomes(facts, period)).items()}
+        for period in periods
+    }
+
+
+# --- averages for radars -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Mean values per axis over `people` results; hidden when computed over too few."""
+
+    values: list[float | None]
+    people: int
+    suppressed: bool = False  # hidden so that another group cannot be derived
+
+    @property
+    def hidden(self) -> bool:
+        return self.suppressed or self.people < MIN_GROUP
+
+
+def latest_results(
+    attempts: Iterable[AttemptRow],
+    *,
+    instrument_keys: set[str] | None = None,
+    framework_key: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[int, AttemptRow]:
+    """Each employee's latest submitted attempt (of these instruments, in [since, until))."""
+    latest: dict[int, AttemptRow] = {}
+    for attempt in attempts:
+        if attempt.submitted_at is None or not attempt.result:
+            continue
+        if instrument_keys is not None and attempt.instrument_key not in instrument_keys:
+            continue
+        if framework_key is not None and attempt.framework_key != framework_key:
+            continue
+        if until is not None and _utc(attempt.submitted_at) >= until:
+            continue
+        if since is not None and _utc(attempt.submitted_at) < since:
+            continue
+        known = latest.get(attempt.employee_id)
+        if known is None or _utc(attempt.submitted_at) > _utc(known.submitted_at):
+            latest[attempt.employee_id] = attempt
+    return latest
+
+
+def mean_profile(results: Iterable[dict], axes: Sequence[str], part: str = "areas") -> Profile:
+    """Mean of each axis (area or competence ids) over the result documents."""
+    results = list(results)
+    values: list[float | None] = []
+    for axis in axes:
+        found = [r[part][axis]["value"] for r in results if axis in r.get(part, {})]
+        values.append(round(sum(found) / len(found), 2) if found else None)
+    return Profile(values, len(results))
+
+
+@dataclass(frozen=True)
+class UnitProfiles:
+    """The organisation's mean profile and each unit's, small units hidden as in `suppress`."""
+
+    total: Profile
+    units: dict[str, Profile]
+    digital_ways: dict[str, Figure] = field(default_factory=dict)  # by unit
+    total_digital_ways: Figure | None = None
+
+
+def profiles_by_unit(
+    period_members: Sequence[Member],
+    latest: dict[int, AttemptRow],
+    axes: Sequence[str],
+    part: str = "areas",
+    with_digital_ways: bool = False,
+) -> UnitProfiles:
+    """Mean results of the members' latest attempts, for the organisation and per unit."""
+    units: dict[str, list[dict]] = {}
+    everyone: list[dict] = []
+    for member in period_members:
+        attempt = latest.get(member.employee_id)
+        if attempt is None:
+            continue
+        everyone.append(attempt.result)
+        units.setdefault(member.unit, []).append(attempt.result)
+    names = sorted(units)
+    total = mean_profile(everyone, axes, part)
+    shown_total, cells = suppress(
+        Figure(len(everyone), len(everyone)), [Figure(len(units[u]), len(units[u])) for u in names]
+    )
+    profiles = {
+        u: replace(mean_profile(units[u], axes, part), suppressed=cell.hidden)
+        for u, cell in zip(names, cells, strict=True)
+    }
+    ways: dict[str, Figure] = {}
+    total_ways = None
+    if with_digital_ways:
+        total_ways = _ways_figure(everyone, shown_total.hidden)
+        ways = {u: _ways_figure(units[u], profiles[u].hidden) for u in names}
+    return UnitProfiles(replace(total, suppressed=shown_total.hidden), profiles, ways, total_ways)
+
+
+def _ways_figure(results: list[dict], hidden: bool) -> Figure:
+    answered = [a for a in map(_ways_of, results) if a is not None]
+    return Figure(sum(answered), len(answered), "share", hidden or len(answered) < MIN_GROUP)
+
+
+def _ways_of(result: dict) -> bool | None:
+    value = result.get("competences", {}).get(DIGITAL_WAYS_ITEM, {}).get("value")
+    return None if value is None else value >= DIGITAL_WAYS_MIN_LEVEL
+
+
+def maturity_by_year(
+    facts: OrganisationFacts, years: Sequence[Period], axes: Sequence[str]
+) -> dict[str, UnitProfiles]:
+    """Per year: the maturity survey's mean per area, for the organisation and by unit.
+
+    Each person's latest answer in the year counts, in the unit they worked in then."""
+    by_year = {}
+    for year in years:
+        latest = latest_results(
+            facts.attempts,
+            instrument_keys={MATURITY_INSTRUMENT},
+            since=year.start,
+            until=year.end,
+        )
+        by_year[year.key] = profiles_by_unit(
+            members(facts, year), latest, axes, "areas", with_digital_ways=True
+        )
+    return by_year

@@ -1,0 +1,462 @@
+"""Programme follow-up pages: indicators, the yearly maturity measurement, the team's radar.
+
+The counting lives in competence.programme (rules and small-group hiding) and
+the rows come from storage.programme_data; this module only checks who may look,
+labels and formats.  Every table on a page is a `competence.tables.Table`, and
+the CSV and XLSX downloads are made from the very same tables, so a download can
+never show a group the page hides.
+
+Who sees what: `/programme` and `/programme/maturity` the organisation's
+programme leads (and organisation admins); `/team/overview` a manager, about the
+people reporting to them, and only for instruments the organisation shares
+with managers.  Everything is of the launch's own organisation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+from competence import programme as p
+from competence.frameworks import digcomp, framework_from_document
+from competence.maturity import maturity_framework
+from competence.radar import RadarSeries, radar_svg
+from competence.tables import HIDDEN, Table, table_csv, tables_xlsx
+from competence.texts import translated
+from lti_tool.access import access_required, current_access
+from lti_tool.database import db_session
+from storage.programme_data import (
+    framework_documents,
+    organisation_facts,
+    shared_instrument_keys,
+)
+
+bp = Blueprint("programme", __name__)
+DIGCOMP = "digcomp-2.2"
+
+INDICATOR_LABELS = {
+    "employees": _l("Employees"),
+    "started": _l("Started an assessment"),
+    "finished": _l("Finished an assessment"),
+    "rose": _l("Competence rose"),
+    "managers_agreed": _l("Managers who agreed a development plan"),
+    "role_models": _l("Digital role models"),
+    "digital_ways": _l("Use digital ways of working"),
+}
+DEFINITIONS = {
+    "employees": _l(
+        "Employees HR lists as active who had an employment during the period. Unit and "
+        "role (yrkesroll) are those of the employment valid during the period."
+    ),
+    "started": _l(
+        "Employees who started an assessment during the period (the maturity survey not "
+        "included), and their share of all employees."
+    ),
+    "finished": _l(
+        "Employees who submitted an assessment during the period, and their share of all employees."
+    ),
+    "rose": _l(
+        "Of the employees with at least two submitted assessments of the same instrument by "
+        "the end of the period: the share whose latest overall level is higher than the "
+        "first one's. The same or a lower level does not count."
+    ),
+    "managers_agreed": _l(
+        "Of the managers (employees someone reported to during the period): the share who "
+        "agreed at least one development plan in the period, that is a plan version both "
+        "the employee and the manager agreed to during the period."
+    ),
+    "role_models": _l("Employees HR marks as digital role models, and their share."),
+    "digital_ways": _l(
+        "Of the employees who answered the digital-maturity survey during the period (the "
+        "latest answer counts): the share who answered the question about digital ways of "
+        "working in their daily work with “to a large extent” or “fully”."
+    ),
+}
+SPLIT_LABELS = {
+    "gender": _l("Gender"),
+    "unit": _l("Unit"),
+    "role": _l("Role (yrkesroll)"),
+}
+GENDER_LABELS = {
+    "woman": _l("Women"),
+    "man": _l("Men"),
+    "other": _l("Other gender"),
+    "unknown": _l("Gender not stated"),
+}
+
+
+def small_group_note() -> str:
+    return gettext(
+        "– = hidden: the figure concerns fewer than %(min)s people, or would let you work "
+        "out a hidden figure from the total.",
+        min=p.MIN_GROUP,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _period_or_400() -> p.Period:
+    try:
+        return p.parse_period(request.args.get("period"), _now())
+    except ValueError:
+        _bad_request(gettext("The period must be a year (2026) or a quarter (2026-Q2)."))
+
+
+def _bad_request(message: str):
+    """A 400 page that says what was wrong, in the person's language."""
+    abort(make_response(render_template("errors/http.html", status=400, message=message), 400))
+
+
+def _split_or_400() -> str | None:
+    split = request.args.get("split") or None
+    if split is not None and split not in p.SPLITS:
+        _bad_request(gettext("Unknown split: choose gender, unit or role."))
+    return split
+
+
+def _group_label(split: str, key: str) -> str:
+    if split == "gender":
+        return str(GENDER_LABELS[key])
+    if not key:
+        return gettext("No unit") if split == "unit" else gettext("No role given")
+    return key
+
+
+def format_figure(figure: p.Figure) -> str:
+    if figure.hidden:
+        return HIDDEN
+    if figure.kind == "size":
+        return str(figure.count)
+    percent = figure.percent
+    if figure.kind == "share":
+        return gettext(
+            "%(percent)s %% (%(count)s of %(people)s)",
+            percent=round(percent),
+            count=figure.count,
+            people=figure.people,
+        )
+    return gettext("%(count)s (%(percent)s %%)", count=figure.count, percent=round(percent or 0))
+
+
+def _value(value: float | None, hidden: bool) -> str:
+    if hidden:
+        return HIDDEN
+    return "" if value is None else f"{value:.1f}"
+
+
+# --- the tables of /programme --------------------------------------------------------------------
+
+
+def indicator_table(split: p.SplitFigures, split_key: str | None, period: p.Period) -> Table:
+    header = [gettext("Indicator"), gettext("All")]
+    header += [_group_label(split_key, g) for g in split.groups]
+    rows = [
+        [str(INDICATOR_LABELS[k]), format_figure(split.total[k])]
+        + [format_figure(split.by_group[g][k]) for g in split.groups]
+        for k in p.INDICATORS
+    ]
+    caption = (
+        gettext(
+            "Indicators %(period)s by %(split)s",
+            period=period.key,
+            split=str(SPLIT_LABELS[split_key]).lower(),
+        )
+        if split_key
+        else gettext("Indicators %(period)s", period=period.key)
+    )
+    return Table("indicators", caption, header, rows, (small_group_note(),))
+
+
+def over_time_table(facts: p.OrganisationFacts, period: p.Period) -> Table:
+    periods = period.history(4 if period.quarter else 3)
+    figures = p.over_time(facts, periods)
+    header = [gettext("Indicator")] + [q.key for q in periods]
+    rows = [
+        [str(INDICATOR_LABELS[k])] + [format_figure(figures[q.key][k]) for q in periods]
+        for k in p.INDICATORS
+    ]
+    caption = gettext("Development over time, whole organisation")
+    return Table("over-time", caption, header, rows, (small_group_note(),))
+
+
+def _axes(framework, part: str) -> tuple[list[str], list[str]]:
+    language = _language()
+    if part == "areas":
+        return [a.id for a in framework.areas], [
+            translated(a.name, language) for a in framework.areas
+        ]
+    return (
+        [c.id for c in framework.competences],
+        [translated(c.name, language) for c in framework.competences],
+    )
+
+
+def profile_table(
+    key: str, caption: str, labels: list[str], profiles: p.UnitProfiles, extra_ways: bool = False
+) -> Table:
+    units = sorted(profiles.units)
+    header = [gettext("Area"), gettext("Whole organisation")] + [
+        _group_label("unit", u) for u in units
+    ]
+    columns = [profiles.total] + [profiles.units[u] for u in units]
+    rows = [[gettext("People")] + [HIDDEN if c.hidden else str(c.people) for c in columns]]
+    for i, label in enumerate(labels):
+        rows.append([label] + [_value(c.values[i], c.hidden) for c in columns])
+    if extra_ways:
+        ways = [profiles.total_digital_ways] + [profiles.digital_ways[u] for u in units]
+        rows.append([str(INDICATOR_LABELS["digital_ways"])] + [format_figure(w) for w in ways])
+    return Table(key, caption, header, rows, (small_group_note(),))
+
+
+def _language() -> str:
+    return get_locale().language
+
+
+def programme_tables(period: p.Period, split: str | None):
+    access = current_access()
+    facts = organisation_facts(db_session(), access.organisation.id)
+    outcomes = p.outcomes(facts, period)
+    split_figures = p.split_figures(outcomes, split)
+    framework = digcomp()
+    axes, labels = _axes(framework, "areas")
+    latest = p.latest_results(facts.attempts, framework_key=DIGCOMP, until=period.end)
+    profiles = p.profiles_by_unit(p.members(facts, period), latest, axes)
+    tables = [
+        indicator_table(split_figures, split, period),
+        over_time_table(facts, period),
+        profile_table(
+            "radar",
+            gettext(
+                "Mean DigComp level per area, latest results by the end of %(period)s",
+                period=period.key,
+            ),
+            labels,
+            profiles,
+        ),
+    ]
+    charts = _unit_charts("programme-radar", labels, profiles, framework.scale.max_level)
+    return tables, charts
+
+
+def _unit_charts(
+    prefix: str,
+    labels: list[str],
+    profiles: p.UnitProfiles,
+    max_value: int,
+    previous: p.UnitProfiles | None = None,
+    years=None,
+):
+    """One radar per unit (and the organisation), or a note when the group is hidden."""
+    charts = []
+    entries = [("", gettext("Whole organisation"), profiles.total)] + [
+        (u, _group_label("unit", u), profiles.units[u]) for u in sorted(profiles.units)
+    ]
+    for index, (unit, name, profile) in enumerate(entries):
+        if profile.hidden or len(labels) < 3:
+            charts.append({"name": name, "svg": None})
+            continue
+        label = years[-1] if years else name
+        series = [RadarSeries(label, profile.values, "current")]
+        if previous is not None:
+            before = previous.total if unit == "" else previous.units.get(unit)
+            if before is not None and not before.hidden:
+                series.append(RadarSeries(years[0], before.values, "previous"))
+        charts.append(
+            {
+                "name": name,
+                "svg": radar_svg(
+                    labels,
+                    series,
+                    max_value=max_value,
+                    title=name,
+                    description=gettext(
+                        "Spider-web chart of the mean per area (0 to %(max)s) for %(name)s. "
+                        "The table shows the same data.",
+                        max=max_value,
+                        name=name,
+                    ),
+                    id_prefix=f"{prefix}-{index}",
+                ),
+            }
+        )
+    return charts
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+def _download(tables: list[Table], key: str, fmt: str, stem: str) -> Response:
+    if fmt == "xlsx":
+        chosen = [t for t in tables if t.key == key] if key != "all" else tables
+        if not chosen:
+            abort(404)
+        return Response(
+            tables_xlsx(chosen),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{stem}-{key}.xlsx"'},
+        )
+    if fmt == "csv":
+        table = next((t for t in tables if t.key == key), None)
+        if table is None:
+            abort(404)
+        return Response(
+            table_csv(table),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{stem}-{key}.csv"'},
+        )
+    abort(404)
+
+
+@bp.get("/programme")
+@access_required(lambda a: a.is_programme_lead)
+def index():
+    period, split = _period_or_400(), _split_or_400()
+    tables, charts = programme_tables(period, split)
+    return render_template(
+        "programme/index.html",
+        period=period,
+        split=split,
+        splits=SPLIT_LABELS,
+        tables=tables,
+        charts=charts,
+        labels=INDICATOR_LABELS,
+        definitions=DEFINITIONS,
+        periods=_period_choices(),
+        min_group=p.MIN_GROUP,
+    )
+
+
+@bp.get("/programme/export/<key>.<fmt>")
+@access_required(lambda a: a.is_programme_lead)
+def export(key: str, fmt: str):
+    period, split = _period_or_400(), _split_or_400()
+    tables, _ = programme_tables(period, split)
+    return _download(tables, key, fmt, f"programme-{period.key}")
+
+
+def _period_choices() -> list[str]:
+    year = _now().year
+    choices = []
+    for y in range(year, year - 3, -1):
+        choices.append(str(y))
+        choices += [f"{y}-Q{q}" for q in range(4, 0, -1)]
+    return choices
+
+
+def maturity_tables(year: p.Period):
+    access = current_access()
+    facts = organisation_facts(db_session(), access.organisation.id)
+    framework = maturity_framework()
+    axes, labels = _axes(framework, "areas")
+    years = p.Period(year.year).history(3)
+    by_year = p.maturity_by_year(facts, years, axes)
+    tables = [
+        profile_table(
+            f"maturity-{y.key}",
+            gettext("Digital maturity %(year)s: mean per area (0 to 4) by unit", year=y.key),
+            labels,
+            by_year[y.key],
+            extra_ways=True,
+        )
+        for y in reversed(years)
+    ]
+    charts = _unit_charts(
+        "maturity-radar",
+        labels,
+        by_year[years[-1].key],
+        framework.scale.max_level,
+        previous=by_year[years[-2].key],
+        years=[years[-2].key, years[-1].key],
+    )
+    return tables, charts
+
+
+@bp.get("/programme/maturity")
+@access_required(lambda a: a.is_programme_lead)
+def maturity():
+    period = _period_or_400()
+    tables, charts = maturity_tables(period)
+    return render_template(
+        "programme/maturity.html",
+        period=period,
+        tables=tables,
+        charts=charts,
+        years=[str(y) for y in range(_now().year, _now().year - 4, -1)],
+        min_group=p.MIN_GROUP,
+    )
+
+
+@bp.get("/programme/maturity/export/<key>.<fmt>")
+@access_required(lambda a: a.is_programme_lead)
+def maturity_export(key: str, fmt: str):
+    period = _period_or_400()
+    tables, _ = maturity_tables(period)
+    return _download(tables, key, fmt, f"maturity-{period.year}")
+
+
+def team_tables():
+    """Per shared instrument: the mean of the team's latest results (hidden under five)."""
+    access = current_access()
+    session = db_session()
+    organisation_id = access.organisation.id
+    shared = shared_instrument_keys(session, organisation_id)
+    facts = organisation_facts(session, organisation_id, set(access.team))
+    attempts = [a for a in facts.attempts if a.instrument_key in shared]
+    documents = framework_documents(session, {a.framework_key for a in attempts}, organisation_id)
+    tables, charts = [], []
+    for index, key in enumerate(sorted({a.instrument_key for a in attempts})):
+        latest = p.latest_results(attempts, instrument_keys={key})
+        framework_key = next(a.framework_key for a in latest.values())
+        framework = framework_from_document(documents[framework_key])
+        part = "areas" if len(framework.areas) >= 3 else "competences"
+        axes, labels = _axes(framework, part)
+        profile = p.mean_profile([a.result for a in latest.values()], axes, part)
+        name = translated(framework.name, _language())
+        header = [gettext("Area") if part == "areas" else gettext("Competence"), gettext("Team")]
+        rows = [[gettext("People"), HIDDEN if profile.hidden else str(profile.people)]]
+        rows += [
+            [label, _value(profile.values[i], profile.hidden)] for i, label in enumerate(labels)
+        ]
+        caption = gettext("Team mean, latest results: %(name)s (%(key)s)", name=name, key=key)
+        tables.append(Table(f"team-{key}", caption, header, rows, (small_group_note(),)))
+        svg = None
+        if not profile.hidden and len(labels) >= 3:
+            svg = radar_svg(
+                labels,
+                [RadarSeries(gettext("Team"), profile.values, "current")],
+                max_value=framework.scale.max_level,
+                title=caption,
+                description=gettext(
+                    "Spider-web chart of the team's mean level (0 to %(max)s). The table "
+                    "shows the same data.",
+                    max=framework.scale.max_level,
+                ),
+                id_prefix=f"team-radar-{index}",
+            )
+        charts.append({"name": caption, "svg": svg})
+    return tables, charts
+
+
+@bp.get("/team/overview")
+@access_required(lambda a: a.is_manager)
+def team_overview():
+    tables, charts = team_tables()
+    return render_template(
+        "programme/team_overview.html",
+        tables=tables,
+        charts=charts,
+        team_size=len(current_access().team),
+        min_group=p.MIN_GROUP,
+    )
+
+
+@bp.get("/team/overview/export/<key>.<fmt>")
+@access_required(lambda a: a.is_manager)
+def team_overview_export(key: str, fmt: str):
+    tables, _ = team_tables()
+    return _download(tables, key, fmt, "team")

@@ -1,0 +1,299 @@
+"""Programme follow-up as its users meet it: the programme lead's indicators and maturity
+pages, a manager's team overview, the downloads, and who may not see them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from storage import Employee, Employment, SharedInstrument
+from storage.programme_data import organisation_facts
+from storage.programme_seed import seed_programme
+from tests.support.assessing import answer_all, start, submit
+from tests.support.browsing import text_of
+from tests.support.programme import (
+    ANNA,
+    KARIN,
+    MARIA,
+    launch_as,
+    make_programme_lead,
+    organisation_of,
+    seed,
+)
+
+HIDDEN = "–"
+
+
+def table_rows(page: str, key: str) -> list[list[str]]:
+    table = re.search(rf'<table data-testid="table-{key}">(.*?)</table>', page, re.S)
+    assert table, f"no table {key}"
+    rows = re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S) for row in rows]
+    return [[HIDDEN if "aria-hidden" in c else text_of(c) for c in row] for row in cells]
+
+
+def every_shown_group_has_five(rows: list[list[str]]) -> None:
+    """In an indicator table, every visible figure concerns five people or more."""
+    for row in rows[1:]:
+        for cell in row[1:]:
+            if cell == HIDDEN:
+                continue
+            people = re.search(r"(?:of|av) (\d+)\)", cell)
+            count = int(people.group(1)) if people else int(re.match(r"(\d+)", cell).group(1))
+            if people or row[0] in ("Employees", "Anställda"):
+                assert count >= 5, (row, cell)
+
+
+@pytest.fixture
+def seeded(db, platform):
+    organisation_id = seed(db, platform)
+    make_programme_lead(db, organisation_id, platform)
+    return organisation_id
+
+
+def test_the_programme_lead_sees_the_indicators_with_small_groups_hidden(
+    seeded, platform, browser, tool_url
+):
+    launch_as(platform, browser, MARIA)
+    page = browser.get(tool_url + "/programme", params={"period": "2026", "split": "gender"})
+    assert page.status_code == 200
+    rows = table_rows(page.text, "indicators")
+    assert rows[0] == ["Indicator", "All", "Women", "Men", "Other gender"]
+    by_name = {row[0]: row[1:] for row in rows[1:]}
+    assert by_name["Employees"] == ["196", "99", HIDDEN, HIDDEN]
+    assert by_name["Started an assessment"] == ["147 (75 %)", "75 (76 %)", HIDDEN, HIDDEN]
+    assert by_name["Competence rose"] == ["51 % (25 of 49)", "100 % (25 of 25)", HIDDEN, HIDDEN]
+    assert by_name["Managers who agreed a development plan"][0] == "40 % (6 of 15)"
+    assert by_name["Use digital ways of working"][0] == "50 % (78 of 157)"
+    every_shown_group_has_five(rows)
+    text = text_of(page.text)
+    assert "Of the employees with at least two submitted assessments" in text
+    assert "the question about digital ways of working" in text
+    over_time = table_rows(page.text, "over-time")
+    assert over_time[0] == ["Indicator", "2024", "2025", "2026"]
+    radar = table_rows(page.text, "radar")
+    assert radar[1][0] == "People"
+    assert page.text.count('role="img"') == 4  # the organisation and its three units
+
+
+def test_the_split_by_role_hides_the_two_lawyers_and_the_next_smallest_role(
+    seeded, platform, browser, tool_url
+):
+    launch_as(platform, browser, MARIA)
+    page = browser.get(tool_url + "/programme", params={"period": "2026", "split": "role"})
+    rows = table_rows(page.text, "indicators")
+    header, employees = rows[0], rows[1]
+    shown = dict(zip(header[1:], employees[1:], strict=True))
+    assert shown["Jurist"] == HIDDEN
+    assert shown["Chef"] == HIDDEN  # 15 managers: the smallest other role, hidden with them
+    every_shown_group_has_five(rows)
+
+
+def test_every_table_downloads_as_csv_and_xlsx_with_the_same_hidden_cells(
+    seeded, platform, browser, tool_url
+):
+    launch_as(platform, browser, MARIA)
+    params = {"period": "2026", "split": "gender"}
+    page = browser.get(tool_url + "/programme", params=params)
+    for key in ("indicators", "over-time", "radar"):
+        shown = table_rows(page.text, key)
+        download = browser.get(tool_url + f"/programme/export/{key}.csv", params=params)
+        assert download.status_code == 200
+        assert download.headers["Content-Type"].startswith("text/csv")
+        lines = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+        assert lines[1 : 1 + len(shown)] == shown
+        workbook = load_workbook(
+            io.BytesIO(
+                browser.get(tool_url + f"/programme/export/{key}.xlsx", params=params).content
+            )
+        )
+        sheet = workbook[key]
+        values = [
+            [str(v) if v is not None else "" for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        assert values[1 : 1 + len(shown)] == shown
+    everything = load_workbook(
+        io.BytesIO(browser.get(tool_url + "/programme/export/all.xlsx", params=params).content)
+    )
+    assert everything.sheetnames == ["indicators", "over-time", "radar"]
+    women_men_other = [row for row in everything["indicators"].iter_rows(values_only=True)][2]
+    assert women_men_other[3:] == (HIDDEN, HIDDEN)
+
+
+def test_the_maturity_page_compares_units_across_years(seeded, platform, browser, tool_url):
+    launch_as(platform, browser, MARIA)
+    page = browser.get(tool_url + "/programme/maturity", params={"period": "2026", "lang": "sv"})
+    assert page.status_code == 200
+    rows = table_rows(page.text, "maturity-2026")
+    assert rows[0][:2] == ["Område", "Hela organisationen"]
+    # Respondents in 2026: i % 5 != 1 of 0..195 = 157.
+    assert rows[1][:2] == ["Personer", "157"]
+    assert table_rows(page.text, "maturity-2024")[1][1] == HIDDEN  # nobody answered in 2024
+    assert page.text.count('role="img"') == 4
+    download = browser.get(
+        tool_url + "/programme/maturity/export/maturity-2026.xlsx", params={"period": "2026"}
+    )
+    sheet = load_workbook(io.BytesIO(download.content))["maturity-2026"]
+    assert [c.value for c in sheet[3]][:2] == ["Personer", 157]
+
+
+def test_a_manager_sees_the_mean_of_their_team_for_shared_instruments(
+    seeded, platform, browser, tool_url
+):
+    launch_as(platform, browser, KARIN)
+    page = browser.get(tool_url + "/team/overview", params={"lang": "en"})
+    assert page.status_code == 200
+    rows = table_rows(page.text, "team-digcomp-2.2-short")
+    # Karin's team: i = 24, 36, ..., 192 (15 people), all with i % 4 == 0: their latest
+    # attempt (2026) is on option 1 + i % 3 (+1 when i % 8 == 0). i % 3 == 0 for all, so
+    # option 1 (level 1) or 2 (level 3) when i % 8 == 0 (24, 48, ..., 192: 8 people):
+    # mean (8 * 3 + 7 * 1) / 15 = 2.07 in every area.
+    assert rows[1] == ["People", "15"]
+    assert all(row[1] == "2.1" for row in rows[2:])
+    assert 'role="img"' in page.text
+    download = browser.get(tool_url + "/team/overview/export/team-digcomp-2.2-short.csv")
+    assert "2.1" in download.content.decode("utf-8-sig")
+
+
+def test_a_team_of_four_shows_no_mean(seeded, db, platform, browser, tool_url):
+    # Anna (24) gets four reports of her own: a group too small to show.
+    anna = db.query(Employee).filter_by(employee_number="ANNA1001").one()
+    for number in ("E0036", "E0048", "E0060", "E0072"):
+        employee = db.query(Employee).filter_by(employee_number=number).one()
+        employment = db.query(Employment).filter_by(employee_id=employee.id).one()
+        employment.manager_id = anna.id
+    db.commit()
+    launch_as(platform, browser, ANNA)
+    page = browser.get(tool_url + "/team/overview", params={"lang": "en"})
+    assert page.status_code == 200
+    rows = table_rows(page.text, "team-digcomp-2.2-short")
+    assert rows[1] == ["People", HIDDEN]
+    assert all(row[1] == HIDDEN for row in rows[1:])
+    assert 'role="img"' not in page.text
+    csv_text = browser.get(tool_url + "/team/overview/export/team-digcomp-2.2-short.csv").text
+    assert "1.0" not in csv_text and "3.0" not in csv_text and HIDDEN in csv_text
+
+
+def test_unshared_instruments_stay_out_of_the_team_overview(
+    seeded, db, platform, browser, tool_url
+):
+    db.query(SharedInstrument).delete()
+    db.commit()
+    launch_as(platform, browser, KARIN)
+    page = browser.get(tool_url + "/team/overview", params={"lang": "en"})
+    assert "There are no shared results from your team yet." in text_of(page.text)
+
+
+ROUTES = [
+    "/programme",
+    "/programme?period=2025-Q3&split=unit",
+    "/programme/export/indicators.csv",
+    "/programme/export/all.xlsx",
+    "/programme/maturity",
+    "/programme/maturity/export/maturity-2026.csv?period=2026",
+    "/team/overview",
+    "/team/overview/export/team-digcomp-2.2-short.xlsx",
+]
+PROGRAMME_ROUTES = [r for r in ROUTES if r.startswith("/programme")]
+
+
+def test_without_a_launch_every_route_says_to_open_the_tool_from_moodle(seeded, browser, tool_url):
+    for route in ROUTES:
+        assert browser.get(tool_url + route).status_code == 401, route
+
+
+def test_an_employee_may_open_none_of_the_routes(seeded, platform, browser, tool_url):
+    launch_as(platform, browser, ANNA)
+    for route in ROUTES:
+        assert browser.get(tool_url + route).status_code == 403, route
+
+
+def test_a_manager_may_open_only_the_team_overview(seeded, platform, browser, tool_url):
+    launch_as(platform, browser, KARIN)
+    for route in PROGRAMME_ROUTES:
+        assert browser.get(tool_url + route).status_code == 403, route
+    assert browser.get(tool_url + "/team/overview").status_code == 200
+
+
+def test_the_programme_lead_of_another_organisation_never_sees_this_one(
+    seeded, db, platform, platform_b, browser, tool_url
+):
+    kommun_b = organisation_of(db, "kommun-b")
+    # Kommun B has a staff of its own, and its programme lead has the same Moodle subject and
+    # employee number as Testkommunen's.
+    seed_programme(db, kommun_b.id, platform_b.issuer)
+    db.commit()
+    make_programme_lead(db, kommun_b.id, platform_b)
+    launch_as(platform_b, browser, MARIA)
+    page = browser.get(tool_url + "/programme", params={"period": "2026", "lang": "en"})
+    assert page.status_code == 200
+    # Kommun B counts only its own 196 active employees, never Testkommunen's.
+    assert table_rows(page.text, "indicators")[1][:2] == ["Employees", "196"]
+    db.query(Employee).filter(Employee.organisation_id == kommun_b.id).delete()
+    db.commit()
+    page = browser.get(tool_url + "/programme", params={"period": "2026", "lang": "en"})
+    assert table_rows(page.text, "indicators")[1][:2] == ["Employees", HIDDEN]
+    # With no staff of its own, B sees nothing (hidden), never Testkommunen's 196.
+    assert "196" not in page.text
+    radar = table_rows(page.text, "radar")
+    assert all(cell == HIDDEN for row in radar[1:] for cell in row[1:])
+
+
+def test_a_bad_period_or_split_gets_a_clear_error_in_the_persons_language(
+    seeded, platform, browser, tool_url
+):
+    launch_as(platform, browser, MARIA)
+    page = browser.get(tool_url + "/programme", params={"period": "2026-Q5", "lang": "sv"})
+    assert page.status_code == 400
+    assert "Perioden ska vara ett år (2026) eller ett kvartal (2026-Q2)." in text_of(page.text)
+    page = browser.get(tool_url + "/programme", params={"split": "age", "lang": "en"})
+    assert page.status_code == 400
+    assert "Unknown split" in text_of(page.text)
+    assert browser.get(tool_url + "/programme/export/indicators.pdf").status_code == 404
+    assert browser.get(tool_url + "/programme/export/nothing.csv").status_code == 404
+
+
+def test_employees_answer_the_maturity_survey_like_an_assessment_and_it_counts(
+    seeded, db, platform, browser, tool_url
+):
+    custom = {"instrument": "digital-maturity"}
+    response = platform.launch(
+        browser,
+        sub=ANNA[0],
+        email="anna1001@seed.invalid",
+        **{
+            "https://purl.imsglobal.org/spec/lti/claim/custom": custom,
+            "https://purl.imsglobal.org/spec/lti/claim/lis": {"person_sourcedid": ANNA[1]},
+        },
+    )
+    assert response.status_code == 200
+    assert "Digital maturity – yearly measurement" in text_of(response.text)
+    question = start(browser, tool_url)
+    assert "Question 1 of 5" in text_of(question.text)
+    results = submit(browser, answer_all(browser, question, lambda options: options[-1]))
+    assert results.status_code == 200
+    facts = organisation_facts(db, seeded)
+    anna = db.query(Employee).filter_by(employee_number=ANNA[1]).one()
+    answered = [
+        a
+        for a in facts.attempts
+        if a.employee_id == anna.id and a.instrument_key == "digital-maturity"
+    ]
+    latest = max(answered, key=lambda a: a.started_at)
+    assert latest.result["competences"]["working-methods"]["value"] == 4  # "fully"
+
+
+def test_the_seed_command_fills_an_organisation_once(kompetenslyft, db, platform):
+    result = kompetenslyft("dev", "seed-programme", "--organisation", "test-org")
+    assert result.exit_code == 0, result.output
+    assert "seeded 200 employees in 3 units" in result.output
+    assert db.query(Employee).count() == 200
+    again = kompetenslyft("dev", "seed-programme", "--organisation", "test-org")
+    assert again.exit_code != 0
+    assert "already has the seeded units" in again.output
+    assert db.query(Employee).count() == 200
