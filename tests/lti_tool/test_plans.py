@@ -15,8 +15,8 @@ import requests
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from storage.statements import XapiStatement
 from storage.plans import PlanItemCompletion, PlanVersion
+from storage.statements import XapiStatement
 from tests.support import staff
 from tests.support.assessing import answer_all, csrf, start, submit
 from tests.support.browsing import text_of
