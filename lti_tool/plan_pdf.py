@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from lti_tool.access import access_required, current_access
 from lti_tool.database import db_session
 from lti_tool.i18n import language_of
-from lti_tool.plans import _activity_titles, _framework_of, _is_self, _names_for
+from lti_tool.plans import activity_titles, framework_of, is_self, names_for
 from storage.plan_records import completions, latest_agreed, latest_launch_locale
 from storage.plans import DevelopmentPlan
 from storage.staff import current_employment
@@ -32,7 +32,7 @@ def pdf(plan_id: int):
     if plan is None or plan.organisation_id != access.organisation.id:
         abort(404)
     employee = plan.employee
-    if not (_is_self(access, employee) or access.manages(employee)):
+    if not (is_self(access, employee) or access.manages(employee)):
         abort(404)
     version = latest_agreed(plan) or (plan.versions[-1] if plan.versions else None)
     if version is None:
@@ -47,9 +47,9 @@ def pdf(plan_id: int):
             employee=employee,
             manager=employment.manager if employment else None,
             role_title=employment.role_title if employment else None,
-            names=_names_for(plan),
-            activities=_activity_titles([version], plan.organisation_id),
-            framework=_framework_of(plan, version),
+            names=names_for(plan),
+            activities=activity_titles([version], plan.organisation_id),
+            framework=framework_of(version),
             done=completions(session, plan.id),
             lang=lang,
         )

@@ -36,7 +36,7 @@ from competence.texts import translated
 from lti_tool.access import Access, access_required, current_access
 from lti_tool.database import db_session
 from lti_tool.results import level_name
-from storage import Employee, Person, utcnow
+from storage import Attempt, Employee, Person, utcnow
 from storage.attempts import load_instrument
 from storage.catalogue import as_activity, catalogue_of, suits_role, visible_activity
 from storage.frameworks import find_framework
@@ -71,12 +71,12 @@ def _employee_in_scope(access: Access, employee_id: int) -> Employee:
     employee = db_session().get(Employee, employee_id)
     if employee is None or employee.organisation_id != access.organisation.id:
         abort(404)
-    if not (_is_self(access, employee) or access.manages(employee)):
+    if not (is_self(access, employee) or access.manages(employee)):
         abort(404)
     return employee
 
 
-def _is_self(access: Access, employee: Employee) -> bool:
+def is_self(access: Access, employee: Employee) -> bool:
     return access.employee is not None and access.employee.id == employee.id
 
 
@@ -120,7 +120,7 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
     profile = role_profile_for(session, employee.organisation_id, role_title)
     keys = (
         None
-        if _is_self(access, employee)
+        if is_self(access, employee)
         else shared_instrument_keys(session, employee.organisation_id)
     )
     attempt = (
@@ -159,7 +159,6 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
         for row in catalogue_of(session, employee.organisation_id, framework_key=framework.id)
         if suits_role(row, role_title)
     ]
-    language_of_person = lang
     chosen = {item.get("activity_id") for item in (latest.items if latest else [])}
     options: dict[str, list] = {}
     for row in rows:
@@ -171,7 +170,7 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
                     [as_activity(a) for a in builds_it],
                     row.id,
                     row.level,
-                    language_of_person,
+                    lang,
                     limit=RECOMMENDED_PER_GAP,
                 )
             }
@@ -197,15 +196,15 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
     )
 
 
-def _people_names(version_or_plan_people: set[int | None]) -> dict[int, str]:
-    ids = {i for i in version_or_plan_people if i}
+def _people_names(person_ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in person_ids if i}
     if not ids:
         return {}
     rows = db_session().scalars(select(Person).where(Person.id.in_(ids)))
     return {p.id: p.display_name or p.subject for p in rows}
 
 
-def _names_for(plan: DevelopmentPlan | None) -> dict[int, str]:
+def names_for(plan: DevelopmentPlan | None) -> dict[int, str]:
     if plan is None:
         return {}
     ids = {v.created_by_person_id for v in plan.versions} | {
@@ -215,7 +214,7 @@ def _names_for(plan: DevelopmentPlan | None) -> dict[int, str]:
     return _people_names(ids)
 
 
-def _activity_titles(plan_versions: list[PlanVersion], organisation_id: int) -> dict[int, object]:
+def activity_titles(plan_versions: list[PlanVersion], organisation_id: int) -> dict[int, object]:
     session = db_session()
     found = {}
     for version in plan_versions:
@@ -246,10 +245,10 @@ def _render_dialogue(access: Access, data: Dialogue, errors: list[str], form, st
         render_template(
             "plans/dialogue.html",
             data=data,
-            is_self=_is_self(access, data.employee),
+            is_self=is_self(access, data.employee),
             versions=list(reversed(versions)),
-            names=_names_for(plan),
-            activities=_activity_titles(versions, data.employee.organisation_id),
+            names=names_for(plan),
+            activities=activity_titles(versions, data.employee.organisation_id),
             goals=latest_goals,
             new_goal_rows=NEW_GOAL_ROWS,
             chosen={i.get("activity_id") for i in (data.latest.items if data.latest else [])},
@@ -266,7 +265,7 @@ def _render_dialogue(access: Access, data: Dialogue, errors: list[str], form, st
 def _waiting_for(access: Access, employee: Employee, version: PlanVersion | None) -> bool:
     if version is None or version.agreed:
         return False
-    if _is_self(access, employee):
+    if is_self(access, employee):
         return version.employee_agreed_at is None
     return version.manager_agreed_at is None
 
@@ -378,12 +377,16 @@ def confirm_version(employee_id: int, number: int):
     version = next((v for v in (plan.versions if plan else []) if v.number == number), None)
     if version is None:
         abort(404)
-    if version is not plan.versions[-1]:
-        abort(409)  # only the newest version can be agreed
-    confirm(version, as_employee=_is_self(access, employee), person_id=access.person.id)
+    if version is not plan.versions[-1]:  # only the newest version can be agreed
+        message = gettext(
+            "A newer version of the plan has been saved. Open the dialogue again and confirm "
+            "the newest version."
+        )
+        return render_template("errors/http.html", status=409, message=message), 409
+    confirm(version, as_employee=is_self(access, employee), person_id=access.person.id)
     session.commit()
     target = request.form.get("next")
-    if target == "my" and _is_self(access, employee):
+    if target == "my" and is_self(access, employee):
         return redirect(url_for(".my_plan"), 303)
     return redirect(url_for(".dialogue", employee_id=employee.id), 303)
 
@@ -432,18 +435,17 @@ def my_plan():
         agreed=agreed,
         waiting=waiting,
         done=completions(session, plan.id) if plan else {},
-        names=_names_for(plan),
-        activities=_activity_titles(versions, access.organisation.id),
-        framework=_framework_of(plan, agreed or waiting),
+        names=names_for(plan),
+        activities=activity_titles(versions, access.organisation.id),
+        framework=framework_of(agreed or waiting),
         team=team,
     )
 
 
-def _framework_of(plan, version) -> Framework:
+def framework_of(version: PlanVersion | None) -> Framework:
+    """The framework the version was agreed against: its assessment's, else DigComp."""
     session = db_session()
     if version is not None and version.attempt_id:
-        from storage import Attempt
-
         attempt = session.get(Attempt, version.attempt_id)
         if attempt is not None:
             return load_instrument(session, attempt.instrument_id).framework

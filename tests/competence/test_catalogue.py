@@ -70,9 +70,7 @@ def test_builds_round_trip():
 
 
 def test_a_csv_is_all_or_nothing_with_every_line_named():
-    content = (
-        b"title;kind;builds\nBra;course;1.1:1-2\nFel;webinar;1.1:1-2\n;lecture;1.1:x\n"
-    )
+    content = b"title;kind;builds\nBra;course;1.1:1-2\nFel;webinar;1.1:1-2\n;lecture;1.1:x\n"
     with pytest.raises(Rejected) as rejected:
         entries_from_csv(content, find)
     assert [(p.line, p.code) for p in rejected.value.problems] == [

@@ -117,6 +117,8 @@ def test_manager_and_employee_agree_a_plan_with_versions_comments_and_a_pdf(
             "goal-due-g:1": "2027-03-01",
         },
     )
+    outdated = confirm(other_browser, tool_url, anna, 1)
+    assert outdated.status_code == 409 and "newer version of the plan" in outdated.text
     confirm(browser, tool_url, anna, 2)
     mine = other_browser.get(f"{tool_url}/my/plan?lang=en")
     assert 'data-testid="waiting"' in mine.text and "Version 2 waits for confirmation" in text_of(
