@@ -251,3 +251,35 @@ def test_people_of_another_organisation_get_404_and_anonymous_401(
     assert posted.status_code == 404
     colleague_pdf = browser.get(f"{tool_url}/plans/{plan_id}/pdf")
     assert colleague_pdf.status_code == 200  # the manager may
+
+
+def test_a_colleague_can_neither_confirm_comment_nor_print_and_the_plan_stays_unchanged(
+    team, platform, browser, other_browser, tool_url, db
+):
+    launch(platform, browser, MANAGER)
+    save_plan(browser, tool_url, team["anna"].id, {"target-1.1": "3"})
+    plan_id = db.scalar(select(PlanVersion.plan_id))
+    launch(platform, other_browser, COLLEAGUE)
+    own = other_browser.get(f"{tool_url}/plans/{team['cilla'].id}")  # her own, for a token
+    token = csrf(own.text)
+    anna = team["anna"].id
+
+    assert other_browser.get(f"{tool_url}/plans/{plan_id}/pdf").status_code == 404
+    for path, data in (
+        (f"/plans/{anna}/versions/1/confirm", {}),
+        (f"/plans/{anna}/comments", {"comment": "hej"}),
+        (f"/plans/{anna}", {"target-1.1": "8"}),
+    ):
+        assert (
+            other_browser.post(tool_url + path, data={"csrf_token": token, **data}).status_code
+            == 404
+        )
+    assert requests.get(f"{tool_url}/my/plan").status_code == 401
+    db.expire_all()
+    version = db.scalar(select(PlanVersion))
+    assert (version.targets, version.employee_agreed_at, version.manager_agreed_at) == (
+        {"1.1": 3},
+        None,
+        None,
+    )
+    assert len(db.scalars(select(PlanVersion)).all()) == 1
