@@ -75,6 +75,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from lti_tool import programme
 
     app.register_blueprint(programme.bp)
+    from lti_tool import catalogue, plan_pdf, plans
+
+    app.register_blueprint(catalogue.bp)
+    app.register_blueprint(plans.bp)
+    app.register_blueprint(plan_pdf.bp)
     from lti_tool import deep_linking, link_settings
 
     app.register_blueprint(deep_linking.bp)

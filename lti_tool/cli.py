@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import click
 from sqlalchemy import select
 
+from competence import catalogue as catalogue_rows
 from competence import framework_io
 from competence.staff_list import StaffListRejected, staff_list_from_file
 from competence.texts import DocumentError
@@ -28,6 +29,7 @@ from storage import (
     migrate,
     utcnow,
 )
+from storage.catalogue import add_entries
 from storage.frameworks import (
     AlreadyStored,
     find_framework,
@@ -400,6 +402,38 @@ def dev_seed_programme(organisation_slug: str) -> None:
         except AlreadySeeded as error:
             raise click.ClickException(str(error)) from error
     click.echo(f"seeded {count} employees in 3 units into {organisation_slug!r}")
+
+
+@cli.group()
+def catalogue() -> None:
+    """The learning-activity catalogue: an organisation's own courses, self-study and more."""
+
+
+@catalogue.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organisation", "organisation_slug", required=True)
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would be added.")
+def catalogue_import(path, organisation_slug, dry_run) -> None:
+    """Add activities from a CSV file (columns: see competence/catalogue.py); all or nothing."""
+    with _transaction() as session:
+        organisation = _organisation(session, organisation_slug)
+        try:
+            entries = catalogue_rows.entries_from_csv(
+                path.read_bytes(), lambda key: find_framework(session, key, organisation.id)
+            )
+        except catalogue_rows.Rejected as rejected:
+            for problem in rejected.problems:
+                click.echo(f"{path.name}: {catalogue_rows.describe(problem)}", err=True)
+            raise click.ClickException(
+                f"nothing imported: {len(rejected.problems)} problem(s)"
+            ) from rejected
+        if dry_run:
+            for entry in entries:
+                click.echo(f"would add: {entry.title} ({entry.kind})")
+            click.echo(f"dry run: {len(entries)} activities would be imported; nothing changed")
+            return
+        add_entries(session, organisation.id, entries)
+    click.echo(f"imported {len(entries)} activities")
 
 
 @cli.command()

@@ -11,7 +11,9 @@ twice gives the same id and a resend is a no-op at an LRS:
 - passed or failed: ("passed-or-failed", attempt id) - one judgement per attempt, never both;
 - scored: ("scored", attempt id, competence id) - one level per assessed competence;
 - terminated: ("terminated", attempt id, launch id) - leaving is told by a button and by
-  the browser when the page goes away, often both: once per attempt and launch.
+  the browser when the page goes away, often both: once per attempt and launch;
+- plan item completed: ("plan-item-completed", plan id, item key) - an item of a
+  development plan is done once.
 """
 
 from __future__ import annotations
@@ -222,6 +224,37 @@ def attempt_left(
         object=_instrument_activity(where, instrument),
         timestamp=iso_timestamp(left_at),
         context=_context(where, attempt_id, instrument, framework),
+    )
+
+
+def plan_item_completed(
+    where: Where,
+    *,
+    plan_id: int,
+    item_key: str,
+    title: str,
+    completed_at: datetime,
+) -> Statement:
+    """The employee ticked off an item of their development plan (an activity or own goal)."""
+    iris = Vocabulary(where.public_url)
+    extensions = {iris.lti_issuer: where.issuer, iris.lti_deployment_id: where.deployment_id}
+    if _actor(where).account is None:
+        extensions[iris.lti_account] = {"homePage": where.issuer, "name": where.subject}
+    return Statement(
+        id=statement_id("plan-item-completed", str(plan_id), item_key),
+        actor=_actor(where),
+        verb=vocabulary.COMPLETED,
+        object=Activity(
+            id=iris.plan_item(plan_id, item_key),
+            definition=ActivityDefinition(
+                type=iris.plan_item_type, name=_names({where.language: title})
+            ),
+        ),
+        timestamp=iso_timestamp(completed_at),
+        result=Result(completion=True),
+        context=Context(
+            platform=vocabulary.PLATFORM, language=where.language, extensions=extensions
+        ),
     )
 
 

@@ -51,6 +51,10 @@ class Vocabulary:
     def competence_type(self) -> str:
         return f"{self.base}/activity-types/competence"
 
+    @property
+    def plan_item_type(self) -> str:
+        return f"{self.base}/activity-types/plan-item"
+
     # Context extensions: where the statement happened, in the platform's own ids.
     @property
     def lti_issuer(self) -> str:
@@ -101,6 +105,9 @@ class Vocabulary:
         return (
             f"{self.base}/activities/competence/{_segment(framework_id)}/{_segment(competence_id)}"
         )
+
+    def plan_item(self, plan_id: int, item_key: str) -> str:
+        return f"{self.base}/activities/plan-item/{plan_id}/{_segment(item_key)}"
 
 
 def _segment(value: str) -> str:

@@ -81,7 +81,8 @@ def test_a_middle_manager_sees_only_their_part(platform, browser, tool_url, staf
 
 def test_an_employee_is_refused_team_and_organisation_pages(platform, browser, tool_url, staff):
     overview = launch(platform, browser, "3")
-    assert 'data-testid="role-links"' not in overview.text
+    assert 'data-testid="team-link"' not in overview.text
+    assert 'data-testid="organisation-link"' not in overview.text
 
     assert browser.get(tool_url + "/team").status_code == 403
     assert browser.get(tool_url + f"/team/{staff['3']}").status_code == 403

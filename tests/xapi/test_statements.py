@@ -198,3 +198,26 @@ def test_the_profile_is_an_xapi_profile_document():
         assert concept["inScheme"] == version
         assert concept["prefLabel"]["en"] and concept["definition"]["en"]
     assert "cmi5" not in json.dumps(profile).replace("does not claim cmi5", "")
+
+
+def test_a_plan_item_done_is_completed_on_a_documented_plan_item_activity():
+    where = statements.Where(
+        public_url="https://tool.example",
+        issuer="https://moodle.example",
+        subject="42",
+        deployment_id="1",
+        language="sv",
+    )
+    made = statements.plan_item_completed(
+        where, plan_id=7, item_key="g:1", title="Lär mig Teams", completed_at=datetime.now(UTC)
+    ).to_json()
+    again = statements.plan_item_completed(
+        where, plan_id=7, item_key="g:1", title="Lär mig Teams", completed_at=datetime.now(UTC)
+    ).to_json()
+
+    validate(made)
+    assert undocumented(made, "https://tool.example") == {}
+    assert made["id"] == again["id"]  # once per item
+    assert made["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
+    assert made["object"]["id"] == "https://tool.example/xapi/activities/plan-item/7/g%3A1"
+    assert made["object"]["definition"]["name"] == {"sv": "Lär mig Teams"}

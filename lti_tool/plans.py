@@ -1,0 +1,500 @@
+"""The development dialogue and the plan: employee and manager agree targets and activities.
+
+`/plans/<employee id>` is the dialogue: the employee's latest result beside
+their role profile, competence by competence, where either of them saves a new
+version of the plan, confirms it, and comments.  Only the employee and their
+manager reach it; anyone else (a colleague, HR, another organisation) gets a
+404, so employee ids reveal nothing.  The manager sees results only of the
+instruments the organisation shares with managers.
+
+`/my/plan` is the employee's own view: the latest agreed plan, a version
+waiting for their confirmation, and the items they tick off as done (each
+completion is also an xAPI statement, in the same transaction).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, gettext
+from sqlalchemy import select
+
+from competence.frameworks import Framework, digcomp
+from competence.recommendations import recommend
+from competence.texts import translated
+from lti_tool.access import Access, access_required, current_access
+from lti_tool.database import db_session
+from lti_tool.results import level_name
+from storage import Attempt, Employee, Person, utcnow
+from storage.attempts import load_instrument
+from storage.catalogue import as_activity, catalogue_of, suits_role, visible_activity
+from storage.frameworks import find_framework
+from storage.plan_records import (
+    add_comment,
+    complete_item,
+    completions,
+    confirm,
+    current_period,
+    latest_agreed,
+    latest_plan,
+    latest_submitted_attempt,
+    plan_for_period,
+    role_profile_for,
+    save_version,
+    shared_instrument_keys,
+)
+from storage.plans import DevelopmentPlan, PlanVersion
+from storage.staff import current_employment
+from xapi import statements as xapi_statements
+from xapi.record import record, where_of
+
+bp = Blueprint("plans", __name__)
+COMMENT_MAX = 4000
+GOAL_MAX = 500
+NEW_GOAL_ROWS = 3
+RECOMMENDED_PER_GAP = 3
+
+
+def _employee_in_scope(access: Access, employee_id: int) -> Employee:
+    """The employee when the viewer is them or their manager; 404 for anyone else."""
+    employee = db_session().get(Employee, employee_id)
+    if employee is None or employee.organisation_id != access.organisation.id:
+        abort(404)
+    if not (is_self(access, employee) or access.manages(employee)):
+        abort(404)
+    return employee
+
+
+def is_self(access: Access, employee: Employee) -> bool:
+    return access.employee is not None and access.employee.id == employee.id
+
+
+def language() -> str:
+    return get_locale().language
+
+
+@dataclass(frozen=True)
+class CompetenceRow:
+    id: str
+    label: str
+    level: int | None
+    level_name: str
+    profile_target: int | None
+    agreed_target: int | None
+
+    @property
+    def gap(self) -> int:
+        target = self.agreed_target if self.agreed_target is not None else self.profile_target
+        return max(0, (target or 0) - (self.level or 0)) if target else 0
+
+
+@dataclass
+class Dialogue:
+    employee: Employee
+    framework: Framework
+    attempt: object
+    role_title: str | None
+    profile: object
+    plan: DevelopmentPlan | None
+    latest: PlanVersion | None
+    rows: list[CompetenceRow]
+    options: dict[str, list[tuple[object, bool]]]  # competence -> [(activity, recommended)]
+    manager_name: str | None
+
+
+def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
+    session = db_session()
+    employment = current_employment(session, employee.id)
+    role_title = employment.role_title if employment else None
+    profile = role_profile_for(session, employee.organisation_id, role_title)
+    keys = (
+        None
+        if is_self(access, employee)
+        else shared_instrument_keys(session, employee.organisation_id)
+    )
+    attempt = (
+        latest_submitted_attempt(session, employee.person_id, keys) if employee.person_id else None
+    )
+    if attempt is not None:
+        framework = load_instrument(session, attempt.instrument_id).framework
+    else:
+        framework = (
+            find_framework(session, profile.framework_key, employee.organisation_id)
+            if profile
+            else None
+        ) or digcomp()
+    plan = latest_plan(session, employee.id)
+    latest = plan.versions[-1] if plan and plan.versions else None
+    levels = (attempt.result or {}).get("competences", {}) if attempt else {}
+    profile_targets = (
+        dict(profile.targets) if profile and profile.framework_key == framework.id else {}
+    )
+    agreed_targets = dict(latest.targets) if latest else {}
+    rows = []
+    for competence in framework.competences:
+        level = levels.get(competence.id, {}).get("level")
+        rows.append(
+            CompetenceRow(
+                id=competence.id,
+                label=competence.label(lang),
+                level=level,
+                level_name=level_name(framework, level, lang) if attempt else "–",
+                profile_target=profile_targets.get(competence.id),
+                agreed_target=agreed_targets.get(competence.id),
+            )
+        )
+    catalogue = [
+        row
+        for row in catalogue_of(session, employee.organisation_id, framework_key=framework.id)
+        if suits_role(row, role_title)
+    ]
+    chosen = {item.get("activity_id") for item in (latest.items if latest else [])}
+    options: dict[str, list] = {}
+    for row in rows:
+        builds_it = [a for a in catalogue if any(b["competence"] == row.id for b in a.builds)]
+        recommended_ids = (
+            {
+                found.id
+                for found in recommend(
+                    [as_activity(a) for a in builds_it],
+                    row.id,
+                    row.level,
+                    lang,
+                    limit=RECOMMENDED_PER_GAP,
+                )
+            }
+            if row.gap
+            else set()
+        )
+        shown = [a for a in builds_it if row.gap or a.id in chosen]
+        shown.sort(key=lambda a: (a.id not in recommended_ids, a.language != lang, a.title))
+        if shown:
+            options[row.id] = [(a, a.id in recommended_ids) for a in shown]
+    manager = employment.manager if employment else None
+    return Dialogue(
+        employee=employee,
+        framework=framework,
+        attempt=attempt,
+        role_title=role_title,
+        profile=profile,
+        plan=plan,
+        latest=latest,
+        rows=rows,
+        options=options,
+        manager_name=manager.name if manager else None,
+    )
+
+
+def _people_names(person_ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in person_ids if i}
+    if not ids:
+        return {}
+    rows = db_session().scalars(select(Person).where(Person.id.in_(ids)))
+    return {p.id: p.display_name or p.subject for p in rows}
+
+
+def names_for(plan: DevelopmentPlan | None) -> dict[int, str]:
+    if plan is None:
+        return {}
+    ids = {v.created_by_person_id for v in plan.versions} | {
+        v.manager_person_id for v in plan.versions
+    }
+    ids |= {c.author_person_id for c in plan.comments}
+    return _people_names(ids)
+
+
+def activity_titles(plan_versions: list[PlanVersion], organisation_id: int) -> dict[int, object]:
+    session = db_session()
+    found = {}
+    for version in plan_versions:
+        for item in version.items:
+            activity_id = item.get("activity_id")
+            if activity_id and activity_id not in found:
+                activity = visible_activity(session, organisation_id, activity_id)
+                if activity is not None:
+                    found[activity_id] = activity
+    return found
+
+
+@bp.get("/plans/<int:employee_id>")
+@access_required()
+def dialogue(employee_id: int):
+    access = current_access()
+    employee = _employee_in_scope(access, employee_id)
+    lang = language()
+    data = _dialogue(access, employee, lang)
+    return _render_dialogue(access, data, errors=[], form=None)
+
+
+def _render_dialogue(access: Access, data: Dialogue, errors: list[str], form, status: int = 200):
+    plan = data.plan
+    versions = plan.versions if plan else []
+    latest_goals = [i for i in (data.latest.items if data.latest else []) if i.get("goal")]
+    return (
+        render_template(
+            "plans/dialogue.html",
+            data=data,
+            is_self=is_self(access, data.employee),
+            versions=list(reversed(versions)),
+            names=names_for(plan),
+            activities=activity_titles(versions, data.employee.organisation_id),
+            goals=latest_goals,
+            new_goal_rows=NEW_GOAL_ROWS,
+            chosen={i.get("activity_id") for i in (data.latest.items if data.latest else [])},
+            errors=errors,
+            form=form,
+            max_level=data.framework.scale.max_level,
+            level_name=lambda level: level_name(data.framework, level, language()),
+            waiting_for_me=_waiting_for(access, data.employee, data.latest),
+        ),
+        status,
+    )
+
+
+def _waiting_for(access: Access, employee: Employee, version: PlanVersion | None) -> bool:
+    if version is None or version.agreed:
+        return False
+    if is_self(access, employee):
+        return version.employee_agreed_at is None
+    return version.manager_agreed_at is None
+
+
+def _parse_date(text: str) -> str | None:
+    text = (text or "").strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+@bp.post("/plans/<int:employee_id>")
+@access_required()
+def save(employee_id: int):
+    """A new version from the dialogue form: targets, chosen activities and own goals."""
+    access = current_access()
+    employee = _employee_in_scope(access, employee_id)
+    lang = language()
+    data = _dialogue(access, employee, lang)
+    errors: list[str] = []
+    targets: dict[str, int] = {}
+    max_level = data.framework.scale.max_level
+    for row in data.rows:
+        raw = request.form.get(f"target-{row.id}", "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or not 0 <= int(raw) <= max_level:
+            errors.append(
+                gettext(
+                    "The target for %(competence)s must be a level from 0 to %(max)s.",
+                    competence=row.label,
+                    max=max_level,
+                )
+            )
+            continue
+        targets[row.id] = int(raw)
+    items: list[dict] = []
+    offered = {a.id: cid for cid, options in data.options.items() for a, _ in options}
+    for value in request.form.getlist("activity"):
+        competence, _, activity_id = value.partition(":")
+        if not activity_id.isdigit() or offered.get(int(activity_id)) is None:
+            errors.append(gettext("A chosen learning activity is no longer offered."))
+            continue
+        key = f"a:{activity_id}"
+        if any(item["key"] == key for item in items):
+            continue
+        due = _parse_date(request.form.get(f"due-{activity_id}", ""))
+        items.append(
+            {"key": key, "activity_id": int(activity_id), "competence": competence, "due": due}
+        )
+    goal_keys = [k for k in request.form.getlist("goal-key") if re.fullmatch(r"g:\d+", k)]
+    next_goal = 1 + max(
+        [int(i["key"][2:]) for i in (data.latest.items if data.latest else []) if i.get("goal")]
+        + [0]
+    )
+    goal_rows = [
+        (k, request.form.get(f"goal-{k}", ""), request.form.get(f"goal-due-{k}", ""))
+        for k in goal_keys
+    ]
+    for n in range(NEW_GOAL_ROWS):
+        goal_rows.append(
+            (None, request.form.get(f"new-goal-{n}", ""), request.form.get(f"new-goal-due-{n}", ""))
+        )
+    for key, text, due_text in goal_rows:
+        text = text.strip()
+        if not text:
+            continue
+        due = _parse_date(due_text)
+        if len(text) > GOAL_MAX:
+            errors.append(gettext("A goal may be at most %(max)s characters.", max=GOAL_MAX))
+            continue
+        if due is None:
+            errors.append(
+                gettext("Give a date (year-month-day) for the goal “%(goal)s”.", goal=text[:60])
+            )
+            continue
+        if key is None:
+            key = f"g:{next_goal}"
+            next_goal += 1
+        items.append({"key": key, "goal": text, "due": due})
+    if errors:
+        db_session().rollback()
+        return _render_dialogue(access, data, errors=errors, form=request.form, status=400)
+    session = db_session()
+    plan = data.plan or plan_for_period(session, employee, current_period())
+    save_version(
+        session,
+        plan,
+        targets=targets,
+        items=items,
+        attempt_id=data.attempt.id if data.attempt else None,
+        role_profile_key=data.profile.key if data.profile else None,
+        created_by_person_id=access.person.id,
+    )
+    session.commit()
+    return redirect(url_for(".dialogue", employee_id=employee.id, saved=1), 303)
+
+
+@bp.post("/plans/<int:employee_id>/versions/<int:number>/confirm")
+@access_required()
+def confirm_version(employee_id: int, number: int):
+    access = current_access()
+    employee = _employee_in_scope(access, employee_id)
+    session = db_session()
+    plan = latest_plan(session, employee.id)
+    version = next((v for v in (plan.versions if plan else []) if v.number == number), None)
+    if version is None:
+        abort(404)
+    if version is not plan.versions[-1]:  # only the newest version can be agreed
+        message = gettext(
+            "A newer version of the plan has been saved. Open the dialogue again and confirm "
+            "the newest version."
+        )
+        return render_template("errors/http.html", status=409, message=message), 409
+    confirm(version, as_employee=is_self(access, employee), person_id=access.person.id)
+    session.commit()
+    target = request.form.get("next")
+    if target == "my" and is_self(access, employee):
+        return redirect(url_for(".my_plan"), 303)
+    return redirect(url_for(".dialogue", employee_id=employee.id), 303)
+
+
+@bp.post("/plans/<int:employee_id>/comments")
+@access_required()
+def comment(employee_id: int):
+    access = current_access()
+    employee = _employee_in_scope(access, employee_id)
+    text = request.form.get("comment", "").strip()
+    session = db_session()
+    if not text or len(text) > COMMENT_MAX:
+        data = _dialogue(access, employee, language())
+        message = gettext("Write a comment of at most %(max)s characters.", max=COMMENT_MAX)
+        return _render_dialogue(access, data, errors=[message], form=request.form, status=400)
+    plan = latest_plan(session, employee.id) or plan_for_period(session, employee, current_period())
+    add_comment(session, plan, access.person.id, text)
+    session.commit()
+    return redirect(url_for(".dialogue", employee_id=employee.id) + "#comments", 303)
+
+
+@bp.get("/my/plan")
+@access_required()
+def my_plan():
+    access = current_access()
+    session = db_session()
+    employee = access.employee
+    plan = latest_plan(session, employee.id) if employee else None
+    agreed = latest_agreed(plan)
+    newest = plan.versions[-1] if plan and plan.versions else None
+    waiting = newest if newest is not None and not newest.agreed else None
+    team = []
+    if access.team:
+        team = list(
+            session.scalars(
+                select(Employee)
+                .where(Employee.id.in_(access.team), Employee.active.is_(True))
+                .order_by(Employee.name)
+            )
+        )
+    versions = [v for v in (agreed, waiting) if v is not None]
+    return render_template(
+        "plans/my_plan.html",
+        employee=employee,
+        plan=plan,
+        agreed=agreed,
+        waiting=waiting,
+        done=completions(session, plan.id) if plan else {},
+        names=names_for(plan),
+        activities=activity_titles(versions, access.organisation.id),
+        framework=framework_of(agreed or waiting),
+        team=team,
+    )
+
+
+def framework_of(version: PlanVersion | None) -> Framework:
+    """The framework the version was agreed against: its assessment's, else DigComp."""
+    session = db_session()
+    if version is not None and version.attempt_id:
+        attempt = session.get(Attempt, version.attempt_id)
+        if attempt is not None:
+            return load_instrument(session, attempt.instrument_id).framework
+    return digcomp()
+
+
+@bp.post("/my/plan/done")
+@access_required(lambda access: access.employee is not None)
+def mark_done():
+    """The employee ticks off an item of their agreed plan: once, with its xAPI statement."""
+    access = current_access()
+    session = db_session()
+    plan = latest_plan(session, access.employee.id)
+    agreed = latest_agreed(plan)
+    key = request.form.get("item_key", "")
+    item = next((i for i in (agreed.items if agreed else []) if i.get("key") == key), None)
+    if item is None:
+        abort(404)
+    done = complete_item(session, plan.id, key, source="employee")
+    if done is not None:
+        title = item.get("goal") or _activity_title(item, access.organisation.id)
+        where = where_of(access.launch, current_app.config["SETTINGS"].public_url, language())
+        record(
+            session,
+            xapi_statements.plan_item_completed(
+                where,
+                plan_id=plan.id,
+                item_key=key,
+                title=title,
+                completed_at=done.completed_at or utcnow(),
+            ),
+            access.organisation.id,
+        )
+    session.commit()
+    return redirect(url_for(".my_plan"), 303)
+
+
+def _activity_title(item: dict, organisation_id: int) -> str:
+    activity = visible_activity(db_session(), organisation_id, item.get("activity_id") or 0)
+    return activity.title if activity else item.get("key", "")
+
+
+def translated_name(profile, lang: str) -> str:
+    if profile is None:
+        return ""
+    return translated(profile.name, lang) if isinstance(profile.name, dict) else str(profile.name)
+
+
+@bp.app_context_processor
+def plan_helpers():
+    # For the start page's links: what the launch's person may open.
+    return {"profile_name": translated_name, "current_access_of_launch": current_access}

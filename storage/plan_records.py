@@ -1,0 +1,188 @@
+"""Reading and changing development plans: versions, confirmations, comments, items done.
+
+A saved change is always a new version (nothing agreed is ever rewritten); a
+version is agreed once the employee and a manager have both confirmed it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.assessments import Attempt, AttemptStatus, InstrumentVersion, RoleProfile
+from storage.database import utcnow
+from storage.launches import Launch
+from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
+from storage.staff import Employee, SharedInstrument
+
+
+def current_period(now: datetime | None = None) -> str:
+    """Plans are yearly: the period is the calendar year of the dialogue."""
+    return str((now or utcnow()).year)
+
+
+def latest_plan(session: Session, employee_id: int) -> DevelopmentPlan | None:
+    return session.scalar(
+        select(DevelopmentPlan)
+        .where(DevelopmentPlan.employee_id == employee_id)
+        .order_by(DevelopmentPlan.period.desc(), DevelopmentPlan.id.desc())
+        .limit(1)
+    )
+
+
+def plan_for_period(session: Session, employee: Employee, period: str) -> DevelopmentPlan:
+    plan = session.scalar(
+        select(DevelopmentPlan).where(
+            DevelopmentPlan.employee_id == employee.id, DevelopmentPlan.period == period
+        )
+    )
+    if plan is None:
+        plan = DevelopmentPlan(
+            organisation_id=employee.organisation_id, employee_id=employee.id, period=period
+        )
+        session.add(plan)
+        session.flush()
+    return plan
+
+
+def save_version(
+    session: Session,
+    plan: DevelopmentPlan,
+    *,
+    targets: dict[str, int],
+    items: list[dict],
+    attempt_id: str | None,
+    role_profile_key: str | None,
+    created_by_person_id: int | None,
+) -> PlanVersion:
+    number = (plan.versions[-1].number if plan.versions else 0) + 1
+    version = PlanVersion(
+        plan=plan,
+        number=number,
+        attempt_id=attempt_id,
+        role_profile_key=role_profile_key,
+        targets=targets,
+        items=items,
+        created_by_person_id=created_by_person_id,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def confirm(version: PlanVersion, *, as_employee: bool, person_id: int) -> None:
+    """The employee's or the manager's "I agree"; confirming twice keeps the first time."""
+    now = utcnow()
+    if as_employee:
+        version.employee_agreed_at = version.employee_agreed_at or now
+    elif version.manager_agreed_at is None:
+        version.manager_agreed_at = now
+        version.manager_person_id = person_id
+
+
+def latest_agreed(plan: DevelopmentPlan | None) -> PlanVersion | None:
+    if plan is None:
+        return None
+    return next((v for v in reversed(plan.versions) if v.agreed), None)
+
+
+def add_comment(session: Session, plan: DevelopmentPlan, person_id: int, text: str) -> PlanComment:
+    comment = PlanComment(
+        plan_id=plan.id,
+        version_number=plan.versions[-1].number if plan.versions else None,
+        author_person_id=person_id,
+        text=text,
+    )
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def completions(session: Session, plan_id: int) -> dict[str, datetime]:
+    return {
+        row.item_key: row.completed_at
+        for row in session.scalars(
+            select(PlanItemCompletion).where(PlanItemCompletion.plan_id == plan_id)
+        )
+    }
+
+
+def complete_item(
+    session: Session, plan_id: int, item_key: str, source: str
+) -> PlanItemCompletion | None:
+    """Record the item done; None when it already was (once per item, whoever saw it first)."""
+    existing = session.scalar(
+        select(PlanItemCompletion).where(
+            PlanItemCompletion.plan_id == plan_id, PlanItemCompletion.item_key == item_key
+        )
+    )
+    if existing is not None:
+        return None
+    row = PlanItemCompletion(plan_id=plan_id, item_key=item_key, source=source)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # a concurrent tick of the same item won
+        return None
+    return row
+
+
+def shared_instrument_keys(session: Session, organisation_id: int) -> set[str]:
+    return set(
+        session.scalars(
+            select(SharedInstrument.instrument_key).where(
+                SharedInstrument.organisation_id == organisation_id
+            )
+        )
+    )
+
+
+def latest_submitted_attempt(
+    session: Session, person_id: int, instrument_keys: set[str] | None = None
+) -> Attempt | None:
+    """The person's newest submitted assessment; only among `instrument_keys` when given."""
+    query = (
+        select(Attempt)
+        .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
+        .where(Attempt.person_id == person_id, Attempt.status == AttemptStatus.SUBMITTED)
+    )
+    if instrument_keys is not None:
+        if not instrument_keys:
+            return None
+        query = query.where(InstrumentVersion.key.in_(instrument_keys))
+    return session.scalar(query.order_by(Attempt.submitted_at.desc()).limit(1))
+
+
+def role_profile_for(
+    session: Session, organisation_id: int, role_title: str | None
+) -> RoleProfile | None:
+    """The organisation's role profile whose key or name (any language) is the yrkesroll."""
+    if not role_title:
+        return None
+    wanted = role_title.strip().casefold()
+    for profile in session.scalars(
+        select(RoleProfile)
+        .where(RoleProfile.organisation_id == organisation_id)
+        .order_by(RoleProfile.id)
+    ):
+        names = profile.name.values() if isinstance(profile.name, dict) else [profile.name]
+        if profile.key.casefold() == wanted or any(
+            str(name).strip().casefold() == wanted for name in names
+        ):
+            return profile
+    return None
+
+
+def latest_launch_locale(session: Session, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    return session.scalar(
+        select(Launch.locale)
+        .where(Launch.person_id == person_id, Launch.locale.is_not(None))
+        .order_by(Launch.created_at.desc())
+        .limit(1)
+    )
