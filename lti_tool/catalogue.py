@@ -22,6 +22,7 @@ from competence.catalogue import (
     entry_from_fields,
     format_builds,
 )
+from lti_tool import csrf
 from lti_tool.access import access_required, current_access
 from lti_tool.database import db_session
 from storage.assessments import FrameworkVersion, LearningActivity
@@ -29,6 +30,8 @@ from storage.catalogue import add_entries, apply_entry, catalogue_of, own_activi
 from storage.frameworks import find_framework
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+# A catalogue of a few thousand entries is well under 1 MB; the app's own limit fits launches.
+csrf.UPLOAD_LIMITS["catalogue.import_csv"] = 4 * 1024 * 1024
 
 KIND_NAMES = {
     "course": lazy_gettext("Course"),

@@ -205,6 +205,21 @@ def test_a_csv_trial_run_changes_nothing_and_the_import_adds_every_row(
     ]
 
 
+def test_a_catalogue_larger_than_a_launch_can_be_uploaded_on_the_page(
+    platform, browser, tool_url, db
+):
+    launch(platform, browser, ADMIN)
+    header, row = GOOD_CSV.splitlines()[:2]
+    rows = [row.replace("Säkra lösenord", f"Säkra lösenord del {n}") for n in range(1500)]
+    content = "\n".join([header, *rows]) + "\n"
+    assert len(content.encode()) > 100_000
+
+    trial = upload(browser, tool_url, content, dry_run=True)
+
+    assert trial.status_code == 200
+    assert "Trial run: 1500 activities would be imported" in text_of(trial.text)
+
+
 def test_the_command_line_imports_with_a_dry_run_and_reports_bad_lines(
     platform, kompetenslyft, tmp_path, db
 ):
