@@ -9,7 +9,7 @@ it, so its Accept-Language chooses the language of its error messages.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import Babel, format_date, get_locale
 
 from competence.texts import translated
@@ -22,8 +22,21 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.before_request(_remember_chosen_language)
     app.jinja_env.globals.update(
-        LANGUAGES=LANGUAGES, get_locale=get_locale, translated=translated, format_date=format_date
+        LANGUAGES=LANGUAGES,
+        get_locale=get_locale,
+        translated=translated,
+        format_date=format_date,
+        this_page_in=this_page_in,
     )
+
+
+def this_page_in(language: str) -> str:
+    """The page being shown, in another language: same path and query (a report's period,
+    say), only `lang` changed.  After a POST, the start page."""
+    if request.method != "GET" or not request.endpoint:
+        return url_for("home.index", lang=language)
+    arguments = {**request.args.to_dict(), **(request.view_args or {}), "lang": language}
+    return url_for(request.endpoint, **arguments)
 
 
 def select_locale() -> str:

@@ -4,6 +4,7 @@ pages, a manager's team overview, the downloads, and who may not see them."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 
@@ -91,6 +92,12 @@ def test_the_split_by_role_hides_the_two_lawyers_and_the_next_smallest_role(
     assert shown["Jurist"] == HIDDEN
     assert shown["Chef"] == HIDDEN  # 15 managers: the smallest other role, hidden with them
     every_shown_group_has_five(rows)
+
+    # Switching language keeps the period and the split chosen.
+    english = re.search(r'<a href="([^"]+)" lang="en"', page.text).group(1)
+    switched = browser.get(tool_url + html.unescape(english))
+    assert table_rows(switched.text, "indicators")[0] == header
+    assert "period=2026" in english and "split=role" in english
 
 
 def test_every_table_downloads_as_csv_and_xlsx_with_the_same_hidden_cells(
