@@ -92,7 +92,8 @@ _UNKNOWN_KEY_HASH = hash_secret(secrets.token_urlsafe(32))
 
 
 def create_credential(session: Session, organisation_id: int, label: str = "") -> NewCredential:
-    key = secrets.token_urlsafe(18)
+    # A fixed prefix: a bare token may start with "-", which a shell command takes for an option.
+    key = "xapi-" + secrets.token_urlsafe(18)
     secret = secrets.token_urlsafe(32)
     credential = StatementApiCredential(
         organisation_id=organisation_id, key=key, secret_hash=hash_secret(secret), label=label

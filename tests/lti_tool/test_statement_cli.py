@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import requests
 
+from storage.statement_api import create_credential
 from tests.support.statement_store import T0, XAPI_1, attempt, organisation, store, void
 
 
@@ -42,6 +43,14 @@ def test_a_credential_made_on_the_command_line_reads_the_api_until_removed(
         tool_url + "/xapi/statements", auth=(key, secret), headers=XAPI_1, timeout=10
     )
     assert refused.status_code == 401
+
+
+def test_every_key_can_be_typed_as_a_command_argument(db):
+    """A key starting with "-" would be taken for an option by `credentials remove KEY`."""
+    org = organisation(db, "key-shapes")
+    keys = [create_credential(db, org.id).key for _ in range(300)]
+    assert all(key.startswith("xapi-") and len(key) <= 64 for key in keys)
+    assert len(set(keys)) == 300
 
 
 def test_credentials_for_an_unknown_organisation_are_refused(kompetenslyft):
