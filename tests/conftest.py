@@ -82,6 +82,22 @@ def empty_database_url(backend, postgres_databases, tmp_path_factory):
 
 
 @pytest.fixture
+def own_database_url(empty_database_url) -> str:
+    """A new, migrated database for one test, on the backend under test: what the test
+    sends, counts or kills is its own."""
+    url = empty_database_url()
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def own_database(own_database_url):
+    db = Database(own_database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path) -> str:
     """A new, migrated SQLite database, for behaviour only SQLite has (one scheduler)."""
     url = f"sqlite:///{tmp_path / 'kompetenslyft.sqlite3'}"

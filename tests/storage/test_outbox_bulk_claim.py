@@ -6,17 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from storage import Database, Delivery, migrate
+from storage import Delivery
 from storage.outbox import claim_due_rows, enqueue, mark_all_delivered
 
 
 @pytest.fixture
-def database(empty_database_url):
-    url = empty_database_url()
-    migrate.upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
+def database(own_database):
+    """A database of its own, so a run sends this test's deliveries only."""
+    return own_database
 
 
 def test_two_workers_never_hold_the_same_delivery_and_a_lapsed_lease_is_taken_again(database):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import Database, DeliveryStatus, migrate
+from storage import Database, DeliveryStatus
 from tests.support.ralph_lrs import RalphLrs
 from tests.sync.forwarding import (
     SECRET_KEY,
@@ -39,10 +39,8 @@ def ralph(tmp_path):
 
 
 @pytest.fixture
-def database_url(empty_database_url):
-    url = empty_database_url()
-    migrate.upgrade(url)
-    return url
+def database_url(own_database_url):
+    return own_database_url
 
 
 def start_scheduler(database_url: str, instance: Path) -> subprocess.Popen:

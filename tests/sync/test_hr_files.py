@@ -13,7 +13,7 @@ import asyncssh
 import pytest
 from sqlalchemy import update
 
-from storage import CompletionEvent, Database, Delivery, DeliveryStatus, SyncTarget, migrate
+from storage import CompletionEvent, Delivery, DeliveryStatus, SyncTarget
 from sync.hr_delivery import deliver_hr_records
 from sync.hr_files import HrFilesSender
 from sync.hr_records import HR_FILES
@@ -32,12 +32,9 @@ from tests.support.sftp_server import PASSWORD, USERNAME, SftpServer
 
 
 @pytest.fixture
-def database(empty_database_url):
-    url = empty_database_url()
-    migrate.upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
+def database(own_database):
+    """A database of its own, so a run sends this test's deliveries only."""
+    return own_database
 
 
 @pytest.fixture

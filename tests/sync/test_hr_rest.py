@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lti.http_client import make_http_session
-from storage import Database, Delivery, DeliveryStatus, SyncTarget, migrate
+from storage import Delivery, DeliveryStatus, SyncTarget
 from storage.database import utcnow
 from sync.hr_delivery import deliver_hr_records
 from sync.hr_records import HR_REST
@@ -52,12 +52,9 @@ def hr(hr_server):
 
 
 @pytest.fixture
-def database(empty_database_url):
-    url = empty_database_url()
-    migrate.upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
+def database(own_database):
+    """A database of its own, so a run sends this test's deliveries only."""
+    return own_database
 
 
 def deliver_with(database, timeout: float = 10):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import Database, DeliveryStatus, migrate
+from storage import Database, DeliveryStatus
 from tests.support.hr_records import (
     add_target,
     complete,
@@ -37,10 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def database_url(empty_database_url):
-    url = empty_database_url()
-    migrate.upgrade(url)
-    return url
+def database_url(own_database_url):
+    return own_database_url
 
 
 def start_sender(database_url: str) -> subprocess.Popen:

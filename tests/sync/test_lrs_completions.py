@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from config import load_settings
 from lti.http_client import make_http_session
-from storage import Database, Delivery, migrate
+from storage import Delivery
 from storage.assessments import LearningActivity
 from storage.completions import CompletionEvent
 from storage.plans import DevelopmentPlan, PlanVersion
@@ -43,12 +43,9 @@ def ralph(lrs):
 
 
 @pytest.fixture
-def database(empty_database_url):
-    url = empty_database_url()
-    migrate.upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
+def database(own_database):
+    """A database of its own, so a run sends this test's deliveries only."""
+    return own_database
 
 
 @pytest.fixture

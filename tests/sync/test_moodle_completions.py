@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from config import load_settings
-from storage import Database, Delivery, migrate
+from storage import Delivery
 from storage.assessments import LearningActivity
 from storage.completions import CompletionEvent, SyncTarget
 from storage.plans import DevelopmentPlan, PlanVersion
@@ -22,12 +22,9 @@ AGREED = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def database(empty_database_url):
-    url = empty_database_url()
-    migrate.upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
+def database(own_database):
+    """A database of its own, so a run sends this test's deliveries only."""
+    return own_database
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storage import Database, Delivery, DeliveryStatus, migrate
+from storage import Delivery, DeliveryStatus
 from storage.completions import SyncTarget
 from storage.outbox import due_now
 from storage.people import Person
@@ -25,13 +25,9 @@ LEO = 4  # learner2: has no plan
 
 
 @pytest.fixture
-def database(empty_database_url):
+def database(own_database):
     """A database of its own, so a run sends this test's deliveries only."""
-    url = empty_database_url()
-    migrate.upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
+    return own_database
 
 
 @pytest.fixture

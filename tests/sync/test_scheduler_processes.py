@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from storage import Database, Delivery, DeliveryStatus, PlanItemCompletion, XapiStatement, migrate
+from storage import Database, Delivery, DeliveryStatus, PlanItemCompletion, XapiStatement
 from storage.completions import CompletionEvent, JobLease
 from sync.jobs import SCHEDULER_LEASE
 from tests.sync.completion_world import course_completed, make_world
@@ -24,10 +24,8 @@ HERE = Path(__file__).parent
 
 
 @pytest.fixture
-def fresh_url(empty_database_url):
-    url = empty_database_url()
-    migrate.upgrade(url)
-    return url
+def fresh_url(own_database_url):
+    return own_database_url
 
 
 def environment(database_url: str, instance: Path, **extra) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lti.http_client import make_http_session
-from storage import Database, Delivery, DeliveryStatus, migrate
+from storage import Delivery, DeliveryStatus
 from storage.database import utcnow
 from storage.outbox import due_now, revive
 from sync.xapi_forwarding import forward_statements, resume
@@ -44,13 +44,9 @@ def ralph(lrs):
 
 
 @pytest.fixture
-def database(empty_database_url):
+def database(own_database):
     """A database of its own, so a run forwards to this test's LRS only."""
-    url = empty_database_url()
-    migrate.upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
+    return own_database
 
 
 @pytest.fixture
