@@ -12,8 +12,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, Table, create_engine, event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -89,6 +99,15 @@ def insert_new(session: Session, table: Table, rows: list[dict]) -> int:
     statement = insert(table).values(rows).on_conflict_do_nothing().returning(key)
     # RETURNING, not rowcount: drivers differ in what rowcount says here.
     return len(session.execute(statement).all())
+
+
+def one_of(session: Session, column, values: list) -> ColumnElement[bool]:
+    """`column IN values` for thousands of values: on PostgreSQL `= ANY(array)`, one bound
+    parameter (an IN list of 5,000 placeholders costs the driver more to prepare than the
+    server to run); on SQLite the plain IN list."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

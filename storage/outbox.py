@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.database import Base, JSONDocument, UTCDateTime, insert_new, utcnow
+from storage.database import Base, JSONDocument, UTCDateTime, insert_new, one_of, utcnow
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -162,46 +162,45 @@ def claim_due_rows(
     targets: Collection[str],
 ) -> list[ClaimedDelivery]:
     """`claim_due` for large batches (thousands of rows): the same rows, the same lease,
-    in a few statements instead of an ORM object and an UPDATE per row.
-
-    The lease is taken by a conditional UPDATE … RETURNING, so a row another worker
-    leased in between is not taken twice (on PostgreSQL SKIP LOCKED already keeps
-    concurrent workers apart)."""
+    in one statement on PostgreSQL (a few on SQLite) instead of an ORM object and an
+    UPDATE per row."""
     now = utcnow()
     table = Delivery.__table__
-    query = (
-        select(table.c.id, table.c.target, table.c.key, table.c.payload, table.c.attempts)
+    columns = (table.c.id, table.c.target, table.c.key, table.c.payload, table.c.attempts)
+    free = table.c.leased_until.is_(None) | (table.c.leased_until < now)
+    due = (
+        select(table.c.id)
         .where(
             table.c.status == DeliveryStatus.PENDING,
             table.c.next_attempt_at <= now,
-            table.c.leased_until.is_(None) | (table.c.leased_until < now),
+            free,
             table.c.target.in_(list(targets)),
         )
         .order_by(table.c.next_attempt_at, table.c.created_at)
         .limit(limit)
     )
+    taking = update(table).values(leased_until=now + lease, lease_owner=owner)
     if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.execute(query).all()
-    leased: set[str] = set()
-    for start in range(0, len(rows), 500):
-        chunk = [row.id for row in rows[start : start + 500]]
-        leased.update(
-            session.scalars(
-                update(table)
-                .where(
-                    table.c.id.in_(chunk),
-                    table.c.leased_until.is_(None) | (table.c.leased_until < now),
+        # One statement: the due rows locked (skipping those another worker holds) and
+        # leased, their contents returned.
+        locked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        order = (table.c.next_attempt_at, table.c.created_at)
+        rows = session.execute(
+            taking.where(table.c.id == locked.c.id).returning(*columns, *order)
+        ).all()
+        rows.sort(key=lambda row: (row.next_attempt_at, row.created_at))  # oldest first
+    else:
+        # SQLite: one writer at a time; the lease is taken by a conditional UPDATE, so a row
+        # another worker leased in between is not taken twice.
+        ids = list(session.scalars(due))
+        rows = []
+        for start in range(0, len(ids), 500):  # SQLite caps a statement's parameters
+            rows.extend(
+                session.execute(
+                    taking.where(table.c.id.in_(ids[start : start + 500]), free).returning(*columns)
                 )
-                .values(leased_until=now + lease, lease_owner=owner)
-                .returning(table.c.id)
             )
-        )
-    return [
-        ClaimedDelivery(row.id, row.target, row.key, row.payload, row.attempts)
-        for row in rows
-        if row.id in leased
-    ]
+    return [ClaimedDelivery(row.id, row.target, row.key, row.payload, row.attempts) for row in rows]
 
 
 def mark_delivered(session: Session, delivery: Delivery, owner: str) -> bool:
@@ -235,7 +234,10 @@ def release(
         return 0
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_([d.id for d in deliveries]), Delivery.lease_owner == owner)
+        .where(
+            one_of(session, Delivery.id, [d.id for d in deliveries]),
+            Delivery.lease_owner == owner,
+        )
         .values(leased_until=None, lease_owner=None, next_attempt_at=utcnow() + delay)
         .execution_options(synchronize_session=False)
     )
@@ -248,7 +250,10 @@ def mark_all_delivered(session: Session, deliveries: Collection[Delivery], owner
         return 0
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_([d.id for d in deliveries]), Delivery.lease_owner == owner)
+        .where(
+            one_of(session, Delivery.id, [d.id for d in deliveries]),
+            Delivery.lease_owner == owner,
+        )
         .values(
             attempts=Delivery.attempts + 1,
             leased_until=None,

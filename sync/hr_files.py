@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from lti.delivery import DeliveryFailed
 from storage.completions import SyncTarget
+from storage.database import one_of
 from storage.lrs import CredentialsUnavailable
 from storage.outbox import ClaimedDelivery, Delivery, DeliveryStatus
 from sync.hr_delivery import BatchOutcome
@@ -259,17 +260,19 @@ class HrFilesSender:
 
 
 def _name_file(session: Session, name: str, deliveries: list[ClaimedDelivery]) -> None:
-    """Write the file's name into each delivery's payload: one UPDATE per 500, in SQL."""
+    """Write the file's name into each delivery's payload, in SQL: one UPDATE (per 500 on
+    SQLite)."""
     table = Delivery.__table__
     if session.get_bind().dialect.name == "postgresql":
         named = table.c.payload.op("||")(func.jsonb_build_object("file", name))
     else:
         named = func.json_set(table.c.payload, "$.file", name)
-    for start in range(0, len(deliveries), 500):
-        chunk = [delivery.id for delivery in deliveries[start : start + 500]]
+    step = len(deliveries) if session.get_bind().dialect.name == "postgresql" else 500
+    for start in range(0, len(deliveries), step):
+        chunk = [delivery.id for delivery in deliveries[start : start + step]]
         session.execute(
             update(table)
-            .where(table.c.id.in_(chunk))
+            .where(one_of(session, table.c.id, chunk))
             .values(payload=named)
             .execution_options(synchronize_session=False)
         )

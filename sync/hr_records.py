@@ -22,6 +22,7 @@ from competence.frameworks import Framework
 from competence.texts import translated
 from lti.delivery import DeliveryFailed
 from storage.completions import TARGET_OF_KIND, CompletionEvent, SyncTarget
+from storage.database import one_of
 from storage.frameworks import find_framework
 from storage.staff import Employee
 
@@ -124,8 +125,9 @@ class RecordSource:
 
     def preload(self, payloads: list[dict]) -> None:
         event_ids = [payload["completion_event_id"] for payload in payloads]
-        for start in range(0, len(event_ids), 1000):
-            self._load(event_ids[start : start + 1000])
+        step = len(event_ids) if self.session.get_bind().dialect.name == "postgresql" else 1000
+        for start in range(0, len(event_ids), step or 1):
+            self._load(event_ids[start : start + step])
 
     def _load(self, event_ids: list[int]) -> None:
         events = CompletionEvent.__table__
@@ -143,7 +145,7 @@ class RecordSource:
             )
             .select_from(events)
             .outerjoin(Employee, Employee.id == events.c.employee_id)
-            .where(events.c.id.in_(event_ids))
+            .where(one_of(self.session, events.c.id, event_ids))
         )
         self._events.update({row.id: row for row in rows})
 

@@ -120,7 +120,8 @@ class MoodlePlanSender:
             return  # nothing to rate: a completion without competences
         try:
             moodle = moodle_of(target, self.http, self.secret_key)
-            _Delivery(session, target, moodle, event, person).run()
+            with RemoteLocks(session, target.id) as locks:
+                _Delivery(session, target, moodle, event, person, locks).run()
         except CredentialsUnavailable as error:
             self._record_error(session, target, str(error))
             raise DeliveryFailed(str(error), retryable=True, retry_after=3600) from error
@@ -142,13 +143,49 @@ class MoodlePlanSender:
         log.warning("Moodle target %s: %s", target.id, reason)
 
 
+class RemoteLocks:
+    """Check-then-create in Moodle (a plan, a competency, a rating) must not run for the same
+    person in two scheduler instances at once: a delivery whose lease ran out while Moodle was
+    slow is taken by another instance before the first is done.
+
+    On PostgreSQL, session advisory locks per (target, key) on a connection of their own,
+    held until the delivery is done: the delivery's own transaction commits what Moodle made
+    as it goes, which would end transaction locks early. A killed instance's connection
+    closes and its locks go with it. SQLite runs one scheduler: nothing to lock."""
+
+    def __init__(self, session: Session, target_id: int) -> None:
+        self.engine = session.get_bind()
+        self.target_id = target_id
+        self.connection = None
+
+    def __enter__(self) -> RemoteLocks:
+        if self.engine.dialect.name == "postgresql":
+            self.connection = self.engine.connect()
+        return self
+
+    def take(self, key: int) -> None:
+        """Wait for and hold the lock of `key` (take 0, the framework, before a person's)."""
+        if self.connection is not None:
+            self.connection.execute(
+                text("SELECT pg_advisory_lock(:target, :key)"),
+                {"target": self.target_id, "key": key},
+            )
+
+    def __exit__(self, *exc) -> None:
+        if self.connection is not None:
+            self.connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            self.connection.rollback()
+            self.connection.close()
+
+
 class _Delivery:
-    def __init__(self, session, target, moodle, event, person) -> None:
+    def __init__(self, session, target, moodle, event, person, locks: RemoteLocks) -> None:
         self.session = session
         self.target = target
         self.moodle = moodle
         self.event = event
         self.person = person
+        self.locks = locks
         self.settings = target.settings or {}
 
     def run(self) -> None:
@@ -157,8 +194,8 @@ class _Delivery:
             self._cached("competency", f"{framework.id}:{competence}") is None
             for competence in self.event.levels
         ):
-            self._serialise(0)  # the framework or a competency may have to be made
-        self._serialise(self.person.id)  # their plan may have to be made
+            self.locks.take(0)  # the framework or a competency may have to be made
+        self.locks.take(self.person.id)  # their plan and ratings are made or checked
         framework_id, scale = self._moodle_framework(framework)
         competency_ids = self._competencies(framework, framework_id)
         plan_id = self._plan()
@@ -340,16 +377,6 @@ class _Delivery:
                 note=f"{title} {marker(self.event.id)}"[:1000],
             )
         self._remember("rating", key, value)
-
-    def _serialise(self, key: int) -> None:
-        """Check-then-create in Moodle (a plan, a competency) must not run in two scheduler
-        instances at once: on PostgreSQL a transaction lock per target and key, held until
-        the delivery commits; SQLite runs one scheduler."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:target, :key)"),
-                {"target": self.target.id, "key": key},
-            )
 
     def _cached(self, kind: str, local_key: str) -> str | None:
         return self.session.scalar(

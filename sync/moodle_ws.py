@@ -103,13 +103,20 @@ class MoodleWs:
         return body
 
 
+UNAVAILABLE_RETRY_SECONDS = 60.0
+
+
 def as_delivery_failure(error: MoodleError | MoodleUnavailable) -> DeliveryFailed:
     """What the outbox does with a Moodle failure: retry later, or dead-letter with the reason.
 
     Target errors are retried (slowly) rather than dead: the sender pauses the target and
     an admin fixing the token lets every waiting delivery through."""
     if isinstance(error, MoodleUnavailable):
-        return DeliveryFailed(f"Moodle unavailable: {error}", retryable=True)
+        # Not at once: a rating whose answer was lost may still be landing in a slow Moodle,
+        # and the retry looks for it there before rating again.
+        return DeliveryFailed(
+            f"Moodle unavailable: {error}", retryable=True, retry_after=UNAVAILABLE_RETRY_SECONDS
+        )
     if error.concerns_target:
         return DeliveryFailed(
             f"Moodle refused the web-service token ({error.errorcode}: {error.message}); "

@@ -47,6 +47,7 @@ class MoodleDouble:
         self.token = token
         self.lock = threading.Lock()
         self.calls: list[tuple[str, dict]] = []
+        self.in_flight = 0  # requests being answered now
         self.failures: dict[str, list[str]] = {}
         self.drops: dict[str, int] = {}
         framework = recorded("core_competency_read_competency_framework")["response"]
@@ -67,6 +68,15 @@ class MoodleDouble:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
+                with outer.lock:
+                    outer.in_flight += 1
+                try:
+                    self._answer()
+                finally:
+                    with outer.lock:
+                        outer.in_flight -= 1
+
+            def _answer(self):
                 length = int(self.headers.get("Content-Length", 0))
                 pairs = parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)
                 params = unflatten(pairs)
