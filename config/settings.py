@@ -8,6 +8,7 @@ real network instead of silently running with them.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tomllib
@@ -49,6 +50,10 @@ class Settings:
     delivery_interval_seconds: int = 10
     # How long a worker holds claimed deliveries; a worker that dies frees them after this.
     delivery_lease_seconds: int = 300
+    # On SQLite the one scheduler instance holds its lease this long, renewed every 5 s.
+    scheduler_lease_seconds: int = 30
+    # Per-job overrides of sync.scheduler's job table: {"hr-poll": {"hour": 4}, ...}.
+    jobs: dict = field(default_factory=dict, hash=False)
     # Where the secret key came from: "configured" or "generated"; production needs the former.
     secret_key_source: str = field(default="configured", compare=False)
 
@@ -142,11 +147,21 @@ def _parse(name: str, annotation: str, value: object) -> object:
             return int(value)  # type: ignore[call-overload]
         if annotation == "float":
             return float(value)  # type: ignore[arg-type]
+        if annotation == "dict":
+            return _parse_jobs(value)
         if annotation == "Path":
             return Path(str(value))
         return str(value)
     except (TypeError, ValueError) as error:
         raise SettingsError(f"setting {name}: cannot read {value!r} ({error})") from error
+
+
+def _parse_jobs(value: object) -> dict:
+    """A TOML table, or JSON in an environment variable: job id -> its overrides."""
+    parsed = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(parsed, dict) or not all(isinstance(v, dict) for v in parsed.values()):
+        raise ValueError("expected a table of job id -> settings")
+    return parsed
 
 
 def _parse_bool(value: object) -> bool:

@@ -30,7 +30,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lti import dynamic_registration as dynreg
@@ -38,8 +38,12 @@ from lti.claims import primary_role
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
 from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
+from storage.completions import TARGET_OF_KIND, JobLease, SyncTarget
 from storage.database import utcnow
 from storage.outbox import dead_deliveries, delivery_counts, revive
+from sync.hr_delivery import resume_target
+from sync.jobs import latest_runs, request_run
+from sync.scheduler import configured_jobs
 from sync.xapi_forwarding import resume as resume_forwarding
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -239,7 +243,70 @@ TARGET_NAMES = {
     "ags.score": lazy_gettext("Grades to the course gradebook"),
     "nrps.roster": lazy_gettext("Course participant lists"),
     "xapi.statement": lazy_gettext("Learning records (xAPI) to the organisation's LRS"),
+    "plan.item": lazy_gettext("Completed items of development plans"),
+    "moodle.competency": lazy_gettext("Completions to Moodle learning plans"),
+    "hr.rest": lazy_gettext("Competence records to HR (web service)"),
+    "hr.files": lazy_gettext("Competence records to HR (files)"),
 }
+
+JOB_NAMES = {
+    "deliveries": lazy_gettext("Send grades, plan items and Moodle learning plan ratings"),
+    "xapi-forwarding": lazy_gettext("Send learning records to the LRS"),
+    "nrps-rosters": lazy_gettext("Fetch course participant lists"),
+    "hr-poll": lazy_gettext("Fetch staff lists from HR"),
+    "job-runs-cleanup": lazy_gettext("Forget old job runs"),
+    "hr-records": lazy_gettext("Send competence records to HR"),
+    "moodle-completions": lazy_gettext("Fetch completed courses from Moodle"),
+    "lrs-completions": lazy_gettext("Fetch completed activities from the LRS"),
+}
+TARGET_KIND_NAMES = {
+    "moodle": lazy_gettext("Moodle learning plans"),
+    "hr_rest": lazy_gettext("HR competence register (web service)"),
+    "hr_files": lazy_gettext("HR competence register (files)"),
+}
+OUTCOME_NAMES = {
+    "ok": lazy_gettext("Succeeded"),
+    "failed": lazy_gettext("Failed"),
+    "running": lazy_gettext("Running"),
+    "skipped": lazy_gettext("Skipped"),
+}
+
+
+def _job_ids() -> list[str]:
+    return [spec.id for spec in configured_jobs(_settings()) if spec.enabled]
+
+
+@bp.get("/jobs")
+@owner_required
+def jobs():
+    """The scheduled jobs: when each last ran, how it went, and "run now"."""
+    job_ids = _job_ids()
+    database = db_session()
+    return render_template(
+        "admin/jobs.html",
+        job_ids=job_ids,
+        latest=latest_runs(database, job_ids),
+        requested={
+            lease.job_id
+            for lease in database.scalars(
+                select(JobLease).where(JobLease.requested_at.is_not(None))
+            )
+        },
+        job_names=JOB_NAMES,
+        outcome_names=OUTCOME_NAMES,
+    )
+
+
+@bp.post("/jobs/<job_id>/run")
+@owner_required
+def run_job(job_id: str):
+    if job_id not in _job_ids():
+        abort(404)
+    database = db_session()
+    request_run(database, job_id)
+    database.commit()
+    flash(gettext("The job will start within a few seconds."))
+    return redirect(url_for("admin.jobs"), 303)
 
 
 @bp.get("/deliveries")
@@ -259,8 +326,52 @@ def deliveries():
         dead=dead_deliveries(database, organisation_id),
         target_names=TARGET_NAMES,
         record_stores=_visible_record_stores(database, organisation_id),
+        sync_targets=_sync_target_states(database, organisation_id),
+        target_kind_names=TARGET_KIND_NAMES,
         now=utcnow(),
     )
+
+
+@dataclass(frozen=True)
+class SyncTargetState:
+    target: SyncTarget
+    counts: dict[DeliveryStatus, int]
+
+
+def _sync_target_states(database, organisation_id: int | None) -> list[SyncTargetState]:
+    """Each visible sync target with its own queue: waiting, delivered, failed."""
+    query = select(SyncTarget).options(selectinload(SyncTarget.organisation))
+    if organisation_id is not None:
+        query = query.where(SyncTarget.organisation_id == organisation_id)
+    states = []
+    for target in database.scalars(query.order_by(SyncTarget.id)):
+        counts = database.execute(
+            select(Delivery.status, func.count())
+            .where(
+                Delivery.target == TARGET_OF_KIND[target.kind],
+                Delivery.key.startswith(f"{target.id}:"),
+            )
+            .group_by(Delivery.status)
+        )
+        states.append(SyncTargetState(target, dict(counts.all())))
+    return states
+
+
+@bp.post("/sync-targets/<int:target_id>/resume")
+@admin_required
+def resume_sync_target(target_id: int):
+    """An admin's "try now" once HR or Moodle is back: the target's waiting records are
+    sent at the next run instead of after their backoff."""
+    database = db_session()
+    target = database.get(SyncTarget, target_id)
+    if target is None or not (
+        g.viewer.owner or target.organisation_id == g.viewer.organisation.id
+    ):
+        abort(404)
+    waiting = resume_target(database, target)
+    database.commit()
+    flash(gettext("%(count)d records will be sent within a minute.", count=waiting))
+    return redirect(url_for("admin.deliveries"), 303)
 
 
 def _visible_record_stores(database, organisation_id: int | None) -> list[LrsEndpoint]:

@@ -37,6 +37,7 @@ from storage.attempts import (
     submit_attempt,
 )
 from storage.frameworks import find_instrument_row
+from sync.completions import record_submitted_attempt
 from xapi import statements as xapi_statements
 from xapi.record import record, where_of
 from xapi.statements import Where
@@ -255,6 +256,10 @@ def submit(attempt_id: str):
     except AttemptRefused:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     _record_submission(attempt, loaded, result)
+    # HR, Moodle and the person's plan hear of it through the outbox, in this transaction.
+    record_submitted_attempt(
+        session, attempt, launch.registration.organisation_id, loaded.instrument, result
+    )
     if result.overall_value is not None:
         # The gradebook shows this comment beside the number: the level in words.
         comment = gettext(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +17,9 @@ from competence.staff_list import StaffListRejected, staff_list_from_file
 from competence.texts import DocumentError
 from config import SettingsError, load_settings
 from lti.tool_keys import ensure_keys, rotate_keys
+from lti_tool.cli_support import organisation_by_slug as _organisation
+from lti_tool.cli_support import transaction as _transaction
+from lti_tool.cli_sync import sync as sync_commands
 from storage import (
     Database,
     Deployment,
@@ -47,16 +49,6 @@ from sync.xapi_forwarding import drop_waiting
 from sync.xapi_forwarding import resume as resume_forwarding
 from xapi.actors import ACTOR_MODES, LTI, PSEUDONYM
 from xapi.served import served, tool_authority
-
-
-@contextmanager
-def _transaction():
-    database = Database(load_settings().database_url)
-    try:
-        with database.transaction() as session:
-            yield session
-    finally:
-        database.dispose()
 
 
 @click.group()
@@ -230,13 +222,6 @@ def keys_list() -> None:
                 f" retired {key.retired_at:%Y-%m-%d %H:%M}" if key.state is KeyState.RETIRED else ""
             )
             click.echo(f"{key.kid}\t{key.state.value}{retired}")
-
-
-def _organisation(session, slug: str) -> Organisation:
-    organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None:
-        raise click.ClickException(f"no organisation {slug!r} (see `kompetenslyft platform list`)")
-    return organisation
 
 
 @cli.group()
@@ -449,8 +434,10 @@ def serve(host: str, port: int) -> None:
     if settings.runs_scheduler_in_web:
         from sync.scheduler import start_background
 
-        start_background(settings, app.extensions["database"])
-        click.echo("scheduler: running inside the web process")
+        if start_background(settings, app.extensions["database"]) is not None:
+            click.echo("scheduler: running inside the web process")
+        else:
+            click.echo("scheduler: another instance already runs on this database; not here")
     if settings.dev_platform_enabled:
         with _transaction() as session:
             ensure_keys(session)
@@ -460,15 +447,29 @@ def serve(host: str, port: int) -> None:
 
 
 @cli.command()
-def scheduler() -> None:
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="On SQLite, wait until the running scheduler stops instead of exiting.",
+)
+def scheduler(wait: bool) -> None:
     """Run the scheduled jobs (outbox deliveries, ...) in this process, until stopped."""
-    from sync.scheduler import run_blocking
+    import time
+
+    from sync.scheduler import SchedulerAlreadyRunning, run_blocking
 
     settings = load_settings()
     database = Database(settings.database_url)
-    click.echo("scheduler running; stop with Ctrl+C")
     try:
-        run_blocking(settings, database)
+        while True:
+            try:
+                click.echo("scheduler running; stop with Ctrl+C")
+                run_blocking(settings, database)
+                break
+            except SchedulerAlreadyRunning as running:
+                if not wait:
+                    raise click.ClickException(str(running)) from None
+                time.sleep(1)
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped")
     finally:
@@ -883,6 +884,9 @@ def hr_poll(organisation_slug) -> None:
             click.echo(f"{result.url}: {summary}")
     if failed:
         sys.exit(1)
+
+
+cli.add_command(sync_commands)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from storage.assessments import (
     LearningActivity,
     RoleProfile,
 )
+from storage.completions import CompletionEvent, JobLease, JobRun, RemoteId, SyncTarget
 from storage.courses import Context, LineItem, ResourceLink
 from storage.database import Base, Database, utcnow
 from storage.launches import Launch, LoginNonce
@@ -34,6 +35,11 @@ from storage.statements import XapiStatement, XapiStatementRef
 from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [
+    "CompletionEvent",
+    "JobLease",
+    "JobRun",
+    "RemoteId",
+    "SyncTarget",
     "DevelopmentPlan",
     "PlanComment",
     "PlanItemCompletion",

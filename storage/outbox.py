@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -138,6 +139,69 @@ def claim_due(
         row.lease_owner = owner
     session.flush()
     return rows
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """A claimed delivery as plain data: what a batch sender reads, and all that
+    mark_delivered/mark_all_delivered/mark_retry/mark_dead/release need (`id`)."""
+
+    id: str
+    target: str
+    key: str
+    payload: dict
+    attempts: int
+
+
+def claim_due_rows(
+    session: Session,
+    owner: str,
+    lease: timedelta,
+    limit: int,
+    *,
+    targets: Collection[str],
+) -> list[ClaimedDelivery]:
+    """`claim_due` for large batches (thousands of rows): the same rows, the same lease,
+    in a few statements instead of an ORM object and an UPDATE per row.
+
+    The lease is taken by a conditional UPDATE … RETURNING, so a row another worker
+    leased in between is not taken twice (on PostgreSQL SKIP LOCKED already keeps
+    concurrent workers apart)."""
+    now = utcnow()
+    table = Delivery.__table__
+    query = (
+        select(table.c.id, table.c.target, table.c.key, table.c.payload, table.c.attempts)
+        .where(
+            table.c.status == DeliveryStatus.PENDING,
+            table.c.next_attempt_at <= now,
+            table.c.leased_until.is_(None) | (table.c.leased_until < now),
+            table.c.target.in_(list(targets)),
+        )
+        .order_by(table.c.next_attempt_at, table.c.created_at)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.execute(query).all()
+    leased: set[str] = set()
+    for start in range(0, len(rows), 500):
+        chunk = [row.id for row in rows[start : start + 500]]
+        leased.update(
+            session.scalars(
+                update(table)
+                .where(
+                    table.c.id.in_(chunk),
+                    table.c.leased_until.is_(None) | (table.c.leased_until < now),
+                )
+                .values(leased_until=now + lease, lease_owner=owner)
+                .returning(table.c.id)
+            )
+        )
+    return [
+        ClaimedDelivery(row.id, row.target, row.key, row.payload, row.attempts)
+        for row in rows
+        if row.id in leased
+    ]
 
 
 def mark_delivered(session: Session, delivery: Delivery, owner: str) -> bool:

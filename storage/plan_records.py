@@ -9,11 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.assessments import Attempt, AttemptStatus, InstrumentVersion, RoleProfile
-from storage.database import utcnow
+from storage.assessments import (
+    Attempt,
+    AttemptStatus,
+    InstrumentVersion,
+    LearningActivity,
+    RoleProfile,
+)
+from storage.completions import record_completion
+from storage.database import insert_new, utcnow
 from storage.launches import Launch
 from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
 from storage.staff import Employee, SharedInstrument
@@ -111,7 +117,7 @@ def completions(session: Session, plan_id: int) -> dict[str, datetime]:
 
 
 def complete_item(
-    session: Session, plan_id: int, item_key: str, source: str
+    session: Session, plan_id: int, item_key: str, source: str, evidence: dict | None = None
 ) -> PlanItemCompletion | None:
     """Record the item done; None when it already was (once per item, whoever saw it first)."""
     existing = session.scalar(
@@ -121,14 +127,73 @@ def complete_item(
     )
     if existing is not None:
         return None
-    row = PlanItemCompletion(plan_id=plan_id, item_key=item_key, source=source)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # a concurrent tick of the same item won
+    # INSERT … ON CONFLICT DO NOTHING, not a savepoint: on SQLite a savepoint taken before
+    # the transaction has written anything commits on release, outside the caller's
+    # transaction (a scheduler killed just after would leave the item done, its event not).
+    now = utcnow()
+    new = insert_new(
+        session,
+        PlanItemCompletion.__table__,
+        [{"plan_id": plan_id, "item_key": item_key, "source": source, "completed_at": now}],
+    )
+    if not new:  # a concurrent tick of the same item won
         return None
+    row = session.scalar(
+        select(PlanItemCompletion).where(
+            PlanItemCompletion.plan_id == plan_id, PlanItemCompletion.item_key == item_key
+        )
+    )
+    _record_item_completion(session, plan_id, item_key, source, row.completed_at, evidence)
     return row
+
+
+def _record_item_completion(
+    session: Session,
+    plan_id: int,
+    item_key: str,
+    source: str,
+    completed_at: datetime,
+    evidence: dict | None,
+) -> None:
+    """Every item done is a completion event too, so HR and Moodle hear of it."""
+    plan = session.get(DevelopmentPlan, plan_id)
+    if plan is None:
+        return
+    record_completion(
+        session,
+        organisation_id=plan.organisation_id,
+        source="tool.plan_item",
+        source_key=f"{plan_id}:{item_key}",
+        kind="plan_item",
+        completed_at=completed_at,
+        person_id=plan.employee.person_id if plan.employee else None,
+        employee_id=plan.employee_id,
+        plan_id=plan_id,
+        plan_item_key=item_key,
+        evidence={**(evidence or {}), "completed_by": source},
+    )
+
+
+def matching_plan_item(
+    session: Session, employee_id: int | None, urls: set[str]
+) -> tuple[int, str] | None:
+    """The employee's agreed plan item whose learning activity is at one of `urls` (a
+    Moodle course's URL, an instrument's key), and not done yet: (plan id, item key)."""
+    if employee_id is None or not urls:
+        return None
+    plan = latest_plan(session, employee_id)
+    agreed = latest_agreed(plan)
+    if agreed is None:
+        return None
+    done = completions(session, plan.id)
+    for item in agreed.items:
+        activity_id = item.get("activity_id")
+        if not activity_id or item.get("key") in done:
+            continue
+        activity = session.get(LearningActivity, activity_id)
+        if activity is not None and (activity.url or "").strip() in urls:
+            return plan.id, item["key"]
+    return None
 
 
 def shared_instrument_keys(session: Session, organisation_id: int) -> set[str]:

@@ -81,6 +81,22 @@ def empty_database_url(backend, postgres_databases, tmp_path_factory):
     return make
 
 
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A new, migrated SQLite database, for behaviour only SQLite has (one scheduler)."""
+    url = f"sqlite:///{tmp_path / 'kompetenslyft.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def postgresql_url(postgres_databases) -> str:
+    """A new, migrated PostgreSQL database, for what only PostgreSQL does (many schedulers)."""
+    url = postgres_databases.create()
+    migrate.upgrade(url)
+    return url
+
+
 @pytest.fixture(scope="session")
 def database_url(empty_database_url) -> str:
     url = empty_database_url()

@@ -9,9 +9,11 @@ overloaded, our credentials refused: try the same statements later).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 
 import requests
 
@@ -87,11 +89,44 @@ class LrsClient:
             return body
         raise _unavailable(response, _reason(response))
 
-    def _request(self, method: str, target: LrsTarget, **kwargs) -> requests.Response:
+    def get_statements(
+        self, target: LrsTarget, since: str | None = None, limit: int = 200, max_pages: int = 1000
+    ) -> Iterator[dict]:
+        """Every statement stored after `since` (ISO 8601), oldest first, following `more`.
+
+        `more` is a URL relative to the LRS's host (xAPI 1.0.3, 2.1.2); an LRS may also
+        answer it absolute.  A page that is not a StatementResult is LrsUnavailable."""
+        params: dict | None = {"limit": limit, "ascending": "true"}
+        if since:
+            params["since"] = since
+        url = target.statements_url
+        for _ in range(max_pages):
+            response = self._request("GET", target, url=url, params=params)
+            if response.status_code != 200:
+                raise _unavailable(response, _reason(response))
+            try:
+                body = response.json()
+            except ValueError as error:
+                raise LrsUnavailable("the LRS answered a statement query with non-JSON") from error
+            if not isinstance(body, dict) or not isinstance(body.get("statements"), list):
+                raise LrsUnavailable("the LRS answered a statement query without statements")
+            yield from body["statements"]
+            more = body.get("more")
+            if not more or not body["statements"]:
+                return
+            url, params = urljoin(target.statements_url, more), None
+
+    def _request(
+        self, method: str, target: LrsTarget, url: str | None = None, **kwargs
+    ) -> requests.Response:
         headers = {"X-Experience-API-Version": target.version, **kwargs.pop("headers", {})}
         try:
             return self.http.request(
-                method, target.statements_url, headers=headers, auth=target.credentials, **kwargs
+                method,
+                url or target.statements_url,
+                headers=headers,
+                auth=target.credentials,
+                **kwargs,
             )
         except requests.Timeout as error:
             raise LrsUnavailable(f"the LRS did not answer in time ({error})") from error

@@ -457,10 +457,11 @@ def test_the_scheduler_delivers_rosters_and_queues_a_daily_refresh(settings, dat
             self.jobs[options["id"]] = (func, trigger, options)
 
     scheduler = Scheduler()
-    add_jobs(scheduler, settings, database)
+    runner = add_jobs(scheduler, settings, database)
 
     func_, trigger, options = scheduler.jobs["nrps-rosters"]
-    assert (func_, trigger, options["args"]) == (refresh_rosters, "cron", [database])
+    assert (func_, trigger, options["args"]) == (runner.run, "cron", ["nrps-rosters"])
+    assert (options["hour"], options["minute"]) == (2, 30)
     assert isinstance(build_senders(settings)["nrps.roster"], NrpsRosterSender)
     assert db.scalar(select(func.count()).select_from(Launch)) == 0
     assert refresh_rosters(database) == 0

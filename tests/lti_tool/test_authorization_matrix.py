@@ -33,6 +33,7 @@ from storage import (
     Organisation,
     PlanVersion,
     PlatformRegistration,
+    SyncTarget,
 )
 from storage.hr_import import apply_staff_list
 from tests.lti_tool.test_route_guard import DEV_ONLY, PUBLIC, concrete
@@ -56,7 +57,7 @@ STAFF = (
 )
 # Names of organisation A's people: none may appear on a page organisation B is shown.
 ORGANISATION_A_NAMES = ("Direktörsdotter", "Enhetschefsson", "Personalsson", "Organisationsson")
-ORGANISATION_A_NAMES += ("Samordnarsdotter", "Lärarsson")
+ORGANISATION_A_NAMES += ("Samordnarsdotter", "Lärarsson", "Personec")
 
 ROLES = ("employee", "manager", "programme_lead", "org_admin", "course_admin", "other_org")
 EVERYONE = set(ROLES)
@@ -72,6 +73,11 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "/admin/": {"GET": ADMINS},
     "/admin/deliveries": {"GET": ADMINS},
     "/admin/deliveries/<delivery_id>/retry": {"POST": {"org_admin"}},
+    # The jobs run for every organisation at once: only the instance owner sees and starts
+    # them; an organisation's administrator has its own sync targets on /admin/deliveries.
+    "/admin/jobs": {"GET": set()},
+    "/admin/jobs/<job_id>/run": {"POST": set()},
+    "/admin/sync-targets/<int:target_id>/resume": {"POST": {"org_admin"}},
     "/admin/record-stores/<int:lrs_id>/resume": {"POST": {"org_admin"}},
     "/admin/registrations/<int:registration_id>/enabled": {"POST": {"org_admin"}},
     "/admin/invitations": {"POST": set()},  # the owner's
@@ -170,7 +176,13 @@ def people(platform, platform_b, browser, database, tool_url):
         plan.versions.append(
             PlanVersion(number=1, targets={"2.1": 4}, items=[{"key": "g:1", "goal": "Teams"}])
         )
-        session.add_all([grant, lrs, dead, activity, plan])
+        sync_target = SyncTarget(
+            organisation_id=organisation.id,
+            kind="hr_files",
+            name="Personec",
+            settings={"folder": "/srv/hr"},
+        )
+        session.add_all([grant, lrs, dead, activity, plan, sync_target])
         session.flush()
         ids = {
             "attempt_id": attempt_id,
@@ -178,6 +190,8 @@ def people(platform, platform_b, browser, database, tool_url):
             "employee_id": str(_employee_id(session, organisation.id, "3")),
             "delivery_id": dead.id,
             "lrs_id": str(lrs.id),
+            "target_id": str(sync_target.id),
+            "job_id": "hr-records",
             "registration_id": str(
                 session.scalar(
                     select(PlatformRegistration.id).where(

@@ -8,9 +8,11 @@ from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from lti import dynamic_registration as dynreg
-from storage import Organisation
+from lti_tool.dev_platform.platform import ORGANISATION_NAME as DEV_ORGANISATION
+from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, SyncTarget
 from tests.support.accessibility import assert_accessible
 from tests.support.registration_platform import RegistrationPlatform
 
@@ -197,6 +199,17 @@ def open_administrator_list(page, tool_url, lang, moodle, link):
     expect(page.get_by_test_id("viewer")).to_contain_text("Utvecklingskommunen")
 
 
+def open_jobs_after_run_now(page, tool_url, lang, moodle, link):
+    """The instance owner's scheduled jobs, after asking for one to run now."""
+    open_owner_list(page, tool_url, lang, moodle, link)
+    page.get_by_test_id("deliveries-link").click()
+    page.get_by_test_id("jobs-link").click()
+    expect(heading(page)).to_have_text({"sv": "Schemalagda jobb", "en": "Scheduled jobs"}[lang])
+    page.locator('[data-job="hr-poll"] button').click()
+    expect(page.get_by_test_id("status")).to_be_visible()
+    expect(page.locator('[data-job="hr-poll"] [data-testid="requested"]')).to_be_visible()
+
+
 PAGES = {
     "registration with an invitation": open_invitation_confirm,
     "invitation opened directly": open_invitation_instructions,
@@ -211,6 +224,7 @@ PAGES = {
     "owner's list after switching off": open_switched_off_list,
     "invitation created": open_invitation_created,
     "administrator's list": open_administrator_list,
+    "scheduled jobs": open_jobs_after_run_now,
 }
 
 
@@ -220,6 +234,65 @@ def test_page_has_no_accessibility_violations(
     page, tool_url, admin_secret, moodle, invitation_link, name, lang
 ):
     PAGES[name](page, tool_url, lang, moodle, invitation_link)
+
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    assert_accessible(page)
+
+
+def seed_every_queue(database) -> None:
+    """The dev organisation's LRS, an HR target with records waiting, a failed delivery:
+    every table the deliveries page has."""
+    with database.transaction() as session:
+        organisation = session.scalar(
+            select(Organisation).where(Organisation.name == DEV_ORGANISATION)
+        )
+        target = SyncTarget(
+            organisation_id=organisation.id,
+            kind="hr_rest",
+            name="Personec kompetensregister",
+            settings={"url": "https://hr.example.se/api"},
+            last_error="HTTP 503 from hr.example.se",
+        )
+        session.add(target)
+        session.flush()
+        session.add_all(
+            [
+                LrsEndpoint(
+                    organisation_id=organisation.id,
+                    endpoint="https://lrs.example.se/xAPI/",
+                    last_error="HTTP 503",
+                ),
+                Delivery(
+                    target="hr.rest",
+                    key=f"{target.id}:1",
+                    payload={"completion_event_id": 1, "sync_target_id": target.id},
+                    organisation_id=organisation.id,
+                ),
+                Delivery(
+                    target="hr.rest",
+                    key=f"{target.id}:2",
+                    payload={"completion_event_id": 2, "sync_target_id": target.id},
+                    organisation_id=organisation.id,
+                    status=DeliveryStatus.DEAD,
+                    last_error="HR refused the record: unknown employee E00003",
+                ),
+            ]
+        )
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_deliveries_page_with_every_table_has_no_accessibility_violations(
+    page, tool_url, moodle, invitation_link, database, lang
+):
+    open_administrator_list(page, tool_url, lang, moodle, invitation_link)
+    seed_every_queue(database)
+    page.get_by_test_id("deliveries-link").click()
+    expect(page.get_by_test_id("record-stores")).to_contain_text("https://lrs.example.se/xAPI/")
+    expect(page.get_by_test_id("dead")).to_contain_text("unknown employee E00003")
+    expect(page.get_by_test_id("jobs-link")).to_have_count(0)  # the instance owner's
+    page.locator("[data-sync-target] button").click()
+    expect(page.get_by_test_id("status")).to_be_visible()
+    expect(page.get_by_test_id("sync-targets")).to_contain_text("Personec kompetensregister")
 
     expect(page.locator("html")).to_have_attribute("lang", lang)
     assert_accessible(page)

@@ -22,3 +22,13 @@ def test_development_runs_jobs_in_the_web_process_production_does_not(tmp_path):
     prod = load_settings(environ={"KOMPETENSLYFT_INSTANCE_PATH": str(tmp_path)})
 
     assert dev.runs_scheduler_in_web and not prod.runs_scheduler_in_web
+
+
+def test_completions_are_polled_from_moodle_and_the_lrs_every_hour(database, settings):
+    scheduler = BackgroundScheduler()
+    add_jobs(scheduler, settings, database)
+
+    for job_id in ("moodle-completions", "lrs-completions"):
+        job = scheduler.get_job(job_id)
+        assert job.trigger.interval.total_seconds() == 3600
+        assert job.max_instances == 1

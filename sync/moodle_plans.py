@@ -1,0 +1,385 @@
+"""Completions out to Moodle's learning plans (outbox target `moodle.competency`).
+
+For one completion event and one Moodle sync target the sender makes sure, in order:
+
+1. the competency framework is in Moodle: found by its ID number, or created
+   with its competencies when the target allows it (`settings["create_framework"]`
+   and a Moodle scale id in `settings["scale_id"]`); otherwise the delivery waits,
+   with a reason telling the admin to import the CSV export (tool_lpimportcsv);
+2. the person has a plan ("Kompetenslyft"), created for their Moodle user id
+   (the LTI `sub` Moodle sends *is* that id) and made active;
+3. each competency the event reached is in the plan;
+4. each gets one rating (core_competency_grade_competency_in_plan) whose note
+   carries the marker `[kompetenslyft:<event id>]`.
+
+Every remote id is cached in `RemoteId` and committed as soon as Moodle made the
+thing; before creating anything the sender also looks in Moodle (by ID number,
+plan name, or the marker in the competency's evidence), so a delivery retried
+after a lost answer never makes a second framework, plan or rating.
+
+DigComp's 8 levels on a Moodle scale (`rating_value`): a scale with as many
+values as the framework has levels gets the level itself; any other scale (Moodle's
+default "Not yet competent / Competent", say) gets its first proficient value from
+`settings["proficient_from"]` (default: DigComp's "intermediate", level 3) on, and
+its highest value that is not proficient below that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import requests
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from competence.framework_io import AREA_PREFIX, default_proficient_from
+from competence.frameworks import Framework, digcomp
+from lti.delivery import DeliveryFailed
+from storage.completions import CompletionEvent, RemoteId, SyncTarget
+from storage.database import utcnow
+from storage.lrs import CredentialsUnavailable, unseal
+from storage.people import Person
+from sync.moodle_ws import MoodleError, MoodleUnavailable, MoodleWs, as_delivery_failure
+
+log = logging.getLogger(__name__)
+
+TARGET = "moodle.competency"
+PLAN_NAME = "Kompetenslyft"
+PLAN_ACTIVE = 1
+SYSTEM_CONTEXT = 1
+
+
+def marker(event_id: int) -> str:
+    return f"[kompetenslyft:{event_id}]"
+
+
+def moodle_of(target: SyncTarget, http: requests.Session, secret_key: str) -> MoodleWs:
+    """The target's client; its token is sealed in the row or named in settings["secret_env"]."""
+    import os
+
+    env = target.settings.get("secret_env")
+    if env:
+        token = os.environ.get(env, "")
+    elif target.sealed_secret:
+        token = unseal(secret_key, target.sealed_secret)
+    else:
+        token = ""
+    if not token:
+        raise CredentialsUnavailable("the Moodle target has no web-service token")
+    return MoodleWs(http, target.settings["url"], token)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The Moodle framework's scale: how many values, which are proficient."""
+
+    size: int
+    proficient: tuple[int, ...]
+
+
+def scale_of(configuration: str | None, size: int | None = None) -> Scale:
+    """From Moodle's scaleconfiguration JSON: [{"scaleid": 2}, {"id": 2, "proficient": 1}, ...]."""
+    entries = json.loads(configuration or "[]")[1:]
+    proficient = tuple(sorted(int(e["id"]) for e in entries if e.get("proficient")))
+    largest = max([int(e["id"]) for e in entries] or [1])
+    return Scale(size=size or largest, proficient=proficient or (largest,))
+
+
+def rating_value(level: int, scale: Scale, levels: int = 8, proficient_from: int = 3) -> int:
+    """The Moodle scale value for a DigComp level (see the module's docstring)."""
+    if scale.size == levels:
+        return max(1, min(levels, level))
+    first_proficient = scale.proficient[0]
+    if level >= proficient_from:
+        return first_proficient
+    return max(1, first_proficient - 1)
+
+
+class MoodlePlanSender:
+    """The outbox sender for `moodle.competency`; one instance serves every organisation."""
+
+    def __init__(self, http: requests.Session, secret_key: str) -> None:
+        self.http = http
+        self.secret_key = secret_key
+
+    def __call__(self, session: Session, payload: dict) -> None:
+        target = session.get(SyncTarget, payload["sync_target_id"])
+        event = session.get(CompletionEvent, payload["completion_event_id"])
+        if target is None or event is None:
+            raise DeliveryFailed("the sync target or completion was deleted", retryable=False)
+        if not target.enabled:
+            raise DeliveryFailed(
+                "the Moodle target is switched off", retryable=True, retry_after=3600
+            )
+        person = session.get(Person, event.person_id) if event.person_id else None
+        if person is None:
+            raise DeliveryFailed("the completion has no Moodle user to rate", retryable=False)
+        if not event.levels:
+            return  # nothing to rate: a completion without competences
+        try:
+            moodle = moodle_of(target, self.http, self.secret_key)
+            _Delivery(session, target, moodle, event, person).run()
+        except CredentialsUnavailable as error:
+            self._record_error(session, target, str(error))
+            raise DeliveryFailed(str(error), retryable=True, retry_after=3600) from error
+        except (MoodleError, MoodleUnavailable) as error:
+            failure = as_delivery_failure(error)
+            if isinstance(error, MoodleUnavailable) or error.concerns_target:
+                self._record_error(session, target, failure.reason)
+            raise failure from error
+        target.last_success_at = utcnow()
+        target.last_error = None
+
+    @staticmethod
+    def _record_error(session: Session, target: SyncTarget, reason: str) -> None:
+        """Keep the reason on the target for the admin page, past the dispatcher's rollback."""
+        session.rollback()
+        target.last_error = reason
+        target.last_error_at = utcnow()
+        session.commit()
+        log.warning("Moodle target %s: %s", target.id, reason)
+
+
+class _Delivery:
+    def __init__(self, session, target, moodle, event, person) -> None:
+        self.session = session
+        self.target = target
+        self.moodle = moodle
+        self.event = event
+        self.person = person
+        self.settings = target.settings or {}
+
+    def run(self) -> None:
+        framework = self._framework()
+        if self.settings.get("create_framework") and any(
+            self._cached("competency", f"{framework.id}:{competence}") is None
+            for competence in self.event.levels
+        ):
+            self._serialise(0)  # the framework or a competency may have to be made
+        self._serialise(self.person.id)  # their plan may have to be made
+        framework_id, scale = self._moodle_framework(framework)
+        competency_ids = self._competencies(framework, framework_id)
+        plan_id = self._plan()
+        in_plan = {
+            int(row["competency"]["id"]): row
+            for row in self.moodle.call("core_competency_list_plan_competencies", id=plan_id)
+        }
+        proficient_from = int(
+            self.settings.get("proficient_from", default_proficient_from(framework.scale))
+        )
+        for competence, level in sorted(self.event.levels.items()):
+            competency_id = competency_ids.get(competence)
+            if competency_id is None:
+                raise DeliveryFailed(
+                    f"competence {competence} is not in the Moodle framework", retryable=False
+                )
+            if competency_id not in in_plan:
+                self.moodle.call(
+                    "core_competency_add_competency_to_plan",
+                    planid=plan_id,
+                    competencyid=competency_id,
+                )
+            value = rating_value(int(level), scale, framework.scale.max_level, proficient_from)
+            self._rate(plan_id, competence, competency_id, value)
+
+    def _framework(self) -> Framework:
+        key = self.event.framework_key
+        framework = digcomp()
+        if key and key != framework.id:
+            raise DeliveryFailed(f"framework {key} cannot be sent to Moodle yet", retryable=False)
+        return framework
+
+    # --- the framework and its competencies --------------------------------------------
+
+    def _moodle_framework(self, framework: Framework) -> tuple[int, Scale]:
+        idnumber = self.settings.get("framework_idnumber") or framework.id
+        found = [
+            row
+            for row in self.moodle.call(
+                "core_competency_list_competency_frameworks",
+                sort="shortname",
+                context={"contextid": SYSTEM_CONTEXT},
+                includes="children",
+            )
+            if row.get("idnumber") == idnumber
+        ]
+        if found:
+            row = found[0]
+        elif self.settings.get("create_framework") and self.settings.get("scale_id"):
+            row = self._create_framework(framework, idnumber)
+        else:
+            raise DeliveryFailed(
+                f"Moodle has no competency framework with ID number {idnumber}: import the "
+                "CSV export (kompetenslyft framework export digcomp-2.2 --format moodle-csv) "
+                "or let the tool create it",
+                retryable=True,
+                retry_after=3600,
+            )
+        self._remember("framework", framework.id, row["id"])
+        size = self.settings.get("scale_size")
+        return int(row["id"]), scale_of(row.get("scaleconfiguration"), size)
+
+    def _create_framework(self, framework: Framework, idnumber: str) -> dict:
+        scale_id = int(self.settings["scale_id"])
+        values = self.moodle.call("core_competency_get_scale_values", scaleid=scale_id)
+        size = len(values)
+        proficient_from = default_proficient_from(framework.scale)
+        first = proficient_from if size == framework.scale.max_level else min(2, size)
+        configuration = [{"scaleid": scale_id}] + [
+            {"id": value, "scaledefault": int(value == first), "proficient": 1}
+            for value in range(first, size + 1)
+        ]
+        row = self.moodle.call(
+            "core_competency_create_competency_framework",
+            competencyframework={
+                "shortname": framework.name.get("sv") or framework.id,
+                "idnumber": idnumber,
+                "scaleid": scale_id,
+                "scaleconfiguration": json.dumps(configuration),
+                "contextid": SYSTEM_CONTEXT,
+                "visible": 1,
+            },
+        )
+        self.settings = {**self.settings, "scale_size": size}
+        return row
+
+    def _competencies(self, framework: Framework, framework_id: int) -> dict[str, int]:
+        prefix = self.settings.get("competency_prefix", "")
+        existing = {
+            row["idnumber"]: int(row["id"])
+            for row in self.moodle.call(
+                "core_competency_list_competencies",
+                filters=[{"column": "competencyframeworkid", "value": framework_id}],
+            )
+        }
+        wanted = set(self.event.levels)
+        ids: dict[str, int] = {}
+        for area in framework.areas:
+            area_number = prefix + AREA_PREFIX + area.id
+            for competence in area.competences:
+                if competence.id not in wanted:
+                    continue
+                number = prefix + competence.id
+                if number not in existing and self.settings.get("create_framework"):
+                    if area_number not in existing:
+                        existing[area_number] = self._create_competency(
+                            framework_id, area_number, area.name, 0
+                        )
+                    existing[number] = self._create_competency(
+                        framework_id, number, competence.name, existing[area_number]
+                    )
+                if number in existing:
+                    ids[competence.id] = existing[number]
+                    self._remember(
+                        "competency", f"{framework.id}:{competence.id}", existing[number]
+                    )
+        return ids
+
+    def _create_competency(self, framework_id: int, idnumber: str, name, parent: int) -> int:
+        row = self.moodle.call(
+            "core_competency_create_competency",
+            competency={
+                "shortname": (name.get("sv") or idnumber)[:100],
+                "idnumber": idnumber,
+                "competencyframeworkid": framework_id,
+                "parentid": parent,
+            },
+        )
+        return int(row["id"])
+
+    # --- the plan and the ratings ------------------------------------------------------
+
+    def _plan(self) -> int:
+        cached = self._cached("plan", str(self.person.id))
+        if cached is not None:
+            return int(cached)
+        if not self.person.subject.isdigit():
+            raise DeliveryFailed(
+                f"{self.person.subject!r} is not a Moodle user id: this person did not "
+                "launch from this Moodle",
+                retryable=False,
+            )
+        user_id = int(self.person.subject)
+        plans = self.moodle.call("core_competency_list_user_plans", userid=user_id)
+        ours = [plan for plan in plans if plan.get("name") == PLAN_NAME]
+        if ours:
+            plan_id = int(ours[0]["id"])
+        else:
+            plan = self.moodle.call(
+                "core_competency_create_plan",
+                plan={
+                    "name": PLAN_NAME,
+                    "description": "Digital kompetens (DigComp 2.2) från Kompetenslyft.",
+                    "userid": user_id,
+                    "status": PLAN_ACTIVE,
+                },
+            )
+            plan_id = int(plan["id"])
+        self._remember("plan", str(self.person.id), plan_id)
+        return plan_id
+
+    def _rate(self, plan_id: int, competence: str, competency_id: int, value: int) -> None:
+        key = f"{self.event.id}:{competence}"
+        if self._cached("rating", key) is not None:
+            return
+        summary = self.moodle.call(
+            "tool_lp_data_for_user_competency_summary_in_plan",
+            competencyid=competency_id,
+            planid=plan_id,
+        )
+        evidence = summary.get("usercompetencysummary", {}).get("evidence") or []
+        if not any(marker(self.event.id) in (item.get("note") or "") for item in evidence):
+            title = (self.event.evidence or {}).get("title") or self.event.kind
+            self.moodle.call(
+                "core_competency_grade_competency_in_plan",
+                planid=plan_id,
+                competencyid=competency_id,
+                grade=value,
+                note=f"{title} {marker(self.event.id)}"[:1000],
+            )
+        self._remember("rating", key, value)
+
+    def _serialise(self, key: int) -> None:
+        """Check-then-create in Moodle (a plan, a competency) must not run in two scheduler
+        instances at once: on PostgreSQL a transaction lock per target and key, held until
+        the delivery commits; SQLite runs one scheduler."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:target, :key)"),
+                {"target": self.target.id, "key": key},
+            )
+
+    def _cached(self, kind: str, local_key: str) -> str | None:
+        return self.session.scalar(
+            select(RemoteId.remote_id).where(
+                RemoteId.sync_target_id == self.target.id,
+                RemoteId.kind == kind,
+                RemoteId.local_key == local_key,
+            )
+        )
+
+    def _remember(self, kind: str, local_key: str, remote_id: object) -> None:
+        """Cache and commit at once: what Moodle made must survive a failure further on."""
+        if self._cached(kind, local_key) == str(remote_id):
+            return
+        row = self.session.scalar(
+            select(RemoteId).where(
+                RemoteId.sync_target_id == self.target.id,
+                RemoteId.kind == kind,
+                RemoteId.local_key == local_key,
+            )
+        )
+        if row is None:
+            self.session.add(
+                RemoteId(
+                    sync_target_id=self.target.id,
+                    kind=kind,
+                    local_key=local_key,
+                    remote_id=str(remote_id),
+                )
+            )
+        else:
+            row.remote_id = str(remote_id)
+        self.session.commit()

@@ -1,0 +1,192 @@
+"""Completions reach the person's Moodle learning plan as ratings, exactly once each, whatever
+Moodle answers: a lost answer, a refused record, a token that no longer works."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from storage import Database, Delivery, DeliveryStatus, migrate
+from storage.completions import SyncTarget
+from storage.outbox import due_now
+from storage.people import Person
+from sync.moodle_plans import PLAN_NAME, TARGET, Scale, rating_value
+from tests.support.moodle_ws import MoodleDouble
+from tests.sync.moodle import (
+    completion,
+    learner,
+    moodle_deliveries,
+    organisation_with_moodle,
+    send,
+)
+
+LEA = 3  # learner1 in the recordings: has the harness plan already
+LEO = 4  # learner2: has no plan
+
+
+@pytest.fixture
+def database(empty_database_url):
+    """A database of its own, so a run sends this test's deliveries only."""
+    url = empty_database_url()
+    migrate.upgrade(url)
+    db = Database(url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def moodle():
+    double = MoodleDouble()
+    yield double
+    double.stop()
+
+
+def existing_framework(database, moodle, **settings):
+    return organisation_with_moodle(
+        database, moodle, framework_idnumber="DIGCOMP-H", competency_prefix="DC-", **settings
+    )
+
+
+def retry_now(database, organisation_id):
+    with database.transaction() as session:
+        due_now(session, TARGET, organisation_id)
+
+
+def test_a_completion_becomes_one_rating_in_a_plan_made_once(database, moodle):
+    ids = existing_framework(database, moodle)
+    lea = learner(database, ids["organisation"], LEA)
+    completion(database, ids, lea, {"1.1": 4, "2.1": 2}, "attempt-1")
+    completion(database, ids, lea, {"3.1": 5}, "attempt-2")
+
+    counts = send(database)
+
+    assert counts.delivered == 2
+    plans = moodle.plans_of(LEA)
+    ours = [plan for plan in plans if plan["name"] == PLAN_NAME]
+    assert len(ours) == 1 and len(plans) == 2  # the recorded plan is left alone
+    assert sorted(moodle.plan_competencies[ours[0]["id"]]) == [1, 2, 3]
+    # DigComp 4 and 5 reach "Competent" (2) of the default scale; 2 is "Not yet competent".
+    grades = sorted((r["competencyid"], r["grade"]) for r in moodle.ratings(LEA))
+    assert grades == [(1, 2), (2, 1), (3, 2)]
+    assert moodle.count("core_competency_create_plan") == 1
+
+
+def test_the_framework_is_created_once_when_the_site_allows_it(database, moodle):
+    ids = organisation_with_moodle(database, moodle, create_framework=True, scale_id=2)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 3}, "attempt-1")
+    send(database)
+    completion(database, ids, leo, {"1.2": 6, "1.1": 1}, "attempt-2")
+    send(database)
+
+    ours = [f for f in moodle.frameworks.values() if f["idnumber"] == "digcomp-2.2"]
+    assert len(ours) == 1
+    created = [c["idnumber"] for c in moodle.competencies.values()]
+    assert sorted(created)[:3] == ["1.1", "1.2", "DC-1.1"]
+    assert created.count("area:1") == 1
+    assert len(moodle.plans_of(LEO)) == 1
+    assert len(moodle.ratings(LEO)) == 3
+
+
+def test_a_lost_answer_does_not_make_a_second_plan_or_rating(database, moodle):
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4}, "attempt-1")
+    moodle.drop_after("core_competency_create_plan")
+    moodle.drop_after("core_competency_grade_competency_in_plan")
+
+    first = send(database)
+    retry_now(database, ids["organisation"])
+    second = send(database)
+    retry_now(database, ids["organisation"])
+    third = send(database)
+
+    assert (first.retried, second.retried, third.delivered) == (1, 1, 1)
+    assert len(moodle.plans_of(LEO)) == 1
+    assert len(moodle.ratings(LEO)) == 1
+    # Sent again (a re-queued delivery): nothing more happens in Moodle.
+    with database.transaction() as session:
+        for row in session.scalars(select(Delivery)):
+            row.status = DeliveryStatus.PENDING
+    send(database)
+    assert len(moodle.ratings(LEO)) == 1
+
+
+def test_a_refused_record_is_dead_lettered_with_moodles_reason(database, moodle):
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4}, "attempt-1")
+    moodle.fail("core_competency_add_competency_to_plan", "invalidrecord")
+
+    counts = send(database)
+
+    assert counts.dead == 1
+    (delivery,) = moodle_deliveries(database)
+    assert delivery.status == DeliveryStatus.DEAD
+    assert "invalidrecord" in delivery.last_error
+
+
+def test_an_invalid_token_pauses_the_target_with_a_clear_reason(database, moodle):
+    ids = existing_framework(database, moodle, token="not-the-token")
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4}, "attempt-1")
+
+    counts = send(database)
+
+    assert (counts.retried, counts.dead) == (1, 0)
+    (delivery,) = moodle_deliveries(database)
+    assert delivery.status == DeliveryStatus.PENDING
+    assert "token" in delivery.last_error
+    with database.sessions() as session:
+        target = session.get(SyncTarget, ids["target"])
+        assert "invalidtoken" in target.last_error
+    assert moodle.ratings(LEO) == []
+
+
+def test_a_timeout_then_moodle_down_then_back_rates_once(database, moodle):
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"2.1": 8}, "attempt-1")
+    moodle.drop_after("core_competency_grade_competency_in_plan")
+    moodle.fail("tool_lp_data_for_user_competency_summary_in_plan", "sitemaintenance")
+
+    send(database)
+    retry_now(database, ids["organisation"])
+    send(database)
+    retry_now(database, ids["organisation"])
+    send(database)
+
+    (delivery,) = moodle_deliveries(database)
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert [r["grade"] for r in moodle.ratings(LEO)] == [2]
+
+
+@pytest.mark.parametrize(
+    ("level", "scale", "expected"),
+    [
+        (1, Scale(2, (2,)), 1),
+        (2, Scale(2, (2,)), 1),
+        (3, Scale(2, (2,)), 2),
+        (8, Scale(2, (2,)), 2),
+        (5, Scale(8, (3, 4, 5, 6, 7, 8)), 5),
+        (4, Scale(4, (3, 4)), 3),
+        (2, Scale(4, (3, 4)), 2),
+    ],
+)
+def test_digcomp_levels_map_onto_the_moodle_scale(level, scale, expected):
+    assert rating_value(level, scale) == expected
+
+
+def test_someone_who_did_not_launch_from_moodle_is_dead_lettered_not_guessed(database, moodle):
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    with database.transaction() as session:
+        session.get(Person, leo["person"]).subject = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+    completion(database, ids, leo, {"1.1": 4}, "attempt-1")
+
+    counts = send(database)
+
+    assert counts.dead == 1
+    (delivery,) = moodle_deliveries(database)
+    assert "not a Moodle user id" in delivery.last_error
+    assert moodle.count("core_competency_create_plan") == 0
