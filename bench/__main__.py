@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.results import BenchOptions, Figure, markdown, write
+from bench.results import BenchOptions, Figure, write
 
 BENCHES = {
     "web": "bench.web",  # launches, answer saves, worker memory, under gunicorn
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         found = importlib.import_module(BENCHES[name]).run(options)
         print(f"== {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         figures.extend(found)
-    table, _ = write(figures, args.out)
+    table, _ = write(figures, options)
     print(table.read_text())
     return 0
 

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
+
 
 @dataclass(frozen=True)
 class BenchOptions:
@@ -49,7 +51,7 @@ class Figure:
         return self.value >= self.target if self.better == "higher" else self.value <= self.target
 
 
-def machine() -> dict:
+def machine(postgres_admin_url: str) -> dict:
     """What the figures were measured on."""
     cpu = ""
     try:
@@ -72,23 +74,25 @@ def machine() -> dict:
         "memory_gib": round(memory_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "system": platform.platform(),
-        "postgresql": _postgres_version(),
+        "postgresql": "PostgreSQL " + _postgres_version(postgres_admin_url),
         "commit": _git("rev-parse", "--short", "HEAD"),
         "load_average_at_start": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 
-def _postgres_version() -> str:
+def _postgres_version(admin_url: str) -> str:
     try:
-        out = subprocess.run(["psql", "--version"], capture_output=True, text=True, timeout=10)
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+        with psycopg.connect(admin_url, connect_timeout=5) as connection:
+            return connection.execute("SHOW server_version").fetchone()[0]
+    except psycopg.Error:
         return ""
 
 
 def _git(*args: str) -> str:
     try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(  # noqa: S603 - fixed arguments
+            ["/usr/bin/git", *args], capture_output=True, text=True, timeout=10
+        )
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -112,8 +116,10 @@ def markdown(figures: list[Figure], about: dict) -> str:
         "|---|---|---:|---:|:---:|",
     ]
     for figure in figures:
-        target = "" if figure.target is None else (
-            ("≥ " if figure.better == "higher" else "≤ ") + _number(figure.target)
+        target = (
+            ""
+            if figure.target is None
+            else (("≥ " if figure.better == "higher" else "≤ ") + _number(figure.target))
         )
         met = {True: "yes", False: "**no**", None: ""}[figure.met]
         lines.append(
@@ -123,10 +129,15 @@ def markdown(figures: list[Figure], about: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(figures: list[Figure], out: Path) -> tuple[Path, Path]:
+def write(figures: list[Figure], options: BenchOptions) -> tuple[Path, Path]:
     """bench/out/latest.md and latest.json (and a timestamped copy of the JSON)."""
+    out = options.work_dir
     out.mkdir(parents=True, exist_ok=True)
-    about = {"measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
+    about = {
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(options.postgres_admin_url),
+        "options": {"quick": options.quick, "workers": options.workers},
+    }
     document = {
         **about,
         "figures": [{**asdict(figure), "met": figure.met} for figure in figures],
