@@ -45,7 +45,13 @@ def csv_figure(url: str, kind: str, events: int) -> Figure:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-hr-") as folder:
             seed(database, events, Path(folder))
-            wall, cpu, delivered = _drain(database, {HR_FILES: HrFilesSender(""),}, events)
+            wall, cpu, delivered = _drain(
+                database,
+                {
+                    HR_FILES: HrFilesSender(""),
+                },
+                events,
+            )
             files = list(Path(folder).glob("*.csv"))
             rows = sum(path.read_bytes().count(b"\n") - 1 for path in files)
     finally:
