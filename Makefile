@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export KOMPETENSLYFT_INSTANCE_PATH ?= instance
 
-.PHONY: run test lint translations messages migrate clean lock
+.PHONY: run test lint translations messages migrate clean lock bench
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ node-deps:
 		|| [ package-lock.json -nt $(NODE_STAMP) ]; then \
 		npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
 	fi
+
+# The benchmarks (bench/): gunicorn and PostgreSQL as in production; prints one table and
+# writes bench/out/latest.md and latest.json. Not a test: a missed target is reported.
+bench: translations
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

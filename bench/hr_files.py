@@ -21,13 +21,24 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from storage import CompletionEvent, Database, Delivery, Employee, Organisation, SyncTarget, migrate
+from storage.completions import TARGET_OF_KIND
 from storage.outbox import DeliveryStatus
 from sync.hr_delivery import deliver_hr_records
 from sync.hr_files import HrFilesSender
 from sync.hr_records import HR_FILES, delivery_key
 
 
-def seed(database: Database, events: int, folder: Path) -> int:
+def seed(
+    database: Database,
+    events: int,
+    folder: Path | None = None,
+    *,
+    kind: str = "hr_files",
+    settings: dict | None = None,
+    sealed_secret: str | None = None,
+) -> int:
+    """An organisation of 5,000 employees, `events` completions and their deliveries to one
+    HR target (a folder by default); returns the target's id."""
     started = datetime(2026, 1, 1, tzinfo=UTC)
     with database.transaction() as session:
         organisation = Organisation(slug=f"bench-{time.time_ns()}", name="Bench")
@@ -44,7 +55,11 @@ def seed(database: Database, events: int, folder: Path) -> int:
         employees = session.scalars(select(Employee.id).where(Employee.organisation_id == org))
         employees = list(employees)
         target = SyncTarget(
-            organisation_id=org, kind="hr_files", settings={"folder": str(folder)}, enabled=True
+            organisation_id=org,
+            kind=kind,
+            settings=settings or {"folder": str(folder)},
+            sealed_secret=sealed_secret,
+            enabled=True,
         )
         session.add(target)
         session.flush()
@@ -76,7 +91,7 @@ def seed(database: Database, events: int, folder: Path) -> int:
             [
                 {
                     "id": str(uuid.uuid4()),
-                    "target": HR_FILES,
+                    "target": TARGET_OF_KIND[kind],
                     "key": delivery_key(target_id, event_id),
                     "payload": {"completion_event_id": event_id, "sync_target_id": target_id},
                     "organisation_id": org,

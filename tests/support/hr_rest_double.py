@@ -40,8 +40,13 @@ HMAC_KEY = "hr-hmac-key"
 
 
 class HrRestDouble:
-    def __init__(self, port: int = 0, token_lifetime: int = 3600) -> None:
+    def __init__(
+        self, port: int = 0, token_lifetime: int = 3600, check_contract: bool = True
+    ) -> None:
         self.token_lifetime = token_lifetime
+        # The benchmark turns the contract checks off: they cost the double more than the
+        # tool's sending costs the tool, and the tests hold the tool to the contract.
+        self.check_contract = check_contract
         self.lock = threading.Condition()
         self.server = None
         self.port = port
@@ -148,7 +153,8 @@ class HrRestDouble:
             response = self._token(request)
         else:
             response = self._records(request)
-            self._check_answer(request, response)
+            if self.check_contract:
+                self._check_answer(request, response)
         with self.lock:
             self.statuses.append(response.status_code)
             self.lock.notify_all()
@@ -188,7 +194,8 @@ class HrRestDouble:
             with warnings.catch_warnings():
                 # openapi-core checks API keys but not OAuth2; the double checks both itself.
                 warnings.filterwarnings("ignore", "Unsupported scheme type")
-                self.openapi.validate_request(WerkzeugOpenAPIRequest(request))
+                if self.check_contract:
+                    self.openapi.validate_request(WerkzeugOpenAPIRequest(request))
         except Exception as error:  # noqa: BLE001 - every contract violation counts
             detail = f"{type(error).__name__}: {error}; {getattr(error, '__cause__', '')}"
             with self.lock:
