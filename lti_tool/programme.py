@@ -220,15 +220,9 @@ def _language() -> str:
 def programme_tables(period: p.Period, split: str | None):
     access = current_access()
     facts = organisation_facts(db_session(), access.organisation.id)
-    outcomes = p.outcomes(facts, period)
-    split_figures = p.split_figures(outcomes, split)
-    framework = digcomp()
-    axes, labels = _axes(framework, "areas")
-    latest = p.latest_results(facts.attempts, framework_key=DIGCOMP, until=period.end)
-    profiles = p.profiles_by_unit(p.members(facts, period), latest, axes)
+    labels, profiles = competence_profiles(facts, period)
     tables = [
-        indicator_table(split_figures, split, period),
-        over_time_table(facts, period),
+        *indicator_tables(facts, period, split),
         profile_table(
             "radar",
             gettext(
@@ -239,8 +233,23 @@ def programme_tables(period: p.Period, split: str | None):
             profiles,
         ),
     ]
-    charts = _unit_charts("programme-radar", labels, profiles, framework.scale.max_level)
+    charts = _unit_charts("programme-radar", labels, profiles, digcomp().scale.max_level)
     return tables, charts
+
+
+def indicator_tables(facts: p.OrganisationFacts, period: p.Period, split: str | None):
+    """The indicators of the period (by the split) and their development over time."""
+    split_figures = p.split_figures(p.outcomes(facts, period), split)
+    return indicator_table(split_figures, split, period), over_time_table(facts, period)
+
+
+def competence_profiles(
+    facts: p.OrganisationFacts, period: p.Period
+) -> tuple[list[str], p.UnitProfiles]:
+    """The axis labels and the mean DigComp level per area of the organisation and each unit."""
+    axes, labels = _axes(digcomp(), "areas")
+    latest = p.latest_results(facts.attempts, framework_key=DIGCOMP, until=period.end)
+    return labels, p.profiles_by_unit(p.members(facts, period), latest, axes)
 
 
 def _unit_charts(
@@ -252,39 +261,49 @@ def _unit_charts(
     years=None,
 ):
     """One radar per unit (and the organisation), or a note when the group is hidden."""
-    charts = []
     entries = [("", gettext("Whole organisation"), profiles.total)] + [
         (u, _group_label("unit", u), profiles.units[u]) for u in sorted(profiles.units)
     ]
+    charts = []
     for index, (unit, name, profile) in enumerate(entries):
-        if profile.hidden or len(labels) < 3:
-            charts.append({"name": name, "svg": None})
-            continue
-        label = years[-1] if years else name
-        series = [RadarSeries(label, profile.values, "current")]
+        before = None
         if previous is not None:
             before = previous.total if unit == "" else previous.units.get(unit)
-            if before is not None and not before.hidden:
-                series.append(RadarSeries(years[0], before.values, "previous"))
         charts.append(
-            {
-                "name": name,
-                "svg": radar_svg(
-                    labels,
-                    series,
-                    max_value=max_value,
-                    title=name,
-                    description=gettext(
-                        "Spider-web chart of the mean per area (0 to %(max)s) for %(name)s. "
-                        "The table shows the same data.",
-                        max=max_value,
-                        name=name,
-                    ),
-                    id_prefix=f"{prefix}-{index}",
-                ),
-            }
+            radar_chart(f"{prefix}-{index}", name, labels, profile, max_value, before, years)
         )
     return charts
+
+
+def radar_chart(
+    id_prefix: str,
+    name: str,
+    labels: list[str],
+    profile: p.Profile,
+    max_value: int,
+    before: p.Profile | None = None,
+    years=None,
+) -> dict:
+    """One group's radar (`svg` None when the group is hidden), with last year's beside it."""
+    if profile.hidden or len(labels) < 3:
+        return {"name": name, "svg": None}
+    series = [RadarSeries(years[-1] if years else name, profile.values, "current")]
+    if before is not None and not before.hidden:
+        series.append(RadarSeries(years[0], before.values, "previous"))
+    svg = radar_svg(
+        labels,
+        series,
+        max_value=max_value,
+        title=name,
+        description=gettext(
+            "Spider-web chart of the mean per area (0 to %(max)s) for %(name)s. "
+            "The table shows the same data.",
+            max=max_value,
+            name=name,
+        ),
+        id_prefix=id_prefix,
+    )
+    return {"name": name, "svg": svg}
 
 
 # --- routes --------------------------------------------------------------------------------------
