@@ -207,8 +207,9 @@ class Report:
     def radar(self) -> str:
         with self.app.test_request_context("/programme"), force_locale("sv"):
             with self.database.sessions() as session:
-                facts = organisation_facts(session, self.seeded.organisation_id)
-                labels, profiles = page.competence_profiles(facts, PERIOD)
+                labels, profiles = page.competence_profiles(
+                    session, self.seeded.organisation_id, PERIOD
+                )
             chart = page.radar_chart(
                 "programme-radar-0",
                 gettext("Whole organisation"),

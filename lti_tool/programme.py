@@ -30,6 +30,7 @@ from lti_tool.access import access_required, current_access
 from lti_tool.database import db_session
 from storage.programme_data import (
     framework_documents,
+    latest_result_sums,
     organisation_facts,
     shared_instrument_keys,
 )
@@ -218,9 +219,9 @@ def _language() -> str:
 
 
 def programme_tables(period: p.Period, split: str | None):
-    access = current_access()
-    facts = organisation_facts(db_session(), access.organisation.id)
-    labels, profiles = competence_profiles(facts, period)
+    organisation_id = current_access().organisation.id
+    facts = organisation_facts(db_session(), organisation_id)
+    labels, profiles = competence_profiles(db_session(), organisation_id, period)
     tables = [
         *indicator_tables(facts, period, split),
         profile_table(
@@ -244,12 +245,13 @@ def indicator_tables(facts: p.OrganisationFacts, period: p.Period, split: str | 
 
 
 def competence_profiles(
-    facts: p.OrganisationFacts, period: p.Period
+    session, organisation_id: int, period: p.Period
 ) -> tuple[list[str], p.UnitProfiles]:
-    """The axis labels and the mean DigComp level per area of the organisation and each unit."""
+    """The axis labels and the mean DigComp level per area of the organisation and each unit
+    (summed up by the database: no result documents are fetched)."""
     axes, labels = _axes(digcomp(), "areas")
-    latest = p.latest_results(facts.attempts, framework_key=DIGCOMP, until=period.end)
-    return labels, p.profiles_by_unit(p.members(facts, period), latest, axes)
+    sums = latest_result_sums(session, organisation_id, period, DIGCOMP, axes)
+    return labels, p.profiles_from_sums(sums, axes)
 
 
 def _unit_charts(
