@@ -221,9 +221,13 @@ class Report:
         return str(chart["svg"])
 
     def indicators(self, split: str | None = "unit"):
-        with self.app.test_request_context("/programme"), force_locale("sv"):
-            with self.database.sessions() as session:
-                facts = organisation_facts(session, self.seeded.organisation_id)
+        with (
+            self.app.test_request_context("/programme"),
+            force_locale("sv"),
+            self.database.sessions() as session,
+            page.collector_paused(),
+        ):
+            facts = organisation_facts(session, self.seeded.organisation_id, documents=False)
             return page.indicator_tables(facts, PERIOD, split)
 
     def page(self, split: str = "gender") -> str:

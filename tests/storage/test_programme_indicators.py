@@ -181,3 +181,23 @@ def test_the_radar_sums_from_the_database_equal_the_means_worked_out_in_python(f
             sums = latest_result_sums(session, organisation_id, period, "digcomp-2.2", axes)
             assert p.profiles_from_sums(sums, axes) == expected, key
     assert expected.units["Socialtjänsten"].people > 5  # 2026-Q2 had results to compare
+
+
+def test_the_indicators_need_no_result_documents_but_the_survey_answer(facts, database):
+    """/programme counts from facts without the result documents (documents=False): every
+    indicator, split and period comes out as from the whole documents."""
+    with database.sessions() as session:
+        organisation_id = session.scalar(
+            select(Organisation.id).where(Organisation.slug == "seeded")
+        )
+        slim = organisation_facts(session, organisation_id, documents=False)
+    # The survey answers only: 160 in 2025 (i % 5 != 0) and 160 in 2026 (i % 5 != 1).
+    assert sum(a.result is not None for a in slim.attempts) == 320
+    for key in ("2024", "2025", "2026", "2026-Q2", "2026-Q4"):
+        period = p.parse_period(key, NOW)
+        for split in (None, *p.SPLITS):
+            assert p.split_figures(p.outcomes(slim, period), split) == p.split_figures(
+                p.outcomes(facts, period), split
+            ), (key, split)
+    history = p.Period(2026).history(3)
+    assert p.over_time(slim, history) == p.over_time(facts, history)
