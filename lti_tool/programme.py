@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from competence import programme as p
 from competence.frameworks import digcomp, framework_from_document
-from competence.maturity import maturity_framework
+from competence.maturity import MATURITY_INSTRUMENT, maturity_framework
 from competence.radar import RadarSeries, radar_svg
 from competence.tables import HIDDEN, Table, table_csv, tables_xlsx
 from competence.texts import translated
@@ -414,7 +414,9 @@ def maturity_tables(year: p.Period):
     axes, labels = _axes(framework, "areas")
     years = p.Period(year.year).history(3)
     with collector_paused():
-        facts = organisation_facts(db_session(), access.organisation.id)
+        facts = organisation_facts(
+            db_session(), access.organisation.id, documents={MATURITY_INSTRUMENT}
+        )
         by_year = p.maturity_by_year(facts, years, axes)
     tables = [
         profile_table(

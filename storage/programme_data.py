@@ -7,7 +7,7 @@ stays in plain Python where its rules can be read and tested.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, String, and_, case, exists, func, or_, select, type_coerce
@@ -33,16 +33,18 @@ def organisation_facts(
     session: Session,
     organisation_id: int,
     employee_ids: set[int] | None = None,
-    documents: bool = True,
+    documents: bool | Collection[str] = True,
 ) -> OrganisationFacts:
     """Everything the indicators need about one organisation (or only these employees).
 
-    `documents=False` leaves the result documents in the database but for what the
-    indicators read of them: each submitted maturity survey answer's result is then
-    `{"competences": {ways of working: {"value": ...}}}` (the item left out when not
-    answered) and other results are None.  That is what /programme counts with: a
-    result document is a couple of kilobytes of JSON, most of the cost of 100,000s
-    of attempts.  The means for radars are added up by `latest_result_sums`."""
+    `documents` says which result documents come along, a couple of kilobytes of JSON
+    each and most of the cost of 100,000s of attempts: every attempt's (True), only
+    these instruments' (a set of keys; the others' results are None), or none but what
+    the indicators read of them (False: each submitted maturity survey answer's result
+    is `{"competences": {ways of working: {"value": ...}}}`, the item left out when not
+    answered, and other results are None).  /programme counts with False and adds up
+    the means for its radars with `latest_result_sums`; /programme/maturity needs only
+    the survey's documents."""
 
     def only(column):
         return [] if employee_ids is None else [column.in_(employee_ids)]
@@ -81,16 +83,17 @@ def organisation_facts(
         )
     ]
     submitted = AttemptStatus.SUBMITTED.value
-    if documents:
+    if documents is True:
         result = Attempt.result
-    else:
-        ways = case(
+    elif documents is False:
+        result = case(
             (
                 InstrumentVersion.key == MATURITY_INSTRUMENT,
                 Attempt.result[("competences", DIGITAL_WAYS_ITEM, "value")].as_float(),
             )
         )
-        result = ways
+    else:  # the database reads no other document (CASE stops at the first test)
+        result = case((InstrumentVersion.key.in_(list(documents)), Attempt.result))
     rows = session.execute(
         select(
             Employee.id,
@@ -115,7 +118,7 @@ def organisation_facts(
             _utc(submitted_at) if status == submitted else None,
             overall_level,
             document
-            if documents
+            if documents is not False
             else _ways_document(instrument_key, status == submitted, document),
             framework_key,
         )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from competence import programme as p
 from competence.frameworks import digcomp
+from competence.maturity import MATURITY_INSTRUMENT, maturity_framework
 from storage import Attempt, AttemptStatus, Employee, Employment, Organisation, Unit
 from storage.programme_data import latest_result_sums, organisation_facts
 from storage.programme_seed import seed_programme
@@ -201,3 +202,18 @@ def test_the_indicators_need_no_result_documents_but_the_survey_answer(facts, da
             ), (key, split)
     history = p.Period(2026).history(3)
     assert p.over_time(slim, history) == p.over_time(facts, history)
+
+
+def test_the_maturity_pages_tables_need_only_the_surveys_documents(facts, database):
+    with database.sessions() as session:
+        organisation_id = session.scalar(
+            select(Organisation.id).where(Organisation.slug == "seeded")
+        )
+        surveys = organisation_facts(session, organisation_id, documents={MATURITY_INSTRUMENT})
+    assert all(
+        (a.result is not None) == (a.instrument_key == MATURITY_INSTRUMENT)
+        for a in surveys.attempts
+    )
+    years = p.Period(2026).history(3)
+    axes = [area.id for area in maturity_framework().areas]
+    assert p.maturity_by_year(surveys, years, axes) == p.maturity_by_year(facts, years, axes)
