@@ -43,6 +43,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 
 from competence.maturity import DIGITAL_WAYS_ITEM, DIGITAL_WAYS_MIN_LEVEL, MATURITY_INSTRUMENT
 
@@ -76,12 +77,13 @@ class Period:
     def key(self) -> str:
         return f"{self.year}" if self.quarter is None else f"{self.year}-Q{self.quarter}"
 
-    @property
+    # Cached: asked for every attempt of every employee when 50,000 people are counted.
+    @cached_property
     def start(self) -> datetime:
         month = 1 if self.quarter is None else 3 * self.quarter - 2
         return datetime(self.year, month, 1, tzinfo=UTC)
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         if self.quarter is None or self.quarter == 4:
             return datetime(self.year + 1, 1, 1, tzinfo=UTC)
@@ -176,6 +178,18 @@ class OrganisationFacts:
     plans: Sequence[PlanAgreementRow]
     units: dict[int, str] = field(default_factory=dict)  # unit id -> name
 
+    @cached_property
+    def attempts_by_employee(self) -> dict[int, tuple[list[AttemptRow], list[AttemptRow]]]:
+        """Each employee's attempts: (assessments, maturity survey answers), grouped once
+        for every period counted from these facts."""
+        grouped: dict[int, tuple[list[AttemptRow], list[AttemptRow]]] = {}
+        for attempt in self.attempts:
+            assessments, surveys = grouped.setdefault(attempt.employee_id, ([], []))
+            (surveys if attempt.instrument_key == MATURITY_INSTRUMENT else assessments).append(
+                attempt
+            )
+        return grouped
+
 
 # --- people in a period --------------------------------------------------------------------------
 
@@ -242,9 +256,7 @@ def members(facts: OrganisationFacts, period: Period) -> list[Member]:
 def outcomes(facts: OrganisationFacts, period: Period) -> list[Outcome]:
     """Every member of the period with what they did in it (see the module docstring)."""
     people = members(facts, period)
-    by_employee: dict[int, list[AttemptRow]] = {}
-    for attempt in facts.attempts:
-        by_employee.setdefault(attempt.employee_id, []).append(attempt)
+    by_employee = facts.attempts_by_employee
     manager_of = {m.employee_id: m.manager_id for m in people}
     agreed_by: set[int] = set()
     for plan in facts.plans:
@@ -254,9 +266,7 @@ def outcomes(facts: OrganisationFacts, period: Period) -> list[Outcome]:
                 agreed_by.add(manager)
     result = []
     for member in people:
-        attempts = by_employee.get(member.employee_id, [])
-        assessments = [a for a in attempts if a.instrument_key != MATURITY_INSTRUMENT]
-        surveys = [a for a in attempts if a.instrument_key == MATURITY_INSTRUMENT]
+        assessments, surveys = by_employee.get(member.employee_id, ((), ()))
         result.append(
             Outcome(
                 member=member,
@@ -393,10 +403,21 @@ def split_figures(period_outcomes: Sequence[Outcome], split: str | None) -> Spli
     return SplitFigures(groups, shown_total, by_group)
 
 
-def over_time(facts: OrganisationFacts, periods: Sequence[Period]) -> dict[str, dict[str, Figure]]:
-    """The organisation's indicators in each period (period key -> indicator -> figure)."""
+def over_time(
+    facts: OrganisationFacts,
+    periods: Sequence[Period],
+    known: dict[Period, Sequence[Outcome]] | None = None,
+) -> dict[str, dict[str, Figure]]:
+    """The organisation's indicators in each period (period key -> indicator -> figure);
+    `known` holds outcomes already counted (the page's own period), so they are reused."""
+    known = known or {}
     return {
-        period.key: {k: hide_small(f) for k, f in figures(outcomes(facts, period)).items()}
+        period.key: {
+            k: hide_small(f)
+            for k, f in figures(
+                known[period] if period in known else outcomes(facts, period)
+            ).items()
+        }
         for period in periods
     }
 
@@ -480,21 +501,68 @@ def profiles_by_unit(
             continue
         everyone.append(attempt.result)
         units.setdefault(member.unit, []).append(attempt.result)
-    names = sorted(units)
-    total = mean_profile(everyone, axes, part)
-    shown_total, cells = suppress(
-        Figure(len(everyone), len(everyone)), [Figure(len(units[u]), len(units[u])) for u in names]
+    profiles = _hide_small_units(
+        mean_profile(everyone, axes, part),
+        {u: mean_profile(units[u], axes, part) for u in sorted(units)},
     )
-    profiles = {
-        u: replace(mean_profile(units[u], axes, part), suppressed=cell.hidden)
-        for u, cell in zip(names, cells, strict=True)
-    }
-    ways: dict[str, Figure] = {}
-    total_ways = None
     if with_digital_ways:
-        total_ways = _ways_figure(everyone, shown_total.hidden)
-        ways = {u: _ways_figure(units[u], profiles[u].hidden) for u in names}
-    return UnitProfiles(replace(total, suppressed=shown_total.hidden), profiles, ways, total_ways)
+        profiles = replace(
+            profiles,
+            total_digital_ways=_ways_figure(everyone, profiles.total.hidden),
+            digital_ways={
+                u: _ways_figure(units[u], shown.hidden) for u, shown in profiles.units.items()
+            },
+        )
+    return profiles
+
+
+@dataclass(frozen=True)
+class ResultSums:
+    """What a group's mean profile is made of: how many results, and per axis the sum and
+    the number of the values (a result may lack an axis).  The database adds these up
+    (storage.programme_data.latest_result_sums) so that a profile of 50,000 people needs
+    no result documents in Python."""
+
+    people: int
+    sums: tuple[float, ...]
+    counts: tuple[int, ...]
+
+    def __add__(self, other: ResultSums) -> ResultSums:
+        return ResultSums(
+            self.people + other.people,
+            tuple(a + b for a, b in zip(self.sums, other.sums, strict=True)),
+            tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
+        )
+
+    def profile(self) -> Profile:
+        """As `mean_profile` of the same results (the means rounded to two decimals)."""
+        values = [
+            round(total / count, 2) if count else None
+            for total, count in zip(self.sums, self.counts, strict=True)
+        ]
+        return Profile(values, self.people)
+
+
+def profiles_from_sums(units: dict[str, ResultSums], axes: Sequence[str]) -> UnitProfiles:
+    """`profiles_by_unit` from each unit's sums; the organisation's are their total."""
+    total = ResultSums(0, (0.0,) * len(axes), (0,) * len(axes))
+    for unit in units.values():
+        total += unit
+    return _hide_small_units(total.profile(), {u: units[u].profile() for u in sorted(units)})
+
+
+def _hide_small_units(total: Profile, units: dict[str, Profile]) -> UnitProfiles:
+    """Small units hidden as in `suppress` (with the next smallest), and a small total."""
+    shown_total, cells = suppress(
+        Figure(total.people, total.people), [Figure(u.people, u.people) for u in units.values()]
+    )
+    return UnitProfiles(
+        replace(total, suppressed=shown_total.hidden),
+        {
+            u: replace(profile, suppressed=cell.hidden)
+            for (u, profile), cell in zip(units.items(), cells, strict=True)
+        },
+    )
 
 
 def _ways_figure(results: list[dict], hidden: bool) -> Figure:

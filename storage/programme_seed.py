@@ -1,8 +1,8 @@
-"""A made-up organisation of 200 people for demos and for the programme follow-up tests.
+"""A made-up organisation for demos, the programme follow-up tests and the benchmarks.
 
-Everything follows from the employee's index `i` (0..199) by simple arithmetic,
+Everything follows from the employee's index `i` (0..size-1) by simple arithmetic,
 never from chance, so the same organisation comes out every time and a test can
-work its indicators out by hand:
+work its indicators out by hand.  The demos and tests use 200 people (`SIZE`):
 
 - units: `i % 3` (0 Socialtjänsten, 1 Barn och utbildning, 2 Samhällsbyggnad);
 - managers: 0, 1, 2 lead their units; 3..14 are team leaders, leader `j` in unit
@@ -23,23 +23,41 @@ work its indicators out by hand:
   (strategy, ways of working, skills, tools, culture) on level `(i + k) % 5`; in
   October 2026 everyone with `i % 5 != 1`, on level `min(4, (i + k) % 5 + 1)`.
 
+A larger organisation (the benchmarks') follows the same rules with more units and
+team leaders (`Shape`): `U` units (3 below 6,000 people, one per 1,000 above), `L`
+team leaders per unit (4, or teams of about 25 when that gives more); the heads are
+0..U-1, leader `j` of U..U*(L+1)-1 is in unit `j % U`, and everyone else reports to
+leader `U + i % U + U * ((i // U) % L)`.  "Other" gender and "Jurist" repeat every
+1,000 people (`i % 1000`), and the plan agreements every 12 team leaders (leader
+`U + k` as leader `3 + k % 12` above).  With U = 3 and L = 4 that is the list above.
+
 The dev platform's people are in it, so `make run` users can try the pages:
 Karin Lund (KARIN1003) is team leader 3, Anna Andersson (ANNA1001) is 24 and
 reports to her, Maria Nilsson (MARIA1004), the administrator, heads unit 0.
+
+`seed_programme` writes the organisation with ORM objects (and takes over people who
+already launched); `seed_programme_bulk` writes the same rows with COPY (PostgreSQL)
+or executemany (SQLite), for benchmarks of tens of thousands of people, and also
+stores each submitted attempt's answers.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from competence.frameworks import digcomp
 from competence.instruments import shipped_documents, shipped_instruments
 from competence.maturity import maturity_document, maturity_framework, maturity_instrument
 from competence.scoring import score
-from storage.assessments import Attempt, AttemptStatus
+from storage.assessments import Answer, Attempt, AttemptStatus
 from storage.attempts import store_instrument
 from storage.people import Person
 from storage.plans import DevelopmentPlan, PlanVersion
@@ -58,45 +76,144 @@ DEMO_PEOPLE = {
 }
 GIVEN = ("Alva", "Omar", "Linnea", "Nils", "Sara", "Ali", "Elsa", "Johan", "Maja", "Karim")
 FAMILY = ("Holm", "Ek", "Strand", "Berg", "Lind", "Nyberg", "Sjö", "Dahl", "Hassan", "Öberg")
+EMPLOYED_FROM = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class AlreadySeeded(Exception):
     pass
 
 
-def leader_of(i: int) -> int | None:
-    if i < 3:
-        return None
-    if i < 15:
-        return i % 3
-    return 3 + i % 3 + 3 * ((i // 3) % 4)
+# --- the rules -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How an organisation of `size` people is laid out: its units and team leaders."""
+
+    size: int = SIZE
+
+    @property
+    def units(self) -> int:
+        return 3 if self.size < 6000 else self.size // 1000
+
+    @property
+    def leaders_per_unit(self) -> int:
+        return max(4, self.size // (self.units * 25))
+
+    @property
+    def managers(self) -> int:
+        """Heads and team leaders: employees 0..managers-1."""
+        return self.units * (1 + self.leaders_per_unit)
+
+    def unit(self, u: int) -> tuple[str, str]:
+        """Code and name of unit `u`."""
+        code, name = UNITS[u % 3]
+        return (code, name) if u < 3 else (f"{code}{u // 3}", f"{name}, enhet {u // 3}")
+
+    def unit_of(self, i: int) -> int:
+        return i % self.units
+
+    def leader_of(self, i: int) -> int | None:
+        units = self.units
+        if i < units:
+            return None
+        if i < self.managers:
+            return i % units
+        return units + i % units + units * ((i // units) % self.leaders_per_unit)
+
+    def role_of(self, i: int) -> str:
+        if i < self.managers:
+            return "Chef"
+        if i % 1000 in (17, 101):
+            return "Jurist"
+        return ROLES[i % 5]
+
+    def active(self, i: int) -> bool:
+        return i < self.size - 4
+
+    def first_reports(self) -> dict[int, int]:
+        """Each team leader's first report (the lowest index reporting to them)."""
+        first: dict[int, int] = {}
+        start = self.managers
+        for i in range(start, min(self.size, start + self.units * self.leaders_per_unit)):
+            first.setdefault(self.leader_of(i), i)
+        return first
+
+    def plan_agreements(self) -> Iterator[tuple[int, datetime, datetime | None, bool]]:
+        """(team leader, employee agreed, manager agreed, manager recorded) of each plan."""
+        april, may = datetime(2026, 4, 10, 10, tzinfo=UTC), datetime(2025, 5, 5, 10, tzinfo=UTC)
+        for k in range(self.units * self.leaders_per_unit):
+            leader, kind = self.units + k, k % 12
+            if kind % 2 == 0:
+                # Karin's (kind 0) names no manager: the count falls back on HR's data.
+                yield leader, april, april, kind != 0
+            elif kind == 1:
+                yield leader, april, None, True
+            elif kind == 3:
+                yield leader, may, may, True
+
+
+def person_of(i: int) -> tuple[str, str, str, str]:
+    """(employee number, LTI subject, given name, family name)"""
+    return DEMO_PEOPLE.get(i, (f"E{i:04d}", f"seed-{i:04d}", GIVEN[i % 10], FAMILY[(i // 10) % 10]))
 
 
 def gender_of(i: int) -> str:
-    return "other" if i in (5, 50, 100) else ("woman" if (i // 4) % 2 == 0 else "man")
-
-
-def role_of(i: int) -> str:
-    if i < 15:
-        return "Chef"
-    if i in (17, 101):
-        return "Jurist"
-    return ROLES[i % 5]
+    return "other" if i % 1000 in (5, 50, 100) else ("woman" if (i // 4) % 2 == 0 else "man")
 
 
 def _at(year: int, month: int, i: int, hour: int = 9) -> datetime:
     return datetime(year, month, 1 + i % 28, hour, tzinfo=UTC)
 
 
-def seed_programme(session: Session, organisation_id: int, issuer: str, size: int = SIZE) -> int:
-    """Create the organisation's staff, attempts, plans and survey answers; returns its size.
+def assessments_of(i: int) -> list[tuple[datetime, int | None]]:
+    """Employee i's DigComp attempts: (started, the option every answer is on, or None
+    when the attempt is left open)."""
+    first = 1 + i % 3
+    attempts: list[tuple[datetime, int | None]] = []
+    if i % 2 == 0:
+        attempts.append((_at(2025, 3, i), first if i % 4 == 0 else None))
+    if i % 4 == 0:
+        attempts.append((_at(2026, 2, i), first + 1 if i % 8 == 0 else first))
+    elif i % 4 == 1:
+        attempts.append((_at(2026, 2, i), first))
+    elif i % 4 == 3:
+        attempts.append((_at(2026, 2, i), None))
+    return attempts
 
-    `size` other than 200 (at least 100) is for benchmarks: the same rules, the last four
-    inactive.
 
-    `issuer` is the issuer the people's LTI identities belong to (the organisation's
-    platform), so the demo people launching from it are these employees.
-    """
+def surveys_of(i: int) -> list[tuple[datetime, tuple[int, ...]]]:
+    """Employee i's maturity survey answers: (started, the level of each of AREAS)."""
+    answers = []
+    for year, skipped, lift in ((2025, 0, 0), (2026, 1, 1)):
+        if i % 5 != skipped:
+            levels = tuple(min(4, (i + k) % 5 + lift) for k in range(len(AREAS)))
+            answers.append((_at(year, 10, i), levels))
+    return answers
+
+
+@functools.cache
+def _short_answers(option_index: int) -> tuple[dict[str, str], dict, int]:
+    """The short DigComp's answers with every item on this option, the result, its level."""
+    instrument = shipped_instruments()[SHORT]
+    answers = {item.id: item.options[option_index].id for item in instrument.items}
+    result = score(instrument, digcomp(), answers)
+    return answers, result.to_document(), result.overall_level
+
+
+@functools.cache
+def _survey_answers(levels: tuple[int, ...]) -> tuple[dict[str, str], dict, int]:
+    instrument, framework = maturity_instrument(), maturity_framework()
+    answers = {}
+    for area, level in zip(AREAS, levels, strict=True):
+        item = instrument.item(area)
+        answers[area] = next(o.id for o in item.options if o.level == level)
+    result = score(instrument, framework, answers)
+    return answers, result.to_document(), result.overall_level
+
+
+def _prepare(session: Session, organisation_id: int) -> tuple[int, int]:
+    """The instruments (stored on first use) and the shared short DigComp; their row ids."""
     if session.scalar(
         select(Unit.id).where(Unit.organisation_id == organisation_id, Unit.code == "SOC")
     ):
@@ -109,14 +226,48 @@ def seed_programme(session: Session, organisation_id: int, issuer: str, size: in
     )
     session.flush()
     session.merge(SharedInstrument(organisation_id=organisation_id, instrument_key=SHORT))
-    units = [Unit(organisation_id=organisation_id, code=code, name=name) for code, name in UNITS]
+    return short_row.id, survey_row.id
+
+
+def _plan(organisation_id, employee_id, leader_person_id, agreed, manager_agreed, recorded):
+    year = str(agreed.year)
+    plan = DevelopmentPlan(organisation_id=organisation_id, employee_id=employee_id, period=year)
+    plan.versions.append(
+        PlanVersion(
+            number=1,
+            targets={"1.1": 4},
+            items=[{"key": "g:1", "goal": "Lär mig delade dokument", "due": f"{year}-12-01"}],
+            created_by_person_id=leader_person_id,
+            employee_agreed_at=agreed,
+            manager_agreed_at=manager_agreed,
+            manager_person_id=leader_person_id if recorded else None,
+        )
+    )
+    return plan
+
+
+# --- with ORM objects: demos and tests -----------------------------------------------------------
+
+
+def seed_programme(session: Session, organisation_id: int, issuer: str, size: int = SIZE) -> int:
+    """Create the organisation's staff, attempts, plans and survey answers; returns its size.
+
+    `size` other than 200 (at least 100) follows the same rules (`Shape`), the last four
+    inactive; from a few thousand people on, `seed_programme_bulk` is much faster.
+
+    `issuer` is the issuer the people's LTI identities belong to (the organisation's
+    platform), so the demo people launching from it are these employees.
+    """
+    short_id, survey_id = _prepare(session, organisation_id)
+    shape = Shape(size)
+    units = [
+        Unit(organisation_id=organisation_id, code=code, name=name)
+        for code, name in map(shape.unit, range(shape.units))
+    ]
     session.add_all(units)
     employees: list[Employee] = []
     for i in range(size):
-        number, subject, given, family = DEMO_PEOPLE.get(
-            i, (f"E{i:04d}", f"seed-{i:04d}", GIVEN[i % 10], FAMILY[(i // 10) % 10])
-        )
-        email = f"{number.lower()}@seed.invalid"
+        number, subject, given, family = person_of(i)
         person = session.scalar(
             select(Person).where(Person.issuer == issuer, Person.subject == subject)
         )
@@ -129,39 +280,44 @@ def seed_programme(session: Session, organisation_id: int, issuer: str, size: in
         employee = Employee(
             organisation_id=organisation_id,
             employee_number=number,
-            email=email,
+            email=f"{number.lower()}@seed.invalid",
             name=f"{given} {family}",
             gender=gender_of(i),
             digital_role_model=i % 10 == 9,
-            active=i < size - 4,
+            active=shape.active(i),
             person=person,
         )
         employees.append(employee)
     session.add_all(employees)
     session.flush()
     for i, employee in enumerate(employees):
-        leader = leader_of(i)
+        leader = shape.leader_of(i)
         session.add(
             Employment(
                 employee_id=employee.id,
-                unit_id=units[i % 3].id,
+                unit_id=units[shape.unit_of(i)].id,
                 manager_id=None if leader is None else employees[leader].id,
-                role_title=role_of(i),
-                valid_from=datetime(2024, 1, 1, tzinfo=UTC),
+                role_title=shape.role_of(i),
+                valid_from=EMPLOYED_FROM,
             )
         )
-    _seed_assessments(session, employees, short_row.id)
-    _seed_plans(session, organisation_id, employees)
-    _seed_survey(session, employees, survey_row.id)
+    for i, employee in enumerate(employees):
+        for started, option in assessments_of(i):
+            submitted = (None, None) if option is None else _short_answers(option)[1:]
+            session.add(_attempt(employee.person.id, short_id, started, *submitted))
+    first_report = shape.first_reports()
+    for leader, agreed, manager_agreed, recorded in shape.plan_agreements():
+        report = employees[first_report[leader]]
+        leader_person_id = employees[leader].person.id
+        session.add(
+            _plan(organisation_id, report.id, leader_person_id, agreed, manager_agreed, recorded)
+        )
+    for i, employee in enumerate(employees):
+        for started, levels in surveys_of(i):
+            _, result, level = _survey_answers(levels)
+            session.add(_attempt(employee.person.id, survey_id, started, result, level))
     session.flush()
     return size
-
-
-def _short_result(option_index: int) -> tuple[dict, int]:
-    instrument = shipped_instruments()[SHORT]
-    answers = {item.id: item.options[option_index].id for item in instrument.items}
-    result = score(instrument, digcomp(), answers)
-    return result.to_document(), result.overall_level
 
 
 def _attempt(person_id: int, instrument_id: int, started: datetime, result=None, level=None):
@@ -179,71 +335,273 @@ def _attempt(person_id: int, instrument_id: int, started: datetime, result=None,
     )
 
 
-def _seed_assessments(session: Session, employees: list[Employee], instrument_id: int) -> None:
-    for i, employee in enumerate(employees):
-        first = 1 + i % 3
-        person_id = employee.person.id
-        if i % 2 == 0:
-            submitted = _short_result(first) if i % 4 == 0 else (None, None)
-            session.add(_attempt(person_id, instrument_id, _at(2025, 3, i), *submitted))
-        if i % 4 == 0:
-            second = first + 1 if i % 8 == 0 else first
-            session.add(_attempt(person_id, instrument_id, _at(2026, 2, i), *_short_result(second)))
-        elif i % 4 == 1:
-            session.add(_attempt(person_id, instrument_id, _at(2026, 2, i), *_short_result(first)))
-        elif i % 4 == 3:
-            session.add(_attempt(person_id, instrument_id, _at(2026, 2, i)))
+# --- in bulk: benchmarks -------------------------------------------------------------------------
 
 
-def _first_report(employees: list[Employee], leader: int) -> Employee:
-    return next(employees[i] for i in range(15, len(employees)) if leader_of(i) == leader)
+@dataclass(frozen=True)
+class SeedCounts:
+    """How many rows `seed_programme_bulk` wrote."""
+
+    people: int
+    units: int
+    attempts: int
+    submitted: int
+    answers: int
+    plans: int
 
 
-def _seed_plans(session: Session, organisation_id: int, employees: list[Employee]) -> None:
-    agreements = {
-        leader: (datetime(2026, 4, 10, 10, tzinfo=UTC),) * 2 for leader in (3, 5, 7, 9, 11, 13)
-    }
-    agreements[4] = (datetime(2026, 4, 10, 10, tzinfo=UTC), None)
-    agreements[6] = (datetime(2025, 5, 5, 10, tzinfo=UTC),) * 2
-    for leader, (employee_agreed, manager_agreed) in agreements.items():
-        employee = _first_report(employees, leader)
-        year = str(employee_agreed.year)
-        plan = DevelopmentPlan(
-            organisation_id=organisation_id, employee_id=employee.id, period=year
-        )
-        plan.versions.append(
-            PlanVersion(
-                number=1,
-                targets={"1.1": 4},
-                items=[{"key": "g:1", "goal": "Lär mig delade dokument", "due": f"{year}-12-01"}],
-                created_by_person_id=employees[leader].person.id,
-                employee_agreed_at=employee_agreed,
-                manager_agreed_at=manager_agreed,
-                # Karin (3) agrees without a recorded manager: the count falls back on HR's data.
-                manager_person_id=None if leader == 3 else employees[leader].person.id,
+def seed_programme_bulk(
+    session: Session, organisation_id: int, issuer: str, size: int, answers: bool = True
+) -> SeedCounts:
+    """The organisation of `seed_programme`, written in bulk for a benchmark.
+
+    For an organisation without people of this issuer: ids are given here, after the
+    highest in use, and each submitted attempt's answers are stored too (`answers=False`
+    leaves them out).  PostgreSQL gets COPY, other databases executemany, all in the
+    session's transaction."""
+    short_id, survey_id = _prepare(session, organisation_id)
+    shape = Shape(size)
+    units = [
+        Unit(organisation_id=organisation_id, code=code, name=name)
+        for code, name in map(shape.unit, range(shape.units))
+    ]
+    session.add_all(units)
+    session.flush()
+    writer = _BulkWriter(session)
+    person_base, employee_base = writer.next_id(Person), writer.next_id(Employee)
+    people = [person_of(i) for i in range(size)]
+    writer.write(
+        Person,
+        (
+            "id",
+            "organisation_id",
+            "issuer",
+            "subject",
+            "name",
+            "given_name",
+            "family_name",
+            "person_sourcedid",
+        ),
+        (
+            (
+                person_base + i,
+                organisation_id,
+                issuer,
+                subject,
+                f"{given} {family}",
+                given,
+                family,
+                number,
             )
+            for i, (number, subject, given, family) in enumerate(people)
+        ),
+    )
+    writer.write(
+        Employee,
+        (
+            "id",
+            "organisation_id",
+            "employee_number",
+            "email",
+            "name",
+            "gender",
+            "digital_role_model",
+            "active",
+            "person_id",
+        ),
+        (
+            (
+                employee_base + i,
+                organisation_id,
+                number,
+                f"{number.lower()}@seed.invalid",
+                f"{given} {family}",
+                gender_of(i),
+                i % 10 == 9,
+                shape.active(i),
+                person_base + i,
+            )
+            for i, (number, _, given, family) in enumerate(people)
+        ),
+    )
+    leaders = [shape.leader_of(i) for i in range(size)]
+    writer.write(
+        Employment,
+        ("employee_id", "unit_id", "manager_id", "role_title", "valid_from"),
+        (
+            (
+                employee_base + i,
+                units[shape.unit_of(i)].id,
+                None if leader is None else employee_base + leader,
+                shape.role_of(i),
+                EMPLOYED_FROM,
+            )
+            for i, leader in enumerate(leaders)
+        ),
+    )
+    submitted: list[tuple[str, dict[str, str], datetime]] = []
+    attempts = 0
+
+    def attempt_rows():
+        nonlocal attempts
+        for instrument_id, rule, result_of in (
+            (short_id, assessments_of, _short_answers),
+            (survey_id, surveys_of, _survey_answers),
+        ):
+            for i in range(size):
+                for started, choice in rule(i):
+                    attempts += 1
+                    # Made from the count, so the same organisation gets the same ids.
+                    attempt_id = str(uuid.UUID(int=(organisation_id << 64) + attempts, version=4))
+                    if choice is None:
+                        yield (
+                            attempt_id,
+                            person_base + i,
+                            instrument_id,
+                            "in_progress",
+                            started,
+                            started,
+                            None,
+                            None,
+                            None,
+                            None,
+                        )
+                        continue
+                    chosen, result, level = result_of(choice)
+                    at = started + timedelta(minutes=20)
+                    submitted.append((attempt_id, chosen, at))
+                    yield (
+                        attempt_id,
+                        person_base + i,
+                        instrument_id,
+                        "submitted",
+                        started,
+                        started,
+                        at,
+                        result,
+                        level,
+                        level / 8,
+                    )
+
+    writer.write(
+        Attempt,
+        (
+            "id",
+            "person_id",
+            "instrument_id",
+            "status",
+            "started_at",
+            "updated_at",
+            "submitted_at",
+            "result",
+            "overall_level",
+            "score",
+        ),
+        attempt_rows(),
+    )
+    answer_count = 0
+    if answers:
+        answer_count = writer.write(
+            Answer,
+            ("attempt_id", "item_id", "option_id", "answered_at"),
+            (
+                (attempt_id, item, option, at)
+                for attempt_id, chosen, at in submitted
+                for item, option in chosen.items()
+            ),
         )
-        session.add(plan)
+    first_report = shape.first_reports()
+    plans = [
+        _plan(
+            organisation_id,
+            employee_base + first_report[leader],
+            person_base + leader,
+            agreed,
+            manager_agreed,
+            recorded,
+        )
+        for leader, agreed, manager_agreed, recorded in shape.plan_agreements()
+    ]
+    session.add_all(plans)
+    writer.finish()
+    session.flush()
+    return SeedCounts(size, len(units), attempts, len(submitted), answer_count, len(plans))
 
 
-def _seed_survey(session: Session, employees: list[Employee], instrument_id: int) -> None:
-    instrument, framework = maturity_instrument(), maturity_framework()
-    for i, employee in enumerate(employees):
-        for year, skipped, lift in ((2025, 0, 0), (2026, 1, 1)):
-            if i % 5 == skipped:
-                continue
-            answers = {}
-            for k, area in enumerate(AREAS):
-                level = min(4, (i + k) % 5 + lift)
-                item = instrument.item(area)
-                answers[area] = next(o.id for o in item.options if o.level == level)
-            result = score(instrument, framework, answers)
-            session.add(
-                _attempt(
-                    employee.person.id,
-                    instrument_id,
-                    _at(year, 10, i),
-                    result.to_document(),
-                    result.overall_level,
+class _BulkWriter:
+    """Rows into a table, fast: COPY on PostgreSQL, executemany elsewhere.
+
+    Columns left out get their Python-side default (one value for the whole write); the
+    values are Python ones (aware datetimes, dicts for JSON), converted here for COPY."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.connection = session.connection()
+        self.postgres = self.connection.dialect.name == "postgresql"
+        self.numbered: list[str] = []  # tables given integer ids here
+
+    def next_id(self, model) -> int:
+        return (self.session.scalar(select(func.max(model.id))) or 0) + 1
+
+    def write(self, model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+        table = model.__table__
+        defaults = {
+            column.name: column.default.arg(None)
+            if column.default.is_callable
+            else column.default.arg
+            for column in table.columns
+            if column.name not in columns and column.default is not None and not column.primary_key
+        }
+        names = (*columns, *defaults)
+        tail = tuple(defaults.values())
+        if "id" in columns and table.c.id.type.python_type is int:
+            self.numbered.append(table.name)
+        if self.postgres:
+            return self._copy(table.name, names, (row + tail for row in rows))
+        count = 0
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(dict(zip(names, row + tail, strict=True)))
+            if len(batch) == 10_000:
+                count += self._insert(table, batch)
+                batch = []
+        return count + self._insert(table, batch)
+
+    def _insert(self, table, batch: list[dict]) -> int:
+        if batch:
+            self.connection.execute(insert(table), batch)
+        return len(batch)
+
+    def _copy(self, name: str, names: tuple[str, ...], rows: Iterable[tuple]) -> int:
+        count = 0
+        columns = ", ".join(names)
+        cursor = self.connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(map(_copy_value, row)))
+                count += 1
+        return count
+
+    def finish(self) -> None:
+        """Moves PostgreSQL's id sequences past the ids given here."""
+        if not self.postgres:
+            return
+        for name in self.numbered:  # the models' table names, never input
+            self.connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+                    f"(SELECT max(id) FROM {name}))"
                 )
             )
+
+
+def _copy_value(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, dict | list):
+        return _json(value)
+    return value
+
+
+def _json(value) -> str:
+    return json.dumps(value, separators=(",", ":"))

@@ -4,6 +4,7 @@ pages, a manager's team overview, the downloads, and who may not see them."""
 from __future__ import annotations
 
 import csv
+import gc
 import html
 import io
 import re
@@ -11,6 +12,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from lti_tool.programme import collector_paused
 from storage import Employee, Employment, SharedInstrument
 from storage.programme_data import organisation_facts
 from storage.programme_seed import seed_programme
@@ -304,3 +306,16 @@ def test_the_seed_command_fills_an_organisation_once(kompetenslyft, db, platform
     assert again.exit_code != 0
     assert "already has the seeded units" in again.output
     assert db.query(Employee).count() == 200
+
+
+def test_the_garbage_collector_is_held_off_while_counting_and_back_after():
+    """Overlapping reports (threads) hold it off until the last one is done."""
+    assert gc.isenabled()
+    first, second = collector_paused(), collector_paused()
+    first.__enter__()
+    second.__enter__()
+    assert not gc.isenabled()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()

@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from competence import programme as p
-from storage import Organisation
-from storage.programme_data import organisation_facts
+from competence.frameworks import digcomp
+from competence.maturity import MATURITY_INSTRUMENT, maturity_framework
+from storage import Attempt, AttemptStatus, Employee, Employment, Organisation, Unit
+from storage.programme_data import latest_result_sums, organisation_facts
 from storage.programme_seed import seed_programme
 from tests.conftest import _empty_tables
 
@@ -112,3 +115,105 @@ def test_by_gender_the_small_group_and_one_more_are_hidden(facts):
     for group in split.groups:
         for figure in split.by_group[group].values():
             assert figure.hidden or figure.people >= p.MIN_GROUP
+
+
+def test_the_radar_sums_from_the_database_equal_the_means_worked_out_in_python(facts, database):
+    """The organisation radar's means are added up by the database; they must equal what
+    `members`, `latest_results` and `profiles_by_unit` give from the rows, also for a
+    move between units, a leaver, an employment without a unit, an attempt left open and
+    a result without areas (the maturity survey's newer answers are of another framework)."""
+    issuer = "https://moves.invalid"
+    with database.transaction() as session:
+        organisation = Organisation(slug="moves", name="Flyttande kommun")
+        session.add(organisation)
+        session.flush()
+        seed_programme(session, organisation.id, issuer)
+        organisation_id = organisation.id
+        employees = {
+            int(e.employee_number[1:]): e
+            for e in session.scalars(
+                select(Employee).where(Employee.organisation_id == organisation_id)
+            )
+            if e.employee_number.startswith("E")
+        }
+        moved = session.scalar(select(Employment).where(Employment.employee_id == employees[32].id))
+        moved.valid_to = datetime(2026, 3, 1, tzinfo=UTC)  # from Samhällsbyggnad
+        session.add(
+            Employment(
+                employee_id=employees[32].id,
+                unit_id=session.scalar(
+                    select(Unit.id).where(
+                        Unit.organisation_id == organisation_id, Unit.code == "SOC"
+                    )
+                ),
+                role_title="Handläggare",
+                valid_from=datetime(2026, 3, 1, tzinfo=UTC),
+            )
+        )
+        employees[40].active = False
+        session.scalar(
+            select(Employment).where(Employment.employee_id == employees[56].id)
+        ).unit_id = None
+        instrument_id = session.scalar(
+            select(Attempt.instrument_id).where(Attempt.person_id == employees[44].person_id)
+        )
+        later = datetime(2026, 5, 1, tzinfo=UTC)
+        # A newer attempt left open does not count; a result with no area assessed does,
+        # with no value on any axis.
+        for employee, result in ((employees[44], None), (employees[48], {"areas": {}})):
+            session.add(
+                Attempt(
+                    person_id=employee.person_id,
+                    instrument_id=instrument_id,
+                    status=AttemptStatus.IN_PROGRESS if result is None else AttemptStatus.SUBMITTED,
+                    started_at=later,
+                    submitted_at=None if result is None else later,
+                    result=result,
+                    overall_level=None if result is None else 0,
+                )
+            )
+    axes = [area.id for area in digcomp().areas]
+    with database.sessions() as session:
+        moves = organisation_facts(session, organisation_id)
+        for key in ("2024", "2025", "2026", "2026-Q1", "2026-Q2"):
+            period = p.parse_period(key, NOW)
+            latest = p.latest_results(moves.attempts, framework_key="digcomp-2.2", until=period.end)
+            expected = p.profiles_by_unit(p.members(moves, period), latest, axes)
+            sums = latest_result_sums(session, organisation_id, period, "digcomp-2.2", axes)
+            assert p.profiles_from_sums(sums, axes) == expected, key
+    assert expected.units["Socialtjänsten"].people > 5  # 2026-Q2 had results to compare
+
+
+def test_the_indicators_need_no_result_documents_but_the_survey_answer(facts, database):
+    """/programme counts from facts without the result documents (documents=False): every
+    indicator, split and period comes out as from the whole documents."""
+    with database.sessions() as session:
+        organisation_id = session.scalar(
+            select(Organisation.id).where(Organisation.slug == "seeded")
+        )
+        slim = organisation_facts(session, organisation_id, documents=False)
+    # The survey answers only: 160 in 2025 (i % 5 != 0) and 160 in 2026 (i % 5 != 1).
+    assert sum(a.result is not None for a in slim.attempts) == 320
+    for key in ("2024", "2025", "2026", "2026-Q2", "2026-Q4"):
+        period = p.parse_period(key, NOW)
+        for split in (None, *p.SPLITS):
+            assert p.split_figures(p.outcomes(slim, period), split) == p.split_figures(
+                p.outcomes(facts, period), split
+            ), (key, split)
+    history = p.Period(2026).history(3)
+    assert p.over_time(slim, history) == p.over_time(facts, history)
+
+
+def test_the_maturity_pages_tables_need_only_the_surveys_documents(facts, database):
+    with database.sessions() as session:
+        organisation_id = session.scalar(
+            select(Organisation.id).where(Organisation.slug == "seeded")
+        )
+        surveys = organisation_facts(session, organisation_id, documents={MATURITY_INSTRUMENT})
+    assert all(
+        (a.result is not None) == (a.instrument_key == MATURITY_INSTRUMENT)
+        for a in surveys.attempts
+    )
+    years = p.Period(2026).history(3)
+    axes = [area.id for area in maturity_framework().areas]
+    assert p.maturity_by_year(surveys, years, axes) == p.maturity_by_year(facts, years, axes)
