@@ -126,7 +126,20 @@ class AttemptStatus(enum.StrEnum):
 
 class Attempt(Base):
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_person_link", "person_id", "resource_link_id"),)
+    __table_args__ = (
+        Index("ix_attempts_person_link", "person_id", "resource_link_id"),
+        # Each person's submitted attempts, newest first, with what "the latest result per
+        # person" reads (programme radar and indicators): an index-only scan on both databases.
+        Index(
+            "ix_attempts_submitted",
+            "person_id",
+            text("submitted_at DESC"),
+            "id",
+            "instrument_id",
+            postgresql_where=text("status = 'submitted'"),
+            sqlite_where=text("status = 'submitted'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
