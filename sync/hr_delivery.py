@@ -47,8 +47,10 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE_PAUSE_SECONDS = 60.0  # a down HR target is tried again this often (or Retry-After)
 DISABLED_PAUSE = timedelta(hours=1)
-BATCH_SIZE = 500
-MAX_BATCHES_PER_RUN = 50
+# A claim's size: one CSV file (or up to 5000/batch_size REST requests) per target and claim.
+# 100,000 records at 500 a claim took 200 claims, commits and files; at 5,000, 20.
+BATCH_SIZE = 5000
+MAX_BATCHES_PER_RUN = 20
 
 
 @dataclass
