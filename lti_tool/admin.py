@@ -364,9 +364,7 @@ def resume_sync_target(target_id: int):
     sent at the next run instead of after their backoff."""
     database = db_session()
     target = database.get(SyncTarget, target_id)
-    if target is None or not (
-        g.viewer.owner or target.organisation_id == g.viewer.organisation.id
-    ):
+    if target is None or not (g.viewer.owner or target.organisation_id == g.viewer.organisation.id):
         abort(404)
     waiting = resume_target(database, target)
     database.commit()
