@@ -7,15 +7,16 @@ immutable: its answers and result never change afterwards.
 
 from __future__ import annotations
 
-import json
+import copy
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from competence.frameworks import Framework, framework_from_document
 from competence.instruments import Instrument, instrument_from_document
@@ -43,14 +44,18 @@ def store_instrument(
     session: Session, instrument: Instrument, framework: Framework, instrument_document: dict
 ) -> InstrumentVersion:
     """The stored version of a shipped instrument (and its framework), saved on first use."""
+    # Only the ids: the documents (tens of kB of JSON) are read when load_instrument has not
+    # parsed them yet, not on every page that asks which row a shipped instrument is.
     framework_row = get_or_create(
         session,
         lambda: session.scalar(
-            select(FrameworkVersion).where(
+            select(FrameworkVersion)
+            .where(
                 FrameworkVersion.organisation_id.is_(None),
                 FrameworkVersion.key == framework.id,
                 FrameworkVersion.version == framework.version,
             )
+            .options(load_only(FrameworkVersion.id))
         ),
         lambda: FrameworkVersion(
             key=framework.id, version=framework.version, document=framework.to_document()
@@ -60,11 +65,13 @@ def store_instrument(
     return get_or_create(
         session,
         lambda: session.scalar(
-            select(InstrumentVersion).where(
+            select(InstrumentVersion)
+            .where(
                 InstrumentVersion.organisation_id.is_(None),
                 InstrumentVersion.key == instrument.id,
                 InstrumentVersion.version == instrument.version,
             )
+            .options(load_only(InstrumentVersion.id, InstrumentVersion.framework_id))
         ),
         lambda: InstrumentVersion(
             key=instrument.id,
@@ -76,22 +83,67 @@ def store_instrument(
 
 
 def load_instrument(session: Session, instrument_row_id: int) -> LoadedInstrument:
-    row = session.get(InstrumentVersion, instrument_row_id)
-    if row is None:
+    """The stored instrument version and its framework, parsed.
+
+    Stored versions never change (storage.frameworks refuses a changed document under an
+    existing version), so each is parsed once per process. A small query of the two rows'
+    identities (id, key, version, owner, created_at) finds the parsed copy: the documents
+    themselves are read only the first time, and a row that was deleted and whose id came
+    back (SQLite reuses ids) is a new identity, never mistaken for the old one.
+    """
+    identity = session.execute(
+        select(
+            InstrumentVersion.id,
+            InstrumentVersion.key,
+            InstrumentVersion.version,
+            InstrumentVersion.organisation_id,
+            InstrumentVersion.created_at,
+            FrameworkVersion.id,
+            FrameworkVersion.key,
+            FrameworkVersion.version,
+            FrameworkVersion.organisation_id,
+            FrameworkVersion.created_at,
+        )
+        .join(FrameworkVersion, FrameworkVersion.id == InstrumentVersion.framework_id)
+        .where(InstrumentVersion.id == instrument_row_id)
+    ).one_or_none()
+    if identity is None:
         raise LookupError(f"no instrument {instrument_row_id}")
-    return _parsed(row.id, _frozen(row.document), _frozen(row.framework.document))
+    identity = tuple(identity)
+    loaded = _parsed.get(identity)
+    if loaded is None:
+        row = session.get(InstrumentVersion, instrument_row_id)
+        # Copies: the cached instrument shares nothing with this session's rows.
+        framework = framework_from_document(copy.deepcopy(row.framework.document))
+        instrument = instrument_from_document(copy.deepcopy(row.document), framework)
+        loaded = LoadedInstrument(row_id=row.id, instrument=instrument, framework=framework)
+        _parsed.put(identity, loaded)
+    return loaded
 
 
-@lru_cache(maxsize=64)
-def _parsed(row_id: int, instrument_json: str, framework_json: str) -> LoadedInstrument:
-    # Stored versions never change, so parsing once per process is enough.
-    framework = framework_from_document(json.loads(framework_json))
-    instrument = instrument_from_document(json.loads(instrument_json), framework)
-    return LoadedInstrument(row_id=row_id, instrument=instrument, framework=framework)
+class _Parsed:
+    """A small LRU of parsed instrument versions, shared by a worker's threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple, LoadedInstrument] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, identity: tuple) -> LoadedInstrument | None:
+        with self._lock:
+            loaded = self._items.get(identity)
+            if loaded is not None:
+                self._items.move_to_end(identity)
+            return loaded
+
+    def put(self, identity: tuple, loaded: LoadedInstrument) -> None:
+        with self._lock:
+            self._items[identity] = loaded
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
-def _frozen(document: dict) -> str:
-    return json.dumps(document, sort_keys=True)
+_parsed = _Parsed(64)
 
 
 def attempts_of(session: Session, person_id: int, resource_link_id: int | None) -> list[Attempt]:
