@@ -86,9 +86,12 @@ def insert_new(session: Session, table: Table, rows: list[dict]) -> int:
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     key = list(table.primary_key.columns)[0]
-    statement = insert(table).values(rows).on_conflict_do_nothing().returning(key)
-    # RETURNING, not rowcount: drivers differ in what rowcount says here.
-    return len(session.execute(statement).all())
+    statement = insert(table).on_conflict_do_nothing().returning(key)
+    # RETURNING, not rowcount: drivers differ in what rowcount says here. The rows go as
+    # parameters, not as .values(rows): SQLAlchemy caches the compiled statement then (a
+    # multi-row .values() is compiled anew each time), and still sends several rows as one
+    # multi-row VALUES ("insertmanyvalues").
+    return len(session.execute(statement, rows).all())
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
