@@ -44,8 +44,23 @@ def store_instrument(
     session: Session, instrument: Instrument, framework: Framework, instrument_document: dict
 ) -> InstrumentVersion:
     """The stored version of a shipped instrument (and its framework), saved on first use."""
+
     # Only the ids: the documents (tens of kB of JSON) are read when load_instrument has not
     # parsed them yet, not on every page that asks which row a shipped instrument is.
+    def stored() -> InstrumentVersion | None:
+        return session.scalar(
+            select(InstrumentVersion)
+            .where(
+                InstrumentVersion.organisation_id.is_(None),
+                InstrumentVersion.key == instrument.id,
+                InstrumentVersion.version == instrument.version,
+            )
+            .options(load_only(InstrumentVersion.id, InstrumentVersion.framework_id))
+        )
+
+    existing = stored()  # the usual case: one query, the framework's row is not needed
+    if existing is not None:
+        return existing
     framework_row = get_or_create(
         session,
         lambda: session.scalar(
@@ -64,15 +79,7 @@ def store_instrument(
     session.flush()
     return get_or_create(
         session,
-        lambda: session.scalar(
-            select(InstrumentVersion)
-            .where(
-                InstrumentVersion.organisation_id.is_(None),
-                InstrumentVersion.key == instrument.id,
-                InstrumentVersion.version == instrument.version,
-            )
-            .options(load_only(InstrumentVersion.id, InstrumentVersion.framework_id))
-        ),
+        stored,
         lambda: InstrumentVersion(
             key=instrument.id,
             version=instrument.version,
