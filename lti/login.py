@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import delete, update
@@ -24,6 +24,7 @@ from storage import LoginNonce, utcnow
 
 # Expired rows are kept a day so a late replay still reads "replayed", not "unknown".
 EXPIRED_NONCE_RETENTION = timedelta(days=1)
+NONCE_CLEANUP_INTERVAL = timedelta(minutes=1)
 MAX_PARAMETER_LENGTH = 2048
 
 
@@ -74,7 +75,10 @@ def start_login(
         raise LaunchRejected("claim_too_large", "lti_storage_target")
     binding = Binding.PLATFORM_STORAGE if storage_target else Binding.COOKIE
     browser_secret = secrets.token_urlsafe(32) if storage_target else None
-    session.execute(delete(LoginNonce).where(LoginNonce.expires_at < now - EXPIRED_NONCE_RETENTION))
+    if _cleanup_due(now):
+        session.execute(
+            delete(LoginNonce).where(LoginNonce.expires_at < now - EXPIRED_NONCE_RETENTION)
+        )
     session.add(
         LoginNonce(
             nonce=nonce,
@@ -113,6 +117,20 @@ def start_login(
         browser_secret=browser_secret,
         storage_target=storage_target,
     )
+
+
+_last_cleanup: datetime | None = None
+
+
+def _cleanup_due(now: datetime) -> bool:
+    """Expired logins are removed at most once a minute per process, not at every login: a
+    DELETE per login cost a statement each, and an expired login is refused by its expiry
+    anyway (the rows are kept only so a late replay reads "replayed")."""
+    global _last_cleanup
+    if _last_cleanup is not None and now - _last_cleanup < NONCE_CLEANUP_INTERVAL:
+        return False
+    _last_cleanup = now
+    return True
 
 
 def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
