@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from lti import claims as c
 from lti.tool_config import StoredRegistration
 from storage import Context, Deployment, Launch, Person, PlatformRegistration, ResourceLink, utcnow
-from storage.database import get_or_create
+from storage.database import get_or_create, get_or_insert
 from storage.staff import link_person
 
 # How fresh the registration's "last launch" (for the admin pages) is kept.
@@ -33,21 +33,23 @@ def record_launch(
         "person_sourcedid": c.claim(body, (c.LIS, "person_sourcedid")),
     }
     now = utcnow()
-    person = get_or_create(
+    person = get_or_insert(
         session,
+        Person,
         lambda: session.scalar(
             select(Person).where(
                 Person.issuer == registration.get_issuer(), Person.subject == body["sub"]
             )
         ),
         # A new person is inserted with what the platform discloses (no UPDATE after it).
-        lambda: Person(
-            organisation_id=registration.organisation_id,
-            issuer=registration.get_issuer(),
-            subject=body["sub"],
-            updated_at=now,
+        {
+            "organisation_id": registration.organisation_id,
+            "issuer": registration.get_issuer(),
+            "subject": body["sub"],
+            "created_at": now,
+            "updated_at": now,
             **disclosed,
-        ),
+        },
     )
     for name, value in disclosed.items():
         setattr(person, name, value)
@@ -112,18 +114,21 @@ def record_launch(
     )
     session.add(launch)
     # Written at most once a minute: every launch writing the one registration row made
-    # concurrent launches queue on its row lock until each commit.
-    session.execute(
-        update(PlatformRegistration)
-        .where(
-            PlatformRegistration.id == registration.row_id,
-            or_(
-                PlatformRegistration.last_launch_at.is_(None),
-                PlatformRegistration.last_launch_at < now - LAST_LAUNCH_RESOLUTION,
-            ),
+    # concurrent launches queue on its row lock until each commit. The row as read at the
+    # start of this launch tells whether it is due, so most launches send no UPDATE at all.
+    last = registration.last_launch_at
+    if last is None or last < now - LAST_LAUNCH_RESOLUTION:
+        session.execute(
+            update(PlatformRegistration)
+            .where(
+                PlatformRegistration.id == registration.row_id,
+                or_(
+                    PlatformRegistration.last_launch_at.is_(None),
+                    PlatformRegistration.last_launch_at < now - LAST_LAUNCH_RESOLUTION,
+                ),
+            )
+            .values(last_launch_at=now)
         )
-        .values(last_launch_at=now)
-    )
     session.flush()
     return launch
 

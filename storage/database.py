@@ -94,6 +94,20 @@ def insert_new(session: Session, table: Table, rows: list[dict]) -> int:
     return len(session.execute(statement, rows).all())
 
 
+def get_or_insert(session: Session, model: type[Row], find: Callable[[], Row | None], values: dict):
+    """Find a row or insert it, like get_or_create, for a row that is often new (a person's
+    first launch): the insert is one INSERT … ON CONFLICT DO NOTHING RETURNING instead of a
+    savepoint, an INSERT and its release. A concurrent insert of the same key is found."""
+    row = find()
+    if row is not None:
+        return row
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model)
+    row = session.scalars(statement).first()
+    return row if row is not None else find()
+
+
 def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
