@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -566,8 +566,9 @@ def measure(
     threads: int = THREADS,
     parts: frozenset[str] = frozenset({"launch", "answer", "memory"}),
     profile_to: Path | None = None,
+    sizes: Sizes | None = None,
 ) -> list[Figure]:
-    sizes = Sizes.of(options.quick)
+    sizes = sizes or Sizes.of(options.quick)
     label = DATABASE_NAMES[kind]
     figures: list[Figure] = []
     server_about = {
@@ -752,6 +753,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default="launch,answer,memory")
     parser.add_argument("--worker-class", default=WORKER_CLASS, choices=("gthread", "sync"))
     parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument("--seconds", type=float, help="length of each step (default 20)")
+    parser.add_argument("--launch-concurrency", help="e.g. 8,32 (default 1,8,32,64)")
+    parser.add_argument("--answer-concurrency", help="e.g. 32 (default 8,32)")
     parser.add_argument(
         "--profile",
         type=Path,
@@ -765,11 +769,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     options = BenchOptions(postgres_admin_url=args.postgres, quick=args.quick, workers=args.workers)
+    sizes = Sizes.of(args.quick)
+    if args.seconds:
+        sizes = replace(sizes, step_seconds=args.seconds)
+    if args.launch_concurrency:
+        sizes = replace(sizes, launch_concurrency=_numbers(args.launch_concurrency))
+    if args.answer_concurrency:
+        sizes = replace(sizes, answer_concurrency=_numbers(args.answer_concurrency))
     figures: list[Figure] = []
     for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
         figures += measure(
             kind,
             options,
+            sizes=sizes,
             worker_class=args.worker_class,
             threads=args.threads,
             parts=frozenset(p.strip() for p in args.parts.split(",")),
@@ -778,6 +790,10 @@ def main(argv: list[str] | None = None) -> int:
     for figure in figures:
         print(f"{figure.name}: {figure.value} {figure.unit}")
     return 0
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
 
 
 if __name__ == "__main__":
