@@ -89,34 +89,56 @@ def store_instrument(
     )
 
 
-def load_instrument(session: Session, instrument_row_id: int) -> LoadedInstrument:
+# What identifies a stored instrument version and its framework's (see load_instrument).
+INSTRUMENT_IDENTITY = (
+    InstrumentVersion.id,
+    InstrumentVersion.key,
+    InstrumentVersion.version,
+    InstrumentVersion.organisation_id,
+    InstrumentVersion.created_at,
+    FrameworkVersion.id,
+    FrameworkVersion.key,
+    FrameworkVersion.version,
+    FrameworkVersion.organisation_id,
+    FrameworkVersion.created_at,
+)
+
+
+def person_attempt(
+    session: Session, attempt_id: str, person_id: int
+) -> tuple[Attempt, tuple] | None:
+    """The person's attempt with its instrument's identity (for load_instrument), in one
+    query; None when there is no such attempt or it is someone else's."""
+    found = session.execute(
+        select(Attempt, *INSTRUMENT_IDENTITY)
+        .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
+        .join(FrameworkVersion, FrameworkVersion.id == InstrumentVersion.framework_id)
+        .where(Attempt.id == attempt_id, Attempt.person_id == person_id)
+    ).first()
+    return None if found is None else (found[0], tuple(found[1:]))
+
+
+def load_instrument(
+    session: Session, instrument_row_id: int, identity: tuple | None = None
+) -> LoadedInstrument:
     """The stored instrument version and its framework, parsed.
 
     Stored versions never change (storage.frameworks refuses a changed document under an
     existing version), so each is parsed once per process. A small query of the two rows'
     identities (id, key, version, owner, created_at) finds the parsed copy: the documents
     themselves are read only the first time, and a row that was deleted and whose id came
-    back (SQLite reuses ids) is a new identity, never mistaken for the old one.
+    back (SQLite reuses ids) is a new identity, never mistaken for the old one. `identity`,
+    when the caller read it already (person_attempt), spares that query.
     """
-    identity = session.execute(
-        select(
-            InstrumentVersion.id,
-            InstrumentVersion.key,
-            InstrumentVersion.version,
-            InstrumentVersion.organisation_id,
-            InstrumentVersion.created_at,
-            FrameworkVersion.id,
-            FrameworkVersion.key,
-            FrameworkVersion.version,
-            FrameworkVersion.organisation_id,
-            FrameworkVersion.created_at,
-        )
-        .join(FrameworkVersion, FrameworkVersion.id == InstrumentVersion.framework_id)
-        .where(InstrumentVersion.id == instrument_row_id)
-    ).one_or_none()
-    if identity is None:
-        raise LookupError(f"no instrument {instrument_row_id}")
-    identity = tuple(identity)
+    if identity is None or identity[0] != instrument_row_id:
+        found = session.execute(
+            select(*INSTRUMENT_IDENTITY)
+            .join(FrameworkVersion, FrameworkVersion.id == InstrumentVersion.framework_id)
+            .where(InstrumentVersion.id == instrument_row_id)
+        ).one_or_none()
+        if found is None:
+            raise LookupError(f"no instrument {instrument_row_id}")
+        identity = tuple(found)
     loaded = _parsed.get(identity)
     if loaded is None:
         row = session.get(InstrumentVersion, instrument_row_id)
