@@ -12,9 +12,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 HIDDEN = "–"
 
 
@@ -46,6 +43,10 @@ def table_csv(table: Table) -> str:
 
 def tables_xlsx(tables: Sequence[Table]) -> bytes:
     """One worksheet per table: caption, header row (bold), rows, then the notes."""
+    # Imported here: openpyxl costs every web worker ~8 MB, and only a download needs it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables:

@@ -7,38 +7,53 @@ discloses.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from lti import claims as c
 from lti.tool_config import StoredRegistration
 from storage import Context, Deployment, Launch, Person, PlatformRegistration, ResourceLink, utcnow
-from storage.database import get_or_create
+from storage.database import get_or_create, get_or_insert
 from storage.staff import link_person
+
+# How fresh the registration's "last launch" (for the admin pages) is kept.
+LAST_LAUNCH_RESOLUTION = timedelta(minutes=1)
 
 
 def record_launch(
     session: Session, registration: StoredRegistration, deployment: Deployment, body: dict
 ) -> Launch:
-    person = get_or_create(
+    disclosed = {
+        "name": body.get("name"),
+        "given_name": body.get("given_name"),
+        "family_name": body.get("family_name"),
+        "email": body.get("email"),
+        "person_sourcedid": c.claim(body, (c.LIS, "person_sourcedid")),
+    }
+    now = utcnow()
+    person = get_or_insert(
         session,
+        Person,
         lambda: session.scalar(
             select(Person).where(
                 Person.issuer == registration.get_issuer(), Person.subject == body["sub"]
             )
         ),
-        lambda: Person(
-            organisation_id=registration.organisation_id,
-            issuer=registration.get_issuer(),
-            subject=body["sub"],
-        ),
+        # A new person is inserted with what the platform discloses (no UPDATE after it).
+        {
+            "organisation_id": registration.organisation_id,
+            "issuer": registration.get_issuer(),
+            "subject": body["sub"],
+            "created_at": now,
+            "updated_at": now,
+            **disclosed,
+        },
     )
-    person.name = body.get("name")
-    person.given_name = body.get("given_name")
-    person.family_name = body.get("family_name")
-    person.email = body.get("email")
-    person.person_sourcedid = c.claim(body, (c.LIS, "person_sourcedid"))
-    person.updated_at = utcnow()
+    for name, value in disclosed.items():
+        setattr(person, name, value)
+    person.updated_at = now
     # The HR record this identity belongs to (idnumber, else e-mail), linked once.
     link_person(session, person)
 
@@ -86,6 +101,11 @@ def record_launch(
         deployment_id=deployment.id,
         context_id=context.id if context else None,
         resource_link_id=link.id if link else None,
+        # Set, not lazy-loaded later: the launch's page reads them right after the commit.
+        person=person,
+        deployment=deployment,
+        context=context,
+        resource_link=link,
         message_type=body[c.MESSAGE_TYPE],
         roles=list(body[c.ROLES]),
         locale=presentation.get("locale"),
@@ -93,11 +113,22 @@ def record_launch(
         claims=body,
     )
     session.add(launch)
-    session.execute(
-        update(PlatformRegistration)
-        .where(PlatformRegistration.id == registration.row_id)
-        .values(last_launch_at=utcnow())
-    )
+    # Written at most once a minute: every launch writing the one registration row made
+    # concurrent launches queue on its row lock until each commit. The row as read at the
+    # start of this launch tells whether it is due, so most launches send no UPDATE at all.
+    last = registration.last_launch_at
+    if last is None or last < now - LAST_LAUNCH_RESOLUTION:
+        session.execute(
+            update(PlatformRegistration)
+            .where(
+                PlatformRegistration.id == registration.row_id,
+                or_(
+                    PlatformRegistration.last_launch_at.is_(None),
+                    PlatformRegistration.last_launch_at < now - LAST_LAUNCH_RESOLUTION,
+                ),
+            )
+            .values(last_launch_at=now)
+        )
     session.flush()
     return launch
 

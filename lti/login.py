@@ -11,19 +11,20 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from lti.browser_binding import Binding, fingerprint
 from lti.errors import LaunchRejected
 from lti.tool_config import DatabaseToolConf, StoredRegistration
-from storage import LoginNonce, utcnow
+from storage import Deployment, LoginNonce, PlatformRegistration, utcnow
 
 # Expired rows are kept a day so a late replay still reads "replayed", not "unknown".
 EXPIRED_NONCE_RETENTION = timedelta(days=1)
+NONCE_CLEANUP_INTERVAL = timedelta(minutes=1)
 MAX_PARAMETER_LENGTH = 2048
 
 
@@ -57,14 +58,10 @@ def start_login(
             raise LaunchRejected("missing_login_parameter", name)
     if any(len(str(value)) > MAX_PARAMETER_LENGTH for value in params.values()):
         raise LaunchRejected("claim_too_large", "a login parameter is too long")
-    registration = find_enabled_registration(
-        DatabaseToolConf(session), params["iss"], params.get("client_id")
-    )
     deployment_id = params.get("lti_deployment_id")
-    if deployment_id and not DatabaseToolConf(session).deployment_row(
-        params["iss"], registration.get_client_id(), deployment_id
-    ):
-        raise LaunchRejected("unknown_deployment", deployment_id)
+    registration = _registration_and_deployment(
+        session, params["iss"], params.get("client_id"), deployment_id
+    )
 
     now = utcnow()
     state = secrets.token_urlsafe(32)
@@ -74,7 +71,10 @@ def start_login(
         raise LaunchRejected("claim_too_large", "lti_storage_target")
     binding = Binding.PLATFORM_STORAGE if storage_target else Binding.COOKIE
     browser_secret = secrets.token_urlsafe(32) if storage_target else None
-    session.execute(delete(LoginNonce).where(LoginNonce.expires_at < now - EXPIRED_NONCE_RETENTION))
+    if _cleanup_due(now):
+        session.execute(
+            delete(LoginNonce).where(LoginNonce.expires_at < now - EXPIRED_NONCE_RETENTION)
+        )
     session.add(
         LoginNonce(
             nonce=nonce,
@@ -115,6 +115,20 @@ def start_login(
     )
 
 
+_last_cleanup: datetime | None = None
+
+
+def _cleanup_due(now: datetime) -> bool:
+    """Expired logins are removed at most once a minute per process, not at every login: a
+    DELETE per login cost a statement each, and an expired login is refused by its expiry
+    anyway (the rows are kept only so a late replay reads "replayed")."""
+    global _last_cleanup
+    if _last_cleanup is not None and now - _last_cleanup < NONCE_CLEANUP_INTERVAL:
+        return False
+    _last_cleanup = now
+    return True
+
+
 def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
     """The browser showed it cannot keep our cookie: bind this login to its user agent instead.
 
@@ -133,6 +147,37 @@ def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
         .values(binding=Binding.COOKIELESS.value)
     )
     return switched.rowcount == 1
+
+
+def _registration_and_deployment(
+    session: Session, issuer: str, client_id: str | None, deployment_id: str | None
+) -> StoredRegistration:
+    """The enabled registration, and its deployment when the platform names one (else
+    'unknown_deployment'). What Moodle sends (client and deployment id) is read in one query;
+    the refusals are the ones find_enabled_registration and deployment_row give."""
+    tool_conf = DatabaseToolConf(session)
+    if client_id and deployment_id:
+        found = session.execute(
+            select(PlatformRegistration, Deployment.id)
+            .outerjoin(
+                Deployment,
+                (Deployment.registration_id == PlatformRegistration.id)
+                & (Deployment.deployment_id == deployment_id),
+            )
+            .where(
+                PlatformRegistration.issuer == issuer, PlatformRegistration.client_id == client_id
+            )
+        ).first()
+        if found is not None and found[0].enabled:
+            if found[1] is None:
+                raise LaunchRejected("unknown_deployment", deployment_id)
+            return StoredRegistration(found[0])
+    registration = find_enabled_registration(tool_conf, issuer, client_id)
+    if deployment_id and not tool_conf.deployment_row(
+        issuer, registration.get_client_id(), deployment_id
+    ):
+        raise LaunchRejected("unknown_deployment", deployment_id)
+    return registration
 
 
 def find_enabled_registration(

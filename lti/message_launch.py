@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from lti import claims as c
 from lti.browser_binding import Binding, BrowserEvidence, check_binding
 from lti.errors import LaunchRejected
-from lti.login import find_enabled_registration
 from lti.platform_keys import PlatformKeyCache
 from lti.tool_config import DatabaseToolConf, StoredRegistration
 from storage import Deployment, LoginNonce, PlatformRegistration, utcnow
@@ -62,6 +61,7 @@ class ToolMessageLaunch(MessageLaunch):
         # The registration the login was started for, known even when validation fails later.
         self.login_registration_id: int | None = None
         self.binding: Binding | None = None
+        self._login_registration: PlatformRegistration | None = None
 
     def _get_request_param(self, key: str) -> str:
         return self._request.get_param(key)
@@ -94,11 +94,14 @@ class ToolMessageLaunch(MessageLaunch):
         state = self._get_request_param("state")
         if not state:
             raise LaunchRejected("missing_state")
-        login = self._db.scalar(
-            select(LoginNonce)
+        found = self._db.execute(
+            # The login's registration comes with it (the next check needs it), read fresh.
+            select(LoginNonce, PlatformRegistration)
+            .outerjoin(PlatformRegistration, PlatformRegistration.id == LoginNonce.registration_id)
             .where(LoginNonce.state == state)
-            .execution_options(populate_existing=True)  # read the row fresh, not from cache
-        )
+            .execution_options(populate_existing=True)  # read the rows fresh, not from cache
+        ).first()
+        login, self._login_registration = found if found else (None, None)
         if login is None:
             raise LaunchRejected("unknown_state")
         if login.consumed_at is not None:
@@ -113,14 +116,18 @@ class ToolMessageLaunch(MessageLaunch):
         issuer = body.get("iss")
         if not isinstance(issuer, str) or not issuer:
             raise LaunchRejected("missing_claim", "iss")
-        expected = self._db.get(PlatformRegistration, login.registration_id)
+        expected = self._login_registration  # read with the login, in _login_for_state
         if expected is None:
             raise LaunchRejected("unknown_state", "the registration was removed")
         if issuer != expected.issuer:
             if not self._tool_conf.issuer_known(issuer):
                 raise LaunchRejected("unknown_issuer", issuer)
             raise LaunchRejected("wrong_issuer", issuer)
-        registration = find_enabled_registration(self._tool_conf, issuer, expected.client_id)
+        # (issuer, client_id) is unique, so this is the row `expected` itself: checked as
+        # find_enabled_registration would, without reading it again.
+        if not expected.enabled:
+            raise LaunchRejected("registration_disabled", issuer)
+        registration = StoredRegistration(expected)
         audience = body.get("aud")
         audiences = [audience] if isinstance(audience, str) else audience
         if not isinstance(audiences, list) or expected.client_id not in audiences:

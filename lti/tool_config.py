@@ -23,6 +23,7 @@ class StoredRegistration(Registration):
         self.row_id = row.id
         self.organisation_id = row.organisation_id
         self.enabled = row.enabled
+        self.last_launch_at = row.last_launch_at
         self.set_issuer(row.issuer)
         self.set_client_id(row.client_id)
         self.set_auth_login_url(row.auth_login_url)

@@ -7,9 +7,8 @@ is a 404, so attempt ids reveal nothing.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
-from sqlalchemy import select
 
 from competence.frameworks import digcomp
 from competence.instruments import Instrument, shipped_documents, shipped_instruments
@@ -31,6 +30,7 @@ from storage.attempts import (
     answers_of,
     attempts_of,
     load_instrument,
+    person_attempt,
     save_answer,
     start_attempt,
     store_instrument,
@@ -94,13 +94,17 @@ def _record(statement) -> None:
 
 def own_attempt(attempt_id: str) -> Attempt:
     """The attempt if it belongs to the person of this launch; 404 for anything else."""
-    launch = current_launch()
-    attempt = db_session().scalar(
-        select(Attempt).where(Attempt.id == attempt_id, Attempt.person_id == launch.person_id)
-    )
-    if attempt is None:
+    found = person_attempt(db_session(), attempt_id, current_launch().person_id)
+    if found is None:
         abort(404)
+    attempt, identity = found
+    g.instrument_identity = identity  # for attempt_instrument: no second query
     return attempt
+
+
+def attempt_instrument(attempt: Attempt) -> LoadedInstrument:
+    """The instrument an attempt was started on, parsed (see storage.attempts)."""
+    return load_instrument(db_session(), attempt.instrument_id, g.get("instrument_identity"))
 
 
 def overview():
@@ -174,7 +178,7 @@ def _resume_at(attempt: Attempt, loaded: LoadedInstrument) -> int:
 @launch_required
 def item(attempt_id: str, number: int):
     attempt = own_attempt(attempt_id)
-    loaded = load_instrument(db_session(), attempt.instrument_id)
+    loaded = attempt_instrument(attempt)
     items = loaded.instrument.items
     if not 1 <= number <= len(items):
         abort(404)
@@ -227,7 +231,7 @@ def review(attempt_id: str):
     attempt = own_attempt(attempt_id)
     if attempt.status is AttemptStatus.SUBMITTED:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
-    loaded = load_instrument(db_session(), attempt.instrument_id)
+    loaded = attempt_instrument(attempt)
     answers = answers_of(db_session(), attempt.id)
     unanswered = [
         (number, item)
@@ -249,7 +253,7 @@ def review(attempt_id: str):
 def submit(attempt_id: str):
     attempt = own_attempt(attempt_id)
     launch = current_launch()
-    loaded = load_instrument(db_session(), attempt.instrument_id)
+    loaded = attempt_instrument(attempt)
     session = db_session()
     try:
         result = submit_attempt(session, attempt, loaded, launch.id)
@@ -300,7 +304,7 @@ def leave(attempt_id: str):
     A beacon gets an empty answer; the button goes back to the activity's start page.
     """
     attempt = own_attempt(attempt_id)
-    loaded = load_instrument(db_session(), attempt.instrument_id)
+    loaded = attempt_instrument(attempt)
     _record(
         xapi_statements.attempt_left(
             _where(),

@@ -7,15 +7,16 @@ immutable: its answers and result never change afterwards.
 
 from __future__ import annotations
 
-import json
+import copy
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from competence.frameworks import Framework, framework_from_document
 from competence.instruments import Instrument, instrument_from_document
@@ -43,14 +44,33 @@ def store_instrument(
     session: Session, instrument: Instrument, framework: Framework, instrument_document: dict
 ) -> InstrumentVersion:
     """The stored version of a shipped instrument (and its framework), saved on first use."""
+
+    # Only the ids: the documents (tens of kB of JSON) are read when load_instrument has not
+    # parsed them yet, not on every page that asks which row a shipped instrument is.
+    def stored() -> InstrumentVersion | None:
+        return session.scalar(
+            select(InstrumentVersion)
+            .where(
+                InstrumentVersion.organisation_id.is_(None),
+                InstrumentVersion.key == instrument.id,
+                InstrumentVersion.version == instrument.version,
+            )
+            .options(load_only(InstrumentVersion.id, InstrumentVersion.framework_id))
+        )
+
+    existing = stored()  # the usual case: one query, the framework's row is not needed
+    if existing is not None:
+        return existing
     framework_row = get_or_create(
         session,
         lambda: session.scalar(
-            select(FrameworkVersion).where(
+            select(FrameworkVersion)
+            .where(
                 FrameworkVersion.organisation_id.is_(None),
                 FrameworkVersion.key == framework.id,
                 FrameworkVersion.version == framework.version,
             )
+            .options(load_only(FrameworkVersion.id))
         ),
         lambda: FrameworkVersion(
             key=framework.id, version=framework.version, document=framework.to_document()
@@ -59,13 +79,7 @@ def store_instrument(
     session.flush()
     return get_or_create(
         session,
-        lambda: session.scalar(
-            select(InstrumentVersion).where(
-                InstrumentVersion.organisation_id.is_(None),
-                InstrumentVersion.key == instrument.id,
-                InstrumentVersion.version == instrument.version,
-            )
-        ),
+        stored,
         lambda: InstrumentVersion(
             key=instrument.id,
             version=instrument.version,
@@ -75,23 +89,90 @@ def store_instrument(
     )
 
 
-def load_instrument(session: Session, instrument_row_id: int) -> LoadedInstrument:
-    row = session.get(InstrumentVersion, instrument_row_id)
-    if row is None:
-        raise LookupError(f"no instrument {instrument_row_id}")
-    return _parsed(row.id, _frozen(row.document), _frozen(row.framework.document))
+# What identifies a stored instrument version and its framework's (see load_instrument).
+INSTRUMENT_IDENTITY = (
+    InstrumentVersion.id,
+    InstrumentVersion.key,
+    InstrumentVersion.version,
+    InstrumentVersion.organisation_id,
+    InstrumentVersion.created_at,
+    FrameworkVersion.id,
+    FrameworkVersion.key,
+    FrameworkVersion.version,
+    FrameworkVersion.organisation_id,
+    FrameworkVersion.created_at,
+)
 
 
-@lru_cache(maxsize=64)
-def _parsed(row_id: int, instrument_json: str, framework_json: str) -> LoadedInstrument:
-    # Stored versions never change, so parsing once per process is enough.
-    framework = framework_from_document(json.loads(framework_json))
-    instrument = instrument_from_document(json.loads(instrument_json), framework)
-    return LoadedInstrument(row_id=row_id, instrument=instrument, framework=framework)
+def person_attempt(
+    session: Session, attempt_id: str, person_id: int
+) -> tuple[Attempt, tuple] | None:
+    """The person's attempt with its instrument's identity (for load_instrument), in one
+    query; None when there is no such attempt or it is someone else's."""
+    found = session.execute(
+        select(Attempt, *INSTRUMENT_IDENTITY)
+        .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
+        .join(FrameworkVersion, FrameworkVersion.id == InstrumentVersion.framework_id)
+        .where(Attempt.id == attempt_id, Attempt.person_id == person_id)
+    ).first()
+    return None if found is None else (found[0], tuple(found[1:]))
 
 
-def _frozen(document: dict) -> str:
-    return json.dumps(document, sort_keys=True)
+def load_instrument(
+    session: Session, instrument_row_id: int, identity: tuple | None = None
+) -> LoadedInstrument:
+    """The stored instrument version and its framework, parsed.
+
+    Stored versions never change (storage.frameworks refuses a changed document under an
+    existing version), so each is parsed once per process. A small query of the two rows'
+    identities (id, key, version, owner, created_at) finds the parsed copy: the documents
+    themselves are read only the first time, and a row that was deleted and whose id came
+    back (SQLite reuses ids) is a new identity, never mistaken for the old one. `identity`,
+    when the caller read it already (person_attempt), spares that query.
+    """
+    if identity is None or identity[0] != instrument_row_id:
+        found = session.execute(
+            select(*INSTRUMENT_IDENTITY)
+            .join(FrameworkVersion, FrameworkVersion.id == InstrumentVersion.framework_id)
+            .where(InstrumentVersion.id == instrument_row_id)
+        ).one_or_none()
+        if found is None:
+            raise LookupError(f"no instrument {instrument_row_id}")
+        identity = tuple(found)
+    loaded = _parsed.get(identity)
+    if loaded is None:
+        row = session.get(InstrumentVersion, instrument_row_id)
+        # Copies: the cached instrument shares nothing with this session's rows.
+        framework = framework_from_document(copy.deepcopy(row.framework.document))
+        instrument = instrument_from_document(copy.deepcopy(row.document), framework)
+        loaded = LoadedInstrument(row_id=row.id, instrument=instrument, framework=framework)
+        _parsed.put(identity, loaded)
+    return loaded
+
+
+class _Parsed:
+    """A small LRU of parsed instrument versions, shared by a worker's threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple, LoadedInstrument] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, identity: tuple) -> LoadedInstrument | None:
+        with self._lock:
+            loaded = self._items.get(identity)
+            if loaded is not None:
+                self._items.move_to_end(identity)
+            return loaded
+
+    def put(self, identity: tuple, loaded: LoadedInstrument) -> None:
+        with self._lock:
+            self._items[identity] = loaded
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_parsed = _Parsed(64)
 
 
 def attempts_of(session: Session, person_id: int, resource_link_id: int | None) -> list[Attempt]:

@@ -96,9 +96,26 @@ def insert_new(session: Session, table: Table, rows: list[dict]) -> int:
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     key = list(table.primary_key.columns)[0]
-    statement = insert(table).values(rows).on_conflict_do_nothing().returning(key)
-    # RETURNING, not rowcount: drivers differ in what rowcount says here.
-    return len(session.execute(statement).all())
+    statement = insert(table).on_conflict_do_nothing().returning(key)
+    # RETURNING, not rowcount: drivers differ in what rowcount says here. The rows go as
+    # parameters, not as .values(rows): SQLAlchemy caches the compiled statement then (a
+    # multi-row .values() is compiled anew each time), and still sends several rows as one
+    # multi-row VALUES ("insertmanyvalues").
+    return len(session.execute(statement, rows).all())
+
+
+def get_or_insert(session: Session, model: type[Row], find: Callable[[], Row | None], values: dict):
+    """Find a row or insert it, like get_or_create, for a row that is often new (a person's
+    first launch): the insert is one INSERT … ON CONFLICT DO NOTHING RETURNING instead of a
+    savepoint, an INSERT and its release. A concurrent insert of the same key is found."""
+    row = find()
+    if row is not None:
+        return row
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model)
+    row = session.scalars(statement).first()
+    return row if row is not None else find()
 
 
 def one_of(session: Session, column, values: list) -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -187,22 +188,30 @@ def link_person(session: Session, person: Person) -> Employee | None:
     idnumber) against HR's employee number, else by e-mail; an employee already
     linked to another identity is never taken over.
     """
-    linked = session.scalar(select(Employee).where(Employee.person_id == person.id))
+    email = person.email.strip().lower() if person.email else None
+    # One query (it runs on every page): the linked employee and the unlinked candidates,
+    # each branch on its own index; the choice among them is made below, in that order.
+    branches = [select(Employee.id).where(Employee.person_id == person.id)]
+    unlinked = (Employee.organisation_id == person.organisation_id, Employee.person_id.is_(None))
+    if person.person_sourcedid:
+        number = Employee.employee_number == person.person_sourcedid
+        branches.append(select(Employee.id).where(*unlinked, number))
+    if email:
+        branches.append(select(Employee.id).where(*unlinked, Employee.email == email))
+    ids = union_all(*branches) if len(branches) > 1 else branches[0]
+    found = session.scalars(
+        select(Employee).where(Employee.id.in_(ids)).order_by(Employee.id)
+    ).all()
+    linked = next((employee for employee in found if employee.person_id == person.id), None)
     if linked is not None:
         return linked
-    candidates = []
-    if person.person_sourcedid:
-        candidates.append(Employee.employee_number == person.person_sourcedid)
-    if person.email:
-        candidates.append(Employee.email == person.email.strip().lower())
-    for condition in candidates:
-        employee = session.scalar(
-            select(Employee).where(
-                Employee.organisation_id == person.organisation_id,
-                Employee.person_id.is_(None),
-                condition,
-            )
-        )
+    for matches in (
+        lambda employee: (
+            bool(person.person_sourcedid) and employee.employee_number == person.person_sourcedid
+        ),
+        lambda employee: email is not None and employee.email == email,
+    ):
+        employee = next((e for e in found if e.person_id is None and matches(e)), None)
         if employee is not None:
             employee.person_id = person.id
             return employee

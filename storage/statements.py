@@ -160,15 +160,16 @@ def insert_statement(session: Session, statement: dict, organisation_id: int) ->
             }
         ],
     )
-    if new:
+    refs = statement_refs(statement) if new else {}
+    if refs:
         session.execute(
-            # One multi-row VALUES: one round trip, where executemany may take one per row.
-            insert(XapiStatementRef.__table__).values(
-                [
-                    {"statement_id": statement["id"], "kind": kind, "ref": ref, "direct": direct}
-                    for (kind, ref), direct in statement_refs(statement).items()
-                ]
-            )
+            # Rows as parameters: a compiled statement SQLAlchemy caches (a multi-row .values()
+            # is compiled anew each time), sent by psycopg as one pipeline.
+            insert(XapiStatementRef.__table__),
+            [
+                {"statement_id": statement["id"], "kind": kind, "ref": ref, "direct": direct}
+                for (kind, ref), direct in refs.items()
+            ],
         )
     return bool(new)
 

@@ -29,9 +29,8 @@ import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import paramiko
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -43,6 +42,9 @@ from storage.outbox import ClaimedDelivery, Delivery, DeliveryStatus
 from sync.hr_delivery import BatchOutcome
 from sync.hr_records import COLUMNS, HR_FILES, RecordSource
 from sync.target_secrets import secrets_of
+
+if TYPE_CHECKING:
+    import paramiko
 
 DEFAULT_DELIMITER = ";"
 
@@ -132,6 +134,10 @@ class SftpDestination(Destination):
         self.timeout = timeout
 
     def put(self, files: list[CsvFile]) -> None:
+        # Imported here: only the scheduler sends files, and paramiko costs every web
+        # worker, which imports this module too, ~9 MB.
+        import paramiko
+
         try:
             transport = self._connect()
         except (OSError, paramiko.SSHException, EOFError) as error:
@@ -150,6 +156,8 @@ class SftpDestination(Destination):
             transport.close()
 
     def _connect(self) -> paramiko.Transport:
+        import paramiko
+
         sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         transport = paramiko.Transport(sock)
         transport.banner_timeout = transport.auth_timeout = self.timeout
