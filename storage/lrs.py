@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import base64
 import os
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, cast, literal, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.database import Base, UTCDateTime, utcnow
 from storage.organisations import Organisation
-from storage.outbox import Delivery, DeliveryStatus
 
 XAPI_VERSIONS = ("1.0.3", "2.0.0")
 DEFAULT_BATCH_SIZE = 200
@@ -54,46 +50,6 @@ class LrsEndpoint(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
-
-
-def queue_for_enabled_lrs(
-    session: Session, target: str, statement_id: str, organisation_id: int
-) -> bool:
-    """Queue a statement for the organisation's LRS if it has an enabled one.
-
-    One INSERT … SELECT instead of a lookup and an insert: this runs on the
-    request path for every statement.  The key is `<lrs id>:<statement id>`.
-    """
-    now = utcnow()
-    table = Delivery.__table__
-    rows = select(
-        literal(str(uuid.uuid4()), table.c.id.type),
-        literal(target, table.c.target.type),
-        cast(LrsEndpoint.id, String) + literal(f":{statement_id}", String),
-        literal({"statement_id": statement_id}, table.c.payload.type),
-        LrsEndpoint.organisation_id,
-        literal(DeliveryStatus.PENDING, table.c.status.type),
-        literal(0, table.c.attempts.type),
-        literal(now, table.c.next_attempt_at.type),
-        literal(now, table.c.created_at.type),
-    ).where(LrsEndpoint.organisation_id == organisation_id, LrsEndpoint.enabled.is_(True))
-    columns = [
-        "id",
-        "target",
-        "key",
-        "payload",
-        "organisation_id",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-    ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(table).from_select(columns, rows).on_conflict_do_nothing().returning(table.c.id)
-    )
-    return bool(session.execute(statement).all())
 
 
 def lrs_of(session: Session, organisation_id: int) -> LrsEndpoint | None:
