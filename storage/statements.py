@@ -203,9 +203,9 @@ def _columns(statement: dict) -> tuple[str, str | None, str, str]:
 # document: one parameter, no per-row adaptation by the driver.
 _POSTGRESQL_WRITE_TEMPLATE = """
 WITH given AS (
-    SELECT * FROM json_to_recordset(%(rows)s::json) AS given(
+    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS given(
         id varchar, verb varchar, registration varchar, actor_home_page varchar,
-        actor_name varchar, statement jsonb, stored timestamp, delivery_id varchar, refs json)
+        actor_name varchar, statement jsonb, stored timestamp, delivery_id varchar, refs jsonb)
 ), {voided}new AS (
     INSERT INTO xapi_statements (id, organisation_id, verb, registration, actor_home_page,
                                  actor_name, statement, stored, voided)
@@ -217,7 +217,7 @@ WITH given AS (
 ), refs AS (
     INSERT INTO xapi_statement_refs (statement_id, kind, ref, direct)
     SELECT new.id, ref->>0, ref->>1, (ref->>2)::boolean
-    FROM new JOIN given ON given.id = new.id, json_array_elements(given.refs) AS ref
+    FROM new JOIN given ON given.id = new.id, jsonb_array_elements(given.refs) AS ref
 ), queued AS (
     INSERT INTO deliveries (id, target, key, payload, organisation_id, status, attempts,
                             next_attempt_at, created_at)
