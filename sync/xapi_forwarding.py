@@ -20,6 +20,7 @@ one copy of each.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,11 +30,16 @@ from sqlalchemy.orm import Session
 
 from storage import Database
 from storage.database import utcnow
-from storage.lrs import CredentialsUnavailable, LrsEndpoint, credentials_of
+from storage.lrs import (
+    ClaimedStatement,
+    CredentialsUnavailable,
+    LrsEndpoint,
+    claim_statements,
+    credentials_of,
+)
 from storage.outbox import (
     Delivery,
     DeliveryStatus,
-    claim_due,
     due_now,
     mark_all_delivered,
     mark_dead,
@@ -60,9 +66,9 @@ class ForwardingCounts:
 
 @dataclass
 class _Outcome:
-    delivered: list[Delivery] = field(default_factory=list)
-    refused: list[tuple[Delivery, str]] = field(default_factory=list)
-    untried: list[Delivery] = field(default_factory=list)
+    delivered: list[ClaimedStatement] = field(default_factory=list)
+    refused: list[tuple[ClaimedStatement, str]] = field(default_factory=list)
+    untried: list[ClaimedStatement] = field(default_factory=list)
     unavailable: LrsUnavailable | None = None
 
 
@@ -103,18 +109,18 @@ def _forward_to(database, client, secret_key, lrs_id, owner, lease, max_batches,
                 _record_unavailable(session, lrs, LrsUnavailable(str(error)), counts)
                 session.commit()
                 return
-            claimed = claim_due(
+            claimed = claim_statements(
                 session,
                 owner,
                 lease,
-                limit=lrs.batch_size,
+                lrs.batch_size,
                 target=TARGET,
                 organisation_id=lrs.organisation_id,
             )
             session.commit()
             if not claimed:
                 return
-            outcome = _send_claimed(session, client, target, claimed)
+            outcome = _send_claimed(client, target, claimed)
             delivered = mark_all_delivered(session, outcome.delivered, owner)
             counts.delivered += delivered
             for delivery, reason in outcome.refused:
@@ -134,37 +140,34 @@ def _forward_to(database, client, secret_key, lrs_id, owner, lease, max_batches,
 
 
 def _send_claimed(
-    session: Session, client: LrsClient, target: LrsTarget, claimed: list[Delivery]
+    client: LrsClient, target: LrsTarget, claimed: list[ClaimedStatement]
 ) -> _Outcome:
     outcome = _Outcome()
-    ids = [delivery.payload["statement_id"] for delivery in claimed]
-    stored = {
-        row.id: row.statement
-        for row in session.scalars(select(XapiStatement).where(XapiStatement.id.in_(ids)))
-    }
     batch = []
     for delivery in claimed:
-        statement = stored.get(delivery.payload["statement_id"])
-        if statement is None:
+        if delivery.document is None:
             outcome.refused.append((delivery, "the statement was erased before it was sent"))
         else:
-            batch.append((delivery, statement))
+            batch.append(delivery)
     _send(client, target, batch, outcome)
     return outcome
 
 
-def _send(client: LrsClient, target: LrsTarget, batch: list, outcome: _Outcome) -> None:
+def _send(
+    client: LrsClient, target: LrsTarget, batch: list[ClaimedStatement], outcome: _Outcome
+) -> None:
     """POST the batch; on a refusal, halve it until the refused statements stand alone."""
     if not batch:
         return
     if outcome.unavailable is not None:
-        outcome.untried.extend(delivery for delivery, _ in batch)
+        outcome.untried.extend(batch)
         return
     try:
-        client.post_statements(target, [statement for _, statement in batch])
+        # The stored JSON texts, joined: a batch is never parsed and serialised again.
+        client.post_documents(target, [delivery.document for delivery in batch])
     except LrsUnavailable as unavailable:
         outcome.unavailable = unavailable
-        outcome.untried.extend(delivery for delivery, _ in batch)
+        outcome.untried.extend(batch)
     except LrsRejected as rejected:
         if len(batch) > 1:
             middle = len(batch) // 2
@@ -173,21 +176,26 @@ def _send(client: LrsClient, target: LrsTarget, batch: list, outcome: _Outcome) 
         elif rejected.status == 409:
             _settle_conflict(client, target, batch[0], rejected, outcome)
         else:
-            outcome.refused.append((batch[0][0], str(rejected)))
+            outcome.refused.append((batch[0], str(rejected)))
     else:
-        outcome.delivered.extend(delivery for delivery, _ in batch)
+        outcome.delivered.extend(batch)
 
 
-def _settle_conflict(client, target, pair, rejected: LrsRejected, outcome: _Outcome) -> None:
+def _settle_conflict(
+    client: LrsClient,
+    target: LrsTarget,
+    delivery: ClaimedStatement,
+    rejected: LrsRejected,
+    outcome: _Outcome,
+) -> None:
     """409 for one statement: delivered if the LRS holds the same one, refused otherwise."""
-    delivery, statement = pair
     try:
-        held = client.get_statement(target, statement["id"])
+        held = client.get_statement(target, delivery.statement_id)
     except LrsUnavailable as unavailable:
         outcome.unavailable = unavailable
         outcome.untried.append(delivery)
         return
-    if held is not None and same_statement(statement, held):
+    if held is not None and same_statement(json.loads(delivery.document), held):
         outcome.delivered.append(delivery)
     else:
         outcome.refused.append(
