@@ -36,12 +36,12 @@ from storage.lrs import (
     LrsEndpoint,
     claim_statements,
     credentials_of,
+    mark_statements_delivered,
 )
 from storage.outbox import (
     Delivery,
     DeliveryStatus,
     due_now,
-    mark_all_delivered,
     mark_dead,
     release,
 )
@@ -121,7 +121,7 @@ def _forward_to(database, client, secret_key, lrs_id, owner, lease, max_batches,
             if not claimed:
                 return
             outcome = _send_claimed(client, target, claimed)
-            delivered = mark_all_delivered(session, outcome.delivered, owner)
+            delivered = mark_statements_delivered(session, outcome.delivered, owner)
             counts.delivered += delivered
             for delivery, reason in outcome.refused:
                 if mark_dead(session, delivery, owner, reason):
