@@ -27,6 +27,7 @@ import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
@@ -170,6 +171,19 @@ def enqueue_several(
     return costs
 
 
+def _round_trip_ms(database: Database, times: int = 1000) -> float:
+    """The median of `SELECT 1` on the driver's connection: what one round trip to the
+    database costs at the time, the floor under a statement recorded in one."""
+    costs = []
+    with database.sessions() as session:
+        driver = session.connection().connection.driver_connection
+        for _ in range(times):
+            started = time.perf_counter()
+            driver.execute("SELECT 1").fetchall()
+            costs.append((time.perf_counter() - started) * 1e3)
+    return statistics.median(costs)
+
+
 def enqueue_figures(database: Database, lrs: FastLrs, label: str, quick: bool) -> list[Figure]:
     organisation = organisation_with_lrs(database, lrs)
     count, groups = (300, 15) if quick else (3000, 150)
@@ -199,10 +213,16 @@ def enqueue_figures(database: Database, lrs: FastLrs, label: str, quick: bool) -
         )
     expected = 100 + 6 * 23 + count + 2 * groups * 23
     assert queued == expected, f"{queued} queued, expected {expected}"
+    round_trip = _round_trip_ms(database)
     figures = []
     for name, costs, detail in runs:
         median, p95 = _percentiles(costs)
-        detail = {"median_ms": round(median, 4), "p95_ms": round(p95, 4), **detail}
+        detail = {
+            "median_ms": round(median, 4),
+            "p95_ms": round(p95, 4),
+            "select_1_round_trip_median_ms": round(round_trip, 4),
+            **detail,
+        }
         figures.append(
             Figure(
                 bench=BENCH,
@@ -228,9 +248,11 @@ def enqueue_figures(database: Database, lrs: FastLrs, label: str, quick: bool) -
 
 
 def seed_queued(database: Database, organisation: int, count: int, learner: str) -> None:
-    """`count` statements stored, indexed and queued for the organisation's LRS, in bulk."""
+    """`count` statements stored, indexed and queued for the organisation's LRS, in bulk:
+    a backlog recorded over the last `count` seconds (an LRS down for a while)."""
     made = [statement.to_json() for statement in answered(count, learner)]
-    now = utcnow()
+    first = utcnow() - timedelta(seconds=count)
+    when = {s["id"]: first + timedelta(seconds=number) for number, s in enumerate(made)}
     with database.transaction() as session:
         lrs_id = session.scalar(
             select(LrsEndpoint.id).where(LrsEndpoint.organisation_id == organisation)
@@ -248,7 +270,7 @@ def seed_queued(database: Database, organisation: int, count: int, learner: str)
                         "actor_home_page": s["actor"]["account"]["homePage"],
                         "actor_name": s["actor"]["account"]["name"],
                         "statement": s,
-                        "stored": now,
+                        "stored": when[s["id"]],
                         "voided": False,
                     }
                     for s in chunk
@@ -273,8 +295,8 @@ def seed_queued(database: Database, organisation: int, count: int, learner: str)
                         "organisation_id": organisation,
                         "status": DeliveryStatus.PENDING,
                         "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
+                        "next_attempt_at": when[s["id"]],
+                        "created_at": when[s["id"]],
                     }
                     for s in chunk
                 ],
@@ -285,10 +307,8 @@ def forwarding_figures(database: Database, lrs: FastLrs, label: str, quick: bool
     count = 300 if quick else 20_000
     client = LrsClient(make_http_session(timeout=30, retries=0))
     figures = []
-    organisations = []
     for batch_size in BATCH_SIZES:
         organisation = organisation_with_lrs(database, lrs, batch_size=batch_size)
-        organisations.append(organisation)
         seed_queued(database, organisation, count, f"forward-{batch_size}-{uuid.uuid4()}")
         # Only this organisation's LRS is enabled: a run sends its statements only.
         with database.transaction() as session:
@@ -303,6 +323,9 @@ def forwarding_figures(database: Database, lrs: FastLrs, label: str, quick: bool
                 connection.commit()
         lrs.reset()
         delivered, runs = 0, 0
+        # CPU seconds of each process involved: where the time goes on a busy machine.
+        database_cpu = _backends_cpu(database)
+        lrs_cpu = _cpu_seconds(lrs.process.pid)
         started, cpu = time.perf_counter(), time.process_time()
         while delivered < count:
             counts = forward_statements(database, client, SECRET_KEY, max_batches=10_000)
@@ -311,6 +334,8 @@ def forwarding_figures(database: Database, lrs: FastLrs, label: str, quick: bool
                 raise RuntimeError(f"forwarding stalled at {delivered}: {counts}")
             delivered += counts.delivered
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        database_cpu = _backends_cpu(database, database_cpu)
+        lrs_cpu = _cpu_seconds(lrs.process.pid) - lrs_cpu
         state = lrs.state()
         assert state["ids"] == state["distinct"] == count, state
         figures.append(
@@ -326,12 +351,42 @@ def forwarding_figures(database: Database, lrs: FastLrs, label: str, quick: bool
                     "batch_size": batch_size,
                     "seconds": round(elapsed, 3),
                     "posts": state["posts"],
-                    "forwarder_cpu_seconds": round(cpu, 3),
                     "runs": runs,
+                    "forwarder_cpu_seconds": round(cpu, 2),
+                    "lrs_double_cpu_seconds": round(lrs_cpu, 2),
+                    **(
+                        {"postgresql_backends_cpu_seconds": round(database_cpu[None], 2)}
+                        if database_cpu
+                        else {}
+                    ),
                 },
             )
         )
     return figures
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process on this machine (Linux /proc), 0 if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _backends_cpu(database: Database, before: dict | None = None) -> dict:
+    """CPU seconds of the PostgreSQL backends serving this database (a local server),
+    by pid; with `before`, the total since then under the key None.  {} on SQLite."""
+    if database.engine.dialect.name != "postgresql":
+        return {}
+    with database.engine.connect() as connection:
+        pids = connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        ).scalars()
+        now = {pid: _cpu_seconds(pid) for pid in pids}
+    if before is None:
+        return now
+    return {None: sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())}
 
 
 def run(
