@@ -39,7 +39,7 @@ from storage.attempts import (
 from storage.frameworks import find_instrument_row
 from sync.completions import record_submitted_attempt
 from xapi import statements as xapi_statements
-from xapi.record import record, where_of
+from xapi.record import record, record_many, where_of
 from xapi.statements import Where
 
 bp = Blueprint("assessment", __name__)
@@ -278,7 +278,9 @@ def submit(attempt_id: str):
 
 
 def _record_submission(attempt: Attempt, loaded: LoadedInstrument, result) -> None:
-    """Completed; passed or failed (with a pass mark); the level reached per competence."""
+    """Completed; passed or failed (with a pass mark); the level reached per competence.
+
+    Recorded together: one round trip on PostgreSQL for the 20-odd statements."""
     where = _where()
     event = {
         "attempt_id": attempt.id,
@@ -287,12 +289,12 @@ def _record_submission(attempt: Attempt, loaded: LoadedInstrument, result) -> No
         "framework": loaded.framework,
         "result": result,
     }
-    _record(xapi_statements.attempt_submitted(where, started_at=attempt.started_at, **event))
+    made = [xapi_statements.attempt_submitted(where, started_at=attempt.started_at, **event)]
     judged = xapi_statements.attempt_judged(where, **event)
     if judged is not None:
-        _record(judged)
-    for statement in xapi_statements.competence_levels_reached(where, **event):
-        _record(statement)
+        made.append(judged)
+    made += xapi_statements.competence_levels_reached(where, **event)
+    record_many(db_session(), made, current_launch().person.organisation_id)
 
 
 @bp.post("/attempts/<attempt_id>/leave")

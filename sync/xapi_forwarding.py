@@ -20,7 +20,9 @@ one copy of each.
 
 from __future__ import annotations
 
+import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -29,13 +31,18 @@ from sqlalchemy.orm import Session
 
 from storage import Database
 from storage.database import utcnow
-from storage.lrs import CredentialsUnavailable, LrsEndpoint, credentials_of
+from storage.lrs import (
+    ClaimedStatement,
+    CredentialsUnavailable,
+    LrsEndpoint,
+    claim_statements,
+    credentials_of,
+    mark_statements_delivered,
+)
 from storage.outbox import (
     Delivery,
     DeliveryStatus,
-    claim_due,
     due_now,
-    mark_all_delivered,
     mark_dead,
     release,
 )
@@ -60,9 +67,9 @@ class ForwardingCounts:
 
 @dataclass
 class _Outcome:
-    delivered: list[Delivery] = field(default_factory=list)
-    refused: list[tuple[Delivery, str]] = field(default_factory=list)
-    untried: list[Delivery] = field(default_factory=list)
+    delivered: list[ClaimedStatement] = field(default_factory=list)
+    refused: list[tuple[ClaimedStatement, str]] = field(default_factory=list)
+    untried: list[ClaimedStatement] = field(default_factory=list)
     unavailable: LrsUnavailable | None = None
 
 
@@ -93,78 +100,123 @@ def forward_statements(
     return counts
 
 
+@dataclass
+class _Batch:
+    target: LrsTarget
+    size: int  # the LRS's batch size: a smaller batch means nothing more is due
+    claimed: list[ClaimedStatement]
+
+
 def _forward_to(database, client, secret_key, lrs_id, owner, lease, max_batches, counts) -> None:
-    for _ in range(max_batches):
-        with database.sessions() as session:
-            lrs = session.get(LrsEndpoint, lrs_id)
-            try:
-                target = LrsTarget(lrs.endpoint, credentials_of(lrs, secret_key), lrs.version)
-            except CredentialsUnavailable as error:
+    """Batch after batch to one LRS.  While a batch is POSTed (in a thread: HTTP only, no
+    database), the next one is claimed, so the LRS's time and the database's overlap."""
+    following: _Batch | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lrs-{lrs_id}") as poster:
+        for number in range(1, max_batches + 1):
+            batch = following or _claim(database, secret_key, lrs_id, owner, lease, counts)
+            following = None
+            if batch is None or not batch.claimed:
+                return
+            sending = poster.submit(_send_claimed, client, batch.target, batch.claimed)
+            more = len(batch.claimed) == batch.size and number < max_batches
+            if more:
+                # Credentials that cannot be read now are recorded by the next _claim.
+                following = _claim(database, secret_key, lrs_id, owner, lease, counts, quiet=True)
+            outcome = sending.result()
+            prefetched = following.claimed if following is not None else []
+            with database.sessions() as session:
+                _settle(session, lrs_id, owner, outcome, prefetched, counts)
+            if outcome.unavailable is not None or not more:
+                return
+
+
+def _claim(
+    database: Database,
+    secret_key: str,
+    lrs_id: int,
+    owner: str,
+    lease: timedelta,
+    counts: ForwardingCounts,
+    quiet: bool = False,
+) -> _Batch | None:
+    """Lease the LRS's next batch; None when its credentials cannot be read (recorded as
+    a failure of the LRS unless `quiet`)."""
+    with database.sessions() as session:
+        lrs = session.get(LrsEndpoint, lrs_id)
+        try:
+            target = LrsTarget(lrs.endpoint, credentials_of(lrs, secret_key), lrs.version)
+        except CredentialsUnavailable as error:
+            if not quiet:
                 _record_unavailable(session, lrs, LrsUnavailable(str(error)), counts)
                 session.commit()
-                return
-            claimed = claim_due(
-                session,
-                owner,
-                lease,
-                limit=lrs.batch_size,
-                target=TARGET,
-                organisation_id=lrs.organisation_id,
-            )
-            session.commit()
-            if not claimed:
-                return
-            outcome = _send_claimed(session, client, target, claimed)
-            delivered = mark_all_delivered(session, outcome.delivered, owner)
-            counts.delivered += delivered
-            for delivery, reason in outcome.refused:
-                if mark_dead(session, delivery, owner, reason):
-                    counts.dead += 1
-                    log.warning("LRS %s refused statement %s: %s", lrs_id, delivery.key, reason)
-            if outcome.unavailable is not None:
-                pause = _record_unavailable(session, lrs, outcome.unavailable, counts)
-                counts.postponed += release(session, outcome.untried, owner, pause)
-            elif outcome.delivered:
-                lrs.consecutive_failures = 0
-                lrs.paused_until = None
-                lrs.last_success_at = utcnow()
-            session.commit()
-            if outcome.unavailable is not None or len(claimed) < lrs.batch_size:
-                return
+            return None
+        claimed = claim_statements(
+            session,
+            owner,
+            lease,
+            lrs.batch_size,
+            target=TARGET,
+            organisation_id=lrs.organisation_id,
+        )
+        session.commit()
+        return _Batch(target, lrs.batch_size, claimed)
+
+
+def _settle(
+    session: Session,
+    lrs_id: int,
+    owner: str,
+    outcome: _Outcome,
+    prefetched: list[ClaimedStatement],
+    counts: ForwardingCounts,
+) -> None:
+    """Record what the LRS said of a batch.  When it was unavailable, the batch claimed
+    meanwhile is given back untried too, due when the pause ends."""
+    counts.delivered += mark_statements_delivered(session, outcome.delivered, owner)
+    for delivery, reason in outcome.refused:
+        if mark_dead(session, delivery, owner, reason):
+            counts.dead += 1
+            log.warning("LRS %s refused statement %s: %s", lrs_id, delivery.key, reason)
+    lrs = session.get(LrsEndpoint, lrs_id)
+    if outcome.unavailable is not None:
+        pause = _record_unavailable(session, lrs, outcome.unavailable, counts)
+        counts.postponed += release(session, outcome.untried + prefetched, owner, pause)
+    elif outcome.delivered:
+        lrs.consecutive_failures = 0
+        lrs.paused_until = None
+        lrs.last_success_at = utcnow()
+    session.commit()
 
 
 def _send_claimed(
-    session: Session, client: LrsClient, target: LrsTarget, claimed: list[Delivery]
+    client: LrsClient, target: LrsTarget, claimed: list[ClaimedStatement]
 ) -> _Outcome:
     outcome = _Outcome()
-    ids = [delivery.payload["statement_id"] for delivery in claimed]
-    stored = {
-        row.id: row.statement
-        for row in session.scalars(select(XapiStatement).where(XapiStatement.id.in_(ids)))
-    }
     batch = []
     for delivery in claimed:
-        statement = stored.get(delivery.payload["statement_id"])
-        if statement is None:
+        if delivery.document is None:
             outcome.refused.append((delivery, "the statement was erased before it was sent"))
         else:
-            batch.append((delivery, statement))
+            batch.append(delivery)
     _send(client, target, batch, outcome)
     return outcome
 
 
-def _send(client: LrsClient, target: LrsTarget, batch: list, outcome: _Outcome) -> None:
+def _send(
+    client: LrsClient, target: LrsTarget, batch: list[ClaimedStatement], outcome: _Outcome
+) -> None:
     """POST the batch; on a refusal, halve it until the refused statements stand alone."""
     if not batch:
         return
     if outcome.unavailable is not None:
-        outcome.untried.extend(delivery for delivery, _ in batch)
+        outcome.untried.extend(batch)
         return
     try:
-        client.post_statements(target, [statement for _, statement in batch])
+        # The stored JSON texts, joined: a batch is never parsed and serialised again.
+        client.post_documents(target, [delivery.document for delivery in batch])
     except LrsUnavailable as unavailable:
         outcome.unavailable = unavailable
-        outcome.untried.extend(delivery for delivery, _ in batch)
+        outcome.untried.extend(batch)
     except LrsRejected as rejected:
         if len(batch) > 1:
             middle = len(batch) // 2
@@ -173,21 +225,26 @@ def _send(client: LrsClient, target: LrsTarget, batch: list, outcome: _Outcome) 
         elif rejected.status == 409:
             _settle_conflict(client, target, batch[0], rejected, outcome)
         else:
-            outcome.refused.append((batch[0][0], str(rejected)))
+            outcome.refused.append((batch[0], str(rejected)))
     else:
-        outcome.delivered.extend(delivery for delivery, _ in batch)
+        outcome.delivered.extend(batch)
 
 
-def _settle_conflict(client, target, pair, rejected: LrsRejected, outcome: _Outcome) -> None:
+def _settle_conflict(
+    client: LrsClient,
+    target: LrsTarget,
+    delivery: ClaimedStatement,
+    rejected: LrsRejected,
+    outcome: _Outcome,
+) -> None:
     """409 for one statement: delivered if the LRS holds the same one, refused otherwise."""
-    delivery, statement = pair
     try:
-        held = client.get_statement(target, statement["id"])
+        held = client.get_statement(target, delivery.statement_id)
     except LrsUnavailable as unavailable:
         outcome.unavailable = unavailable
         outcome.untried.append(delivery)
         return
-    if held is not None and same_statement(statement, held):
+    if held is not None and same_statement(json.loads(delivery.document), held):
         outcome.delivered.append(delivery)
     else:
         outcome.refused.append(

@@ -9,7 +9,7 @@ overloaded, our credentials refused: try the same statements later).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -59,10 +59,18 @@ class LrsClient:
 
     def post_statements(self, target: LrsTarget, statements: list[dict]) -> None:
         """Send a batch; returns when the LRS stored it (or already held all of it)."""
+        self._post(target, json.dumps(statements, separators=(",", ":")).encode())
+
+    def post_documents(self, target: LrsTarget, documents: Sequence[str]) -> None:
+        """`post_statements` for statements already in JSON (as stored): the body is their
+        texts joined into a JSON array, UTF-8; nothing is parsed or serialised again."""
+        self._post(target, ("[" + ",".join(documents) + "]").encode())
+
+    def _post(self, target: LrsTarget, body: bytes) -> None:
         response = self._request(
             "POST",
             target,
-            data=json.dumps(statements, separators=(",", ":")),
+            data=body,
             headers={"Content-Type": "application/json"},
         )
         if response.status_code in (200, 204):

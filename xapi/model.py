@@ -14,20 +14,30 @@ XAPI_VERSION = "1.0.3"
 LanguageMap = dict[str, str]
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _json(value: Any) -> Any:
-    if is_dataclass(value):
-        out = {}
-        for spec in fields(value):
-            item = getattr(value, spec.name)
-            if item is None:
-                continue
-            out[spec.name] = _json(item)
-        return out
-    if isinstance(value, dict):
-        return {key: _json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(item) for item in value]
-    return value
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None:
+        if is_dataclass(value) and not isinstance(value, type):
+            names = _FIELDS[kind] = tuple(spec.name for spec in fields(value))
+        elif isinstance(value, dict):
+            return {key: _json(item) for key, item in value.items()}
+        elif isinstance(value, list | tuple):
+            return [_json(item) for item in value]
+        else:
+            return value
+    out = {}
+    for name in names:
+        item = getattr(value, name)
+        if item is not None:
+            out[name] = _json(item)
+    return out
 
 
 class _Part:

@@ -7,13 +7,14 @@ takes it from the outbox.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.orm import Session, object_session
 
 from storage.launches import Launch
-from storage.lrs import queue_for_enabled_lrs
 from storage.organisations import xapi_pseudonym_key
 from storage.outbox import enqueue
-from storage.statements import insert_statement
+from storage.statements import write_statements
 from xapi.actors import LTI, PSEUDONYM, Learner, actor_of
 from xapi.model import Agent, Statement
 from xapi.statements import Where
@@ -58,12 +59,17 @@ TARGET = "xapi.statement"
 
 def record(session: Session, statement: Statement, organisation_id: int) -> None:
     """Store the statement with the event's transaction; the same statement twice is kept once."""
-    record_json(session, statement.to_json(), organisation_id)
+    write_statements(session, [statement.to_json()], organisation_id, queue_target=TARGET)
+
+
+def record_many(session: Session, statements: Iterable[Statement], organisation_id: int) -> None:
+    """`record` for the several statements of one event, in one round trip on PostgreSQL."""
+    made = [statement.to_json() for statement in statements]
+    write_statements(session, made, organisation_id, queue_target=TARGET)
 
 
 def record_json(session: Session, statement: dict, organisation_id: int) -> None:
-    if insert_statement(session, statement, organisation_id):
-        queue_for_enabled_lrs(session, TARGET, statement["id"], organisation_id)
+    write_statements(session, [statement], organisation_id, queue_target=TARGET)
 
 
 def queue_for_lrs(session: Session, statement_id: str, lrs_id: int, organisation_id: int) -> None:
