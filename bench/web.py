@@ -218,7 +218,8 @@ class Server:
             "--log-level", "warning",
             "--no-control-socket",
             "--worker-tmp-dir", str(work),
-            "--graceful-timeout", "10",
+            # A profiled worker writes its profile at exit: that may take a while.
+            "--graceful-timeout", "10" if profile_to is None else "180",
         ]  # fmt: skip
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
@@ -275,7 +276,7 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=200)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
