@@ -509,7 +509,8 @@ class LaunchLoad:
     def __init__(self, platform: Platform, server: Server) -> None:
         self.platform = platform
         self.server = server
-        self.launched = 0
+        self.launched = 0  # numbers handed out (each launch a new person)
+        self.completed = 0  # launches the tool accepted, for the memory figures
 
     async def step(self, concurrency: int, count: int, seconds: float) -> Step:
         first = self.launched
@@ -522,7 +523,9 @@ class LaunchLoad:
             await browser.launch(self.platform, prefixes[number])
 
         try:
-            return await closed_loop(browsers, one, count, seconds, self.server)
+            step = await closed_loop(browsers, one, count, seconds, self.server)
+            self.completed += step.done
+            return step
         finally:
             for browser in browsers:
                 browser.connection.close()
@@ -539,6 +542,7 @@ async def answer_users(launches: LaunchLoad, how_many: int) -> list[Browser]:
         await browser.start_attempt(page)
 
     await asyncio.gather(*(prepare(first + n, b) for n, b in enumerate(browsers)))
+    launches.completed += how_many
     return browsers
 
 
@@ -620,7 +624,7 @@ async def _measure(
     warmup = await launches.step(8, sizes.warmup, 60)
     _report(f"{label} warm-up", warmup, "launches")
     rss_warm = server.rss_mb()
-    launched_after_warmup = launches.launched
+    completed_after_warmup = launches.completed
 
     if "launch" in parts:
         for concurrency in sizes.launch_concurrency:
@@ -683,12 +687,12 @@ async def _measure(
             browser.connection.close()
 
     if "memory" in parts:
-        missing = sizes.memory_launches - (launches.launched - launched_after_warmup)
+        missing = sizes.memory_launches - (launches.completed - completed_after_warmup)
         if missing > 0:
             step = await launches.step(32, missing, MEMORY_SECONDS)
             _report(f"{label} launches for memory", step, "launches")
         rss_after = server.rss_mb()
-        since = launches.launched - launched_after_warmup
+        since = launches.completed - completed_after_warmup
         growth = {pid: rss_after.get(pid, 0) - before for pid, before in rss_warm.items()}
         detail = {
             **about,
