@@ -218,7 +218,8 @@ class Server:
             "--log-level", "warning",
             "--no-control-socket",
             "--worker-tmp-dir", str(work),
-            "--graceful-timeout", "10",
+            # A profiled worker writes its profile at exit: that may take a while.
+            "--graceful-timeout", "10" if profile_to is None else "180",
         ]  # fmt: skip
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
@@ -275,7 +276,7 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=200)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -508,7 +509,8 @@ class LaunchLoad:
     def __init__(self, platform: Platform, server: Server) -> None:
         self.platform = platform
         self.server = server
-        self.launched = 0
+        self.launched = 0  # numbers handed out (each launch a new person)
+        self.completed = 0  # launches the tool accepted, for the memory figures
 
     async def step(self, concurrency: int, count: int, seconds: float) -> Step:
         first = self.launched
@@ -521,7 +523,9 @@ class LaunchLoad:
             await browser.launch(self.platform, prefixes[number])
 
         try:
-            return await closed_loop(browsers, one, count, seconds, self.server)
+            step = await closed_loop(browsers, one, count, seconds, self.server)
+            self.completed += step.done
+            return step
         finally:
             for browser in browsers:
                 browser.connection.close()
@@ -538,6 +542,7 @@ async def answer_users(launches: LaunchLoad, how_many: int) -> list[Browser]:
         await browser.start_attempt(page)
 
     await asyncio.gather(*(prepare(first + n, b) for n, b in enumerate(browsers)))
+    launches.completed += how_many
     return browsers
 
 
@@ -619,7 +624,7 @@ async def _measure(
     warmup = await launches.step(8, sizes.warmup, 60)
     _report(f"{label} warm-up", warmup, "launches")
     rss_warm = server.rss_mb()
-    launched_after_warmup = launches.launched
+    completed_after_warmup = launches.completed
 
     if "launch" in parts:
         for concurrency in sizes.launch_concurrency:
@@ -682,12 +687,12 @@ async def _measure(
             browser.connection.close()
 
     if "memory" in parts:
-        missing = sizes.memory_launches - (launches.launched - launched_after_warmup)
+        missing = sizes.memory_launches - (launches.completed - completed_after_warmup)
         if missing > 0:
             step = await launches.step(32, missing, MEMORY_SECONDS)
             _report(f"{label} launches for memory", step, "launches")
         rss_after = server.rss_mb()
-        since = launches.launched - launched_after_warmup
+        since = launches.completed - completed_after_warmup
         growth = {pid: rss_after.get(pid, 0) - before for pid, before in rss_warm.items()}
         detail = {
             **about,
