@@ -14,14 +14,17 @@ from typing import TypeVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ColumnElement,
     DateTime,
     MetaData,
     Table,
     any_,
     bindparam,
+    cast,
     create_engine,
     event,
+    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -121,10 +124,20 @@ def get_or_insert(session: Session, model: type[Row], find: Callable[[], Row | N
 def one_of(session: Session, column, values: list) -> ColumnElement[bool]:
     """`column IN values` for thousands of values: on PostgreSQL `= ANY(array)`, one bound
     parameter (an IN list of 5,000 placeholders costs the driver more to prepare than the
-    server to run); on SQLite the plain IN list."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(list(values))
+    server to run); on SQLite the plain IN list.
+
+    Ids (UUID strings, integers) travel as one comma-separated string the server splits:
+    psycopg adapts a list element by element, 13 ms for 5,000 UUIDs against 2 ms for the
+    string."""
+    values = list(values)
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    if all(type(value) is str and "," not in value for value in values):
+        return column == any_(func.string_to_array(bindparam(None, ",".join(values)), ","))
+    if all(type(value) is int for value in values):
+        split = func.string_to_array(bindparam(None, ",".join(map(str, values))), ",")
+        return column == any_(cast(split, ARRAY(BigInteger)))
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

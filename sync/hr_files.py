@@ -10,12 +10,12 @@ matches, so it never reads half a file.
 Exactly once across crashes, the rule:
 - a batch's file name is `<prefix>-<hash>.csv`, the hash being SHA-256 of the
   batch's sorted delivery keys, so the same batch always has the same name;
-- before a file is written, the batch's name is stored with each of its
-  deliveries (the payload's `file`), in a committed transaction;
-- a delivery claimed again after a crash, already carrying a `file`, is
-  written again together with every delivery carrying that name: the same
-  content under the same name, overwriting the earlier copy.  So every record
-  ends up in exactly one file, whatever the sender was killed doing.
+- before a file is written, the batch's name is recorded for each of its
+  deliveries (`storage.outbox.DeliveryFile`), in a committed transaction;
+- a delivery claimed again after a crash, already named, is written again
+  together with every delivery of that name: the same content under the same
+  name, overwriting the earlier copy.  So every record ends up in exactly one
+  file, whatever the sender was killed doing.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from lti.delivery import DeliveryFailed
 from storage.completions import SyncTarget
 from storage.database import one_of
 from storage.lrs import CredentialsUnavailable
-from storage.outbox import ClaimedDelivery, Delivery, DeliveryStatus
+from storage.outbox import ClaimedDelivery, Delivery, DeliveryFile, DeliveryStatus
 from sync.hr_delivery import BatchOutcome
 from sync.hr_records import COLUMNS, HR_FILES, RecordSource
 from sync.target_secrets import secrets_of
@@ -219,11 +219,12 @@ class HrFilesSender:
         settings = target.settings or {}
         prefix = settings.get("file_prefix") or f"competence-records-{target.id}"
         # Deliveries already named in an earlier, unfinished run go with all their batch mates.
+        named = _file_names(session, [delivery.id for delivery in deliveries])
         batches: dict[str, list[ClaimedDelivery]] = {}
         fresh = []
         for delivery in deliveries:
-            if delivery.payload.get("file"):
-                batches.setdefault(delivery.payload["file"], []).append(delivery)
+            if delivery.id in named:
+                batches.setdefault(named[delivery.id], []).append(delivery)
             else:
                 fresh.append(delivery)
         for name in list(batches):
@@ -235,7 +236,9 @@ class HrFilesSender:
             batches.setdefault(name, []).extend(fresh)
         source = RecordSource(session)
         claimed_ids = {delivery.id for delivery in deliveries}
-        for name, batch in batches.items():
+        # In name order: two workers that each hold part of two old batches take their
+        # files' locks in the same order, so neither waits for the other forever.
+        for name, batch in sorted(batches.items()):
             source.preload([delivery.payload for delivery in batch])
             rows = []
             written = []
@@ -257,6 +260,7 @@ class HrFilesSender:
             if outcome.unavailable is not None:
                 outcome.untried.extend(mine)
                 continue
+            _write_alone(session, target, name)
             try:
                 destination.put([CsvFile(name, content)])
             except DeliveryFailed as failed:
@@ -267,40 +271,58 @@ class HrFilesSender:
         return outcome
 
 
-def _name_file(session: Session, name: str, deliveries: list[ClaimedDelivery]) -> None:
-    """Write the file's name into each delivery's payload, in SQL: one UPDATE (per 500 on
-    SQLite)."""
-    table = Delivery.__table__
+def _write_alone(session: Session, target: SyncTarget, name: str) -> None:
+    """Wait until no other worker is writing file `name`, and keep it so until this batch's
+    transaction ends (after its deliveries are marked).
+
+    The deliveries of one file, given back after a crash, may be claimed by two workers (the
+    HR job's lanes, or schedulers) at once; both would upload the same temporary name, and
+    the second's rename fail, pausing the target for a minute.  Taking turns, the second
+    writes the same content again.  Key: (sync target, hash of the name), like the Moodle
+    sender's (target, person) locks; target ids are unique, so the two never meet."""
     if session.get_bind().dialect.name == "postgresql":
-        named = table.c.payload.op("||")(func.jsonb_build_object("file", name))
-    else:
-        named = func.json_set(table.c.payload, "$.file", name)
-    step = len(deliveries) if session.get_bind().dialect.name == "postgresql" else 500
-    for start in range(0, len(deliveries), step):
-        chunk = [delivery.id for delivery in deliveries[start : start + step]]
+        session.execute(select(func.pg_advisory_xact_lock(target.id, func.hashtext(name))))
+
+
+def _file_names(session: Session, delivery_ids: list[str]) -> dict[str, str]:
+    """The file each of these deliveries was already named for (a run that did not finish)."""
+    files = DeliveryFile.__table__
+    return dict(
         session.execute(
-            update(table)
-            .where(one_of(session, table.c.id, chunk))
-            .values(payload=named)
-            .execution_options(synchronize_session=False)
+            select(files.c.delivery_id, files.c.file_name).where(
+                one_of(session, files.c.delivery_id, delivery_ids)
+            )
+        ).all()
+    )
+
+
+def _name_file(session: Session, name: str, deliveries: list[ClaimedDelivery]) -> None:
+    """Record the file's name for each delivery: one INSERT … SELECT unnest on PostgreSQL."""
+    files = DeliveryFile.__table__
+    ids = [delivery.id for delivery in deliveries]
+    if session.get_bind().dialect.name == "postgresql":
+        # One string the server splits (see storage.database.one_of); UUIDs have no commas.
+        each_id = func.unnest(func.string_to_array(bindparam("ids", ",".join(ids)), ","))
+        session.execute(
+            insert(files).from_select(
+                ["delivery_id", "file_name"], select(each_id, literal(name, files.c.file_name.type))
+            )
         )
+    else:
+        session.execute(insert(files), [{"delivery_id": id_, "file_name": name} for id_ in ids])
 
 
 def _batch_mates(
     session: Session, name: str, claimed: list[ClaimedDelivery]
 ) -> list[ClaimedDelivery]:
     """Every delivery named for file `name` (claimed now or not, sent or not): its content."""
-    table = Delivery.__table__
+    table, files = Delivery.__table__, DeliveryFile.__table__
     mates = [
         ClaimedDelivery(row.id, row.target, row.key, row.payload, row.attempts)
         for row in session.execute(
-            select(
-                table.c.id, table.c.target, table.c.key, table.c.payload, table.c.attempts
-            ).where(
-                table.c.target == HR_FILES,
-                table.c.status != DeliveryStatus.DEAD,
-                table.c.payload["file"].as_string() == name,
-            )
+            select(table.c.id, table.c.target, table.c.key, table.c.payload, table.c.attempts)
+            .join(files, files.c.delivery_id == table.c.id)
+            .where(files.c.file_name == name, table.c.status != DeliveryStatus.DEAD)
         )
     ]
     known = {delivery.id for delivery in mates}

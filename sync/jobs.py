@@ -170,8 +170,12 @@ def latest_runs(session, job_ids: list[str]) -> dict[str, JobRun]:
     return {run.job_id: run for run in rows}
 
 
-def forget_old_runs(database: Database, now: datetime | None = None) -> int:
-    cutoff = (now or utcnow()) - timedelta(days=KEEP_RUNS_DAYS)
+def forget_old_runs(
+    database: Database, now: datetime | None = None, days: int = KEEP_RUNS_DAYS
+) -> int:
+    if days <= 0:  # kept for good
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
     with database.sessions() as session:
         result = session.execute(delete(JobRun).where(JobRun.started_at < cutoff))
         session.commit()

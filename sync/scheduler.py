@@ -15,6 +15,7 @@ PostgreSQL any number do, since work rows are claimed with SKIP LOCKED.
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,7 +31,8 @@ from lti.nrps import TARGET as NRPS_ROSTER
 from lti.nrps import NrpsRosterSender
 from lti.rosters import refresh_rosters
 from lti.service_tokens import ServiceTokens
-from storage import Database
+from storage import Database, utcnow
+from storage.retention import RetentionPeriods, apply_retention
 from sync import jobs as job_records
 from sync.completions import own_senders
 from sync.dispatcher import Sender, deliver_due
@@ -122,7 +124,21 @@ def _hr_poll(context: JobContext):
 
 
 def _forget_old_runs(context: JobContext):
-    return job_records.forget_old_runs(context.database)
+    days = context.settings.retention_job_runs_days
+    return job_records.forget_old_runs(context.database, days=days)
+
+
+def _retention(context: JobContext):
+    settings = context.settings
+    periods = RetentionPeriods(
+        answers_days=settings.retention_answers_days,
+        launches_days=settings.retention_launches_days,
+        login_nonces_days=settings.retention_login_nonces_days,
+        delivered_days=settings.retention_delivered_days,
+        audit_days=settings.retention_audit_days,
+    )
+    with context.database.transaction() as session:
+        return apply_retention(session, periods, utcnow())
 
 
 def default_jobs(settings: Settings) -> list[JobSpec]:
@@ -137,6 +153,9 @@ def default_jobs(settings: Settings) -> list[JobSpec]:
         # Each organisation's HR endpoint once a night, after the rosters.
         JobSpec("hr-poll", "cron", {"hour": 3, "minute": 15}, _hr_poll, exclusive=True),
         JobSpec("job-runs-cleanup", "cron", {"hour": 4, "minute": 0}, _forget_old_runs),
+        # Raw answers, launches, nonces, delivered payloads and audit events past their
+        # retention periods (storage.retention).
+        JobSpec("retention", "cron", {"hour": 4, "minute": 20}, _retention, exclusive=True),
         # Competence records to HR (REST and files), in batches per target (sync.hr_delivery).
         JobSpec("hr-records", "interval", every_delivery, _hr_records),
         # Completed Moodle courses of agreed plan items (see sync.moodle_completions).
@@ -293,7 +312,11 @@ def run_blocking(settings: Settings, database: Database) -> None:
     runner = add_jobs(scheduler, settings, database)
     runner.claim_instance()
     runner.on_lease_lost = lambda: scheduler.shutdown(wait=False)
+    # `docker stop` and systemd send SIGTERM: finish the running jobs and give the instance
+    # lease back, so the next scheduler starts at once instead of after the lease runs out.
+    previous = signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=True))
     try:
         scheduler.start()
     finally:
+        signal.signal(signal.SIGTERM, previous)
         runner.release_instance()

@@ -37,12 +37,12 @@ from storage.lrs import (
     LrsEndpoint,
     claim_statements,
     credentials_of,
-    mark_statements_delivered,
 )
 from storage.outbox import (
     Delivery,
     DeliveryStatus,
     due_now,
+    mark_all_delivered,
     mark_dead,
     release,
 )
@@ -172,7 +172,7 @@ def _settle(
 ) -> None:
     """Record what the LRS said of a batch.  When it was unavailable, the batch claimed
     meanwhile is given back untried too, due when the pause ends."""
-    counts.delivered += mark_statements_delivered(session, outcome.delivered, owner)
+    counts.delivered += mark_all_delivered(session, outcome.delivered, owner)
     for delivery, reason in outcome.refused:
         if mark_dead(session, delivery, owner, reason):
             counts.dead += 1

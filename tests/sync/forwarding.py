@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from competence.frameworks import digcomp
 from competence.instruments import shipped_instruments
 from storage import Database, Delivery, DeliveryStatus, LrsEndpoint, Organisation
 from storage.lrs import seal
-from xapi import statements
+from tests.support.answered_statements import answered_statements
 from xapi.record import TARGET, record_json
 
 SECRET_KEY = "forwarding-test-secret-key-0123456789abcdef"
 FULL = shipped_instruments()["digcomp-2.2-full"]
-STARTED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def organisation_with_lrs(database: Database, lrs, **options) -> tuple[int, int]:
@@ -41,29 +38,10 @@ def organisation_with_lrs(database: Database, lrs, **options) -> tuple[int, int]
 
 def learner_statements(count: int, learner: str = "learner-1") -> list[dict]:
     """`count` distinct answered statements, as the assessment records them."""
-    where = statements.Where(
-        public_url="https://kompetenslyft.example.se",
-        issuer="https://moodle.umea.example.se",
-        subject=learner,
-        deployment_id="1",
-        language="sv",
-    )
-    items = FULL.items
-    made = []
-    for number in range(count):
-        item = items[number % len(items)]
-        made.append(
-            statements.item_answered(
-                where,
-                attempt_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{learner}/{number // 50}")),
-                answered_at=STARTED + timedelta(seconds=number),
-                instrument=FULL,
-                framework=digcomp(),
-                item=item,
-                option_id=item.options[number % len(item.options)].id,
-            ).to_json()
-        )
-    return made
+    return [
+        statement.to_json()
+        for statement in answered_statements(count, learner, per_attempt=50, instrument=FULL)
+    ]
 
 
 def record_all(database: Database, organisation_id: int, made: list[dict], per_event: int = 50):

@@ -22,7 +22,7 @@ from sync.scheduler import (
 
 
 class Boom(RuntimeError):
-    pass
+    """A job's failure the tests can tell from any other."""
 
 
 def _fails(context):

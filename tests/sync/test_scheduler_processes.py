@@ -4,6 +4,7 @@ PostgreSQL, killed with SIGKILL mid-batch: every plan item is done exactly once.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -156,6 +157,40 @@ def test_a_second_scheduler_on_sqlite_says_one_is_running(sqlite_url, tmp_path):
         )
     finally:
         stop(third)
+        database.dispose()
+
+
+def test_a_stopped_scheduler_gives_its_place_back_at_once(sqlite_url, tmp_path):
+    """`docker stop` sends SIGTERM: the scheduler ends cleanly and frees the SQLite lease,
+    so its replacement starts without waiting for the lease to run out."""
+    database = Database(sqlite_url)
+    first = subprocess.Popen(
+        [kompetenslyft(), "scheduler"],
+        env=environment(sqlite_url, tmp_path, KOMPETENSLYFT_SCHEDULER_LEASE_SECONDS="600"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: lease_owner(database) is not None, "the first lease", processes=[first])
+        first.send_signal(signal.SIGTERM)
+        output, _ = first.communicate(timeout=60)
+        assert first.returncode == 0, output
+        assert "scheduler stopped" in output
+        assert lease_owner(database) is None
+        second = subprocess.Popen(
+            [kompetenslyft(), "scheduler"],
+            env=environment(sqlite_url, tmp_path, KOMPETENSLYFT_SCHEDULER_LEASE_SECONDS="600"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(lambda: lease_owner(database) is not None, "the new lease", processes=[second])
+        finally:
+            stop(second)
+    finally:
+        if first.poll() is None:
+            stop(first)
         database.dispose()
 
 
