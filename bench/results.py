@@ -51,23 +51,20 @@ class Figure:
         return self.value >= self.target if self.better == "higher" else self.value <= self.target
 
 
+def _proc_value(path: str, prefix: str, parse, missing):
+    """The first line of a /proc file that starts with `prefix`, parsed; `missing` where
+    there is no such file (not Linux) or line."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return missing
+    return next((parse(line) for line in lines if line.startswith(prefix)), missing)
+
+
 def machine(postgres_admin_url: str) -> dict:
     """What the figures were measured on."""
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_kb = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory_kb = int(line.split()[1])
-    except OSError:
-        pass
+    cpu = _proc_value("/proc/cpuinfo", "model name", lambda rest: rest.split(":", 1)[1].strip(), "")
+    memory_kb = _proc_value("/proc/meminfo", "MemTotal", lambda rest: int(rest.split()[1]), 0)
     return {
         "cores": os.cpu_count(),
         "cpu": cpu,

@@ -43,6 +43,7 @@ from storage.database import utcnow
 from storage.lrs import seal
 from storage.statements import XapiStatement, XapiStatementRef, statement_refs
 from sync.xapi_forwarding import forward_statements
+from tests.support.answered_statements import answered_statements, where_of
 from xapi import statements
 from xapi.lrs_client import LrsClient
 from xapi.model import Statement
@@ -59,39 +60,16 @@ BATCH_SIZES = (200, 500, 1000)
 KINDS = (("postgresql", "PostgreSQL"), ("sqlite", "SQLite"))
 
 
-def _where(learner: str) -> statements.Where:
-    return statements.Where(
-        public_url=PUBLIC_URL,
-        issuer="https://moodle.umea.example.se",
-        subject=learner,
-        deployment_id="1",
-        language="sv",
-    )
-
-
 def answered(count: int, learner: str) -> list[Statement]:
     """`count` distinct "answered" statements, as the item page records them."""
-    where, framework, items = _where(learner), digcomp(), FULL.items
-    made = []
-    for number in range(count):
-        item = items[number % len(items)]
-        made.append(
-            statements.item_answered(
-                where,
-                attempt_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{learner}/{number // 63}")),
-                answered_at=STARTED + timedelta(seconds=number),
-                instrument=FULL,
-                framework=framework,
-                item=item,
-                option_id=item.options[number % len(item.options)].id,
-            )
-        )
-    return made
+    return answered_statements(
+        count, learner, per_attempt=63, instrument=FULL, public_url=PUBLIC_URL
+    )
 
 
 def submissions(count: int, learner: str) -> list[list[Statement]]:
     """`count` submitted attempts' statements: completed, passed or failed, 21 levels."""
-    where, framework = _where(learner), digcomp()
+    where, framework = where_of(learner, PUBLIC_URL), digcomp()
     result = score(FULL, framework, {item.id: "on_my_own" for item in FULL.items})
     made = []
     for number in range(count):
