@@ -52,8 +52,36 @@ class Settings:
     delivery_lease_seconds: int = 300
     # On SQLite the one scheduler instance holds its lease this long, renewed every 5 s.
     scheduler_lease_seconds: int = 30
+    # Retention in days (0: kept for good), applied nightly (storage.retention): raw answers
+    # of submitted attempts (their computed levels stay), launches with the platform's
+    # claims, spent login nonces, job runs, delivered outbox payloads, audit events.
+    retention_answers_days: int = 365
+    retention_launches_days: int = 365
+    retention_login_nonces_days: int = 1
+    retention_job_runs_days: int = 14
+    retention_delivered_days: int = 90
+    retention_audit_days: int = 730
     # Per-job overrides of sync.scheduler's job table: {"hr-poll": {"hour": 4}, ...}.
     jobs: dict = field(default_factory=dict, hash=False)
+    # A launch's session ends after this long without a request (a person reading one item
+    # for a while, or taking a short meeting mid-assessment, keeps it) ...
+    session_idle_minutes: int = 120
+    # ... and this long after the launch however active (a working day; a session found on a
+    # shared computer the next morning is dead).  Either way: launch again from Moodle.
+    session_absolute_hours: int = 8
+    # Requests per client and minute (0: unlimited).  Login and launch count per IP address:
+    # a whole administration (~1,000 people) behind one NAT launching the same morning is
+    # ~100 a minute on average; 600 allows a burst six times that.  The Statement API counts
+    # per credential: a BI tool paging through a year of statements stays well below 300.
+    rate_limit_login_per_minute: int = 600
+    rate_limit_launch_per_minute: int = 600
+    rate_limit_statement_api_per_minute: int = 300
+    # Bearer token for GET /metrics (Prometheus); empty: /metrics does not exist (404).
+    metrics_token: str = ""
+    # "json" (one object per line on stderr) or "console" (for people); empty: json in
+    # production, console in development.
+    log_format: str = ""
+    log_level: str = "INFO"
     # Where the secret key came from: "configured" or "generated"; production needs the former.
     secret_key_source: str = field(default="configured", compare=False)
 
@@ -69,6 +97,10 @@ class Settings:
     def runs_scheduler_in_web(self) -> bool:
         """The embedded default runs jobs inside the web process; production runs them apart."""
         return (not self.is_production) if self.scheduler_in_web is None else self.scheduler_in_web
+
+    @property
+    def logs_json(self) -> bool:
+        return self.log_format == "json" or (not self.log_format and self.is_production)
 
     @property
     def uses_https(self) -> bool:
@@ -92,6 +124,8 @@ class Settings:
             reasons.append(
                 f"the secret key is a default or shorter than {MIN_SECRET_LENGTH} characters"
             )
+        if self.metrics_token and len(self.metrics_token) < MIN_SECRET_LENGTH:
+            reasons.append(f"the metrics token is shorter than {MIN_SECRET_LENGTH} characters")
         if self.admin_secret and len(self.admin_secret) < MIN_SECRET_LENGTH:
             reasons.append(f"the admin secret is shorter than {MIN_SECRET_LENGTH} characters")
         if not self.uses_https:
@@ -183,9 +217,29 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"public_url must be an absolute http(s) URL: {settings.public_url!r}")
     if settings.default_locale not in {"sv", "en"}:
         raise SettingsError("default_locale must be sv or en")
-    for name in ("jwt_leeway_seconds", "max_id_token_bytes", "login_state_seconds"):
+    for name in (
+        "jwt_leeway_seconds",
+        "max_id_token_bytes",
+        "login_state_seconds",
+        "session_idle_minutes",
+        "session_absolute_hours",
+    ):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be positive")
+    for name in (
+        "rate_limit_login_per_minute",
+        "rate_limit_launch_per_minute",
+        "rate_limit_statement_api_per_minute",
+    ):
+        if getattr(settings, name) < 0:
+            raise SettingsError(f"{name} must be 0 (unlimited) or more")
+    if settings.log_format not in {"", "json", "console"}:
+        raise SettingsError("log_format must be json or console")
+    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError("log_level must be DEBUG, INFO, WARNING or ERROR")
+    for name in (f.name for f in fields(Settings) if f.name.startswith("retention_")):
+        if getattr(settings, name) < 0:
+            raise SettingsError(f"{name} must be 0 (keep for good) or a number of days")
 
 
 def _with_instance_defaults(settings: Settings) -> Settings:

@@ -14,7 +14,6 @@ from lti.platform_keys import PlatformKeyCache
 from storage import Database
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-SESSION_LIFETIME = timedelta(hours=8)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
@@ -35,7 +34,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         SESSION_COOKIE_SAMESITE="None" if settings.uses_https else "Lax",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_NAME="kompetenslyft_session",
-        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        # The cookie's own lifetime; lti_tool.sessions also ends idle sessions earlier.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
         MAX_CONTENT_LENGTH=settings.max_id_token_bytes + 16_384,
     )
     if settings.proxy_count:
@@ -47,10 +47,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             x_prefix=settings.proxy_count,
         )
 
-    from lti_tool import csrf, errors, i18n, security, sessions
+    from lti_tool import csrf, errors, i18n, rate_limits, request_logs, security, sessions
     from lti_tool import database as database_ext
 
+    request_logs.init_app(app)
     database_ext.init_app(app, database or Database(settings.database_url))
+    rate_limits.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
@@ -63,9 +65,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         timeout=settings.http_timeout_seconds,
     )
 
-    from lti_tool import assessment, health, home, launch
+    from lti_tool import assessment, health, home, launch, metrics
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(launch.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(assessment.bp)
@@ -88,9 +91,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.register_blueprint(registration.bp)
     app.register_blueprint(admin.bp)
-    from lti_tool import organisation, team
+    from lti_tool import data_protection, organisation, team
 
     app.register_blueprint(organisation.bp)
+    app.register_blueprint(data_protection.bp)
     app.register_blueprint(team.bp)
     from lti_tool import statement_api
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from lti import dynamic_registration as dynreg
 from lti.claims import primary_role
+from lti_tool import sessions
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
 from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
@@ -223,7 +224,7 @@ def login():
         current_app.logger.warning("admin sign-in with a wrong secret from %s", request.remote_addr)
         return render_template("admin/login.html", enabled=True, error=True), 403
     session[OWNER_KEY] = _owner_mark()
-    session.permanent = True
+    sessions.start()
     return redirect(url_for("admin.index"), 303)
 
 
@@ -255,6 +256,7 @@ JOB_NAMES = {
     "nrps-rosters": lazy_gettext("Fetch course participant lists"),
     "hr-poll": lazy_gettext("Fetch staff lists from HR"),
     "job-runs-cleanup": lazy_gettext("Forget old job runs"),
+    "retention": lazy_gettext("Remove data past its retention period"),
     "hr-records": lazy_gettext("Send competence records to HR"),
     "moodle-completions": lazy_gettext("Fetch completed courses from Moodle"),
     "lrs-completions": lazy_gettext("Fetch completed activities from the LRS"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -17,9 +18,12 @@ from competence.staff_list import StaffListRejected, staff_list_from_file
 from competence.texts import DocumentError
 from config import SettingsError, load_settings
 from lti.tool_keys import ensure_keys, rotate_keys
+from lti_tool.cli_privacy import audit as audit_commands
+from lti_tool.cli_privacy import person as person_commands
 from lti_tool.cli_support import organisation_by_slug as _organisation
 from lti_tool.cli_support import transaction as _transaction
 from lti_tool.cli_sync import sync as sync_commands
+from lti_tool.request_logs import configure_logging
 from storage import (
     Database,
     Deployment,
@@ -461,19 +465,20 @@ def scheduler(wait: bool) -> None:
     settings = load_settings()
     database = Database(settings.database_url)
     try:
-        while True:
-            try:
-                click.echo("scheduler running; stop with Ctrl+C")
-                run_blocking(settings, database)
-                break
-            except SchedulerAlreadyRunning as running:
-                if not wait:
-                    raise click.ClickException(str(running)) from None
-                time.sleep(1)
-    except (KeyboardInterrupt, SystemExit):
-        click.echo("scheduler stopped")
+        # Ctrl+C stops it as SIGTERM does (sync.scheduler.run_blocking).
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            while True:
+                try:
+                    click.echo("scheduler running; stop with Ctrl+C")
+                    run_blocking(settings, database)
+                    break
+                except SchedulerAlreadyRunning as running:
+                    if not wait:
+                        raise click.ClickException(str(running)) from None
+                    time.sleep(1)
     finally:
         database.dispose()
+    click.echo("scheduler stopped")
 
 
 @cli.group()
@@ -887,10 +892,14 @@ def hr_poll(organisation_slug) -> None:
 
 
 cli.add_command(sync_commands)
+cli.add_command(person_commands)
+cli.add_command(audit_commands)
 
 
 def main() -> None:
     try:
+        # Every command's log lines (the scheduler's above all) in the production format.
+        configure_logging(load_settings())
         cli(standalone_mode=True)
     except SettingsError as error:
         click.echo(f"kompetenslyft: configuration error: {error}", err=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, session
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from lti.errors import LaunchRejected
+from lti_tool import metrics
+from lti_tool.rate_limits import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ LAUNCH_MESSAGES = {
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(LaunchRejected, _launch_rejected)
+    app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -78,6 +81,7 @@ def wants_json() -> bool:
 
 def _launch_rejected(error: LaunchRejected):
     log.info("launch rejected: %s (%s)", error.reason, error.detail)
+    metrics.launch_rejected(error.reason)
     message = str(LAUNCH_MESSAGES[error.reason])
     if wants_json():
         return jsonify(error=error.reason, message=message), error.status
@@ -87,8 +91,25 @@ def _launch_rejected(error: LaunchRejected):
     return page, error.status
 
 
+def _rate_limited(error: RateLimited):
+    message = gettext("Too many requests from your network right now. Wait a minute and try again.")
+    headers = {"Retry-After": str(error.retry_after)}
+    if wants_json():
+        return jsonify(error="too_many_requests", message=message), 429, headers
+    return render_template("errors/http.html", status=429, message=message), 429, headers
+
+
 def _http_error(error: HTTPException):
     status = error.code or 500
+    if status == 401 and getattr(session, "expired", False):
+        # The person had a session and it ran out: say so, rather than "open the tool".
+        metrics.refused("session_expired")
+        message = gettext(
+            "Your session has expired. Open the tool again from your course in Moodle."
+        )
+        if wants_json():
+            return jsonify(error="session_expired", message=message), 401
+        return render_template("errors/http.html", status=401, message=message), 401
     if status == 400 and error.description == "csrf":
         message = gettext("The form had expired. Go back, reload the page and try again.")
         if wants_json():
@@ -113,6 +134,7 @@ def _http_error(error: HTTPException):
 
 def _unexpected_error(error: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
+    metrics.refused("internal_error")
     message = gettext("Something went wrong in the tool. The error has been logged.")
     if wants_json():
         return jsonify(error="internal_error", message=message), 500

@@ -30,9 +30,12 @@ from lti.login import start_login, switch_to_cookieless
 from lti.message_launch import ToolMessageLaunch, decode_unverified
 from lti.rosters import queue_roster_sync
 from lti.tool_keys import published_keys
+from lti_tool import metrics
 from lti_tool.csrf import csrf_token
 from lti_tool.database import db_session
+from lti_tool.rate_limits import limit_client
 from lti_tool.sessions import carry_in_url
+from lti_tool.sessions import start as start_session
 from storage import PlatformRegistration
 
 bp = Blueprint("lti", __name__)
@@ -46,6 +49,7 @@ def launch_url() -> str:
 
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login():
+    limit_client("login", "rate_limit_login_per_minute")
     settings = current_app.config["SETTINGS"]
     params = request.form if request.method == "POST" else request.args
     session_ = db_session()
@@ -117,6 +121,7 @@ def _framed_cross_site() -> bool:
 
 @bp.post("/lti/launch")
 def launch():
+    limit_client("launch", "rate_limit_launch_per_minute")
     settings = current_app.config["SETTINGS"]
     g.launch_locale = _unverified_locale(request.form.get("id_token", ""))
     state = request.form.get("state", "")
@@ -164,9 +169,10 @@ def launch():
     )
     queue_roster_sync(session_, launch_record)  # fetched later by the outbox worker, never here
     session_.commit()
+    metrics.launch_accepted()
     chosen_locale = session.get("locale")
     session.clear()
-    session.permanent = True
+    start_session()
     session["launch_id"] = launch_record.id
     # A link made for one language (custom `locale`) speaks it unless the person chose.
     session["launch_locale"] = link_locale(launch_record.resource_link) or launch_record.locale

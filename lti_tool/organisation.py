@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 
 from competence.instruments import shipped_documents
 from competence.staff_list import StaffListRejected, staff_list_from_file
@@ -36,6 +36,7 @@ from storage import (
     utcnow,
 )
 from storage.hr_import import apply_staff_list, record_import
+from storage.person_search import find_people
 from storage.staff import ROLES
 
 bp = Blueprint("organisation", __name__, url_prefix="/organisation")
@@ -221,20 +222,7 @@ def grants():
     query = (request.args.get("q") or "").strip()
     found = []
     if query:
-        pattern = f"%{query.lower()}%"
-        found = session.scalars(
-            select(Person)
-            .where(
-                Person.organisation_id == access.organisation.id,
-                or_(
-                    func.lower(Person.name).like(pattern),
-                    func.lower(Person.given_name + " " + Person.family_name).like(pattern),
-                    func.lower(Person.email).like(pattern),
-                ),
-            )
-            .order_by(Person.name, Person.id)
-            .limit(SEARCH_RESULTS)
-        ).all()
+        found = find_people(session, access.organisation.id, query, SEARCH_RESULTS)
     granted = session.scalars(
         select(Grant)
         .where(Grant.organisation_id == access.organisation.id)

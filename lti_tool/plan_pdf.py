@@ -12,9 +12,11 @@ from flask import Blueprint, Response, abort, render_template
 from flask_babel import force_locale
 
 from lti_tool.access import access_required, current_access
+from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
 from lti_tool.i18n import language_of
 from lti_tool.plans import activity_titles, framework_of, is_self, names_for
+from storage.audit import VIEW_PLAN
 from storage.plan_records import completions, latest_agreed, latest_launch_locale
 from storage.plans import DevelopmentPlan
 from storage.staff import current_employment
@@ -57,6 +59,7 @@ def pdf(plan_id: int):
 
     document = HTML(string=html).write_pdf()
     filename = f"utvecklingsplan-{plan.period}-{employee.employee_number}.pdf"
+    log_view(access, employee.person_id, VIEW_PLAN, page="plan_pdf", plan_id=plan.id)
     return Response(
         document,
         mimetype="application/pdf",

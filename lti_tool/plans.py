@@ -34,10 +34,12 @@ from competence.frameworks import Framework, digcomp
 from competence.recommendations import recommend
 from competence.texts import translated
 from lti_tool.access import Access, access_required, current_access
+from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
 from lti_tool.results import level_name
 from storage import Attempt, Employee, Person, utcnow
 from storage.attempts import load_instrument
+from storage.audit import VIEW_PLAN
 from storage.catalogue import as_activity, catalogue_of, suits_role, visible_activity
 from storage.frameworks import find_framework
 from storage.plan_records import (
@@ -234,7 +236,9 @@ def dialogue(employee_id: int):
     employee = _employee_in_scope(access, employee_id)
     lang = language()
     data = _dialogue(access, employee, lang)
-    return _render_dialogue(access, data, errors=[], form=None)
+    page = _render_dialogue(access, data, errors=[], form=None)
+    log_view(access, employee.person_id, VIEW_PLAN, page="plan_dialogue", employee_id=employee.id)
+    return page
 
 
 def _render_dialogue(access: Access, data: Dialogue, errors: list[str], form, status: int = 200):

@@ -26,9 +26,10 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.http import http_date
 
-from lti_tool import sessions
+from lti_tool import metrics, sessions
 from lti_tool.database import db_session
 from lti_tool.i18n import LANGUAGES, language_of
+from lti_tool.rate_limits import RateLimited
 from storage import statement_queries as queries
 from storage.statement_api import verify_credential
 from storage.statements import agent_key
@@ -104,6 +105,7 @@ def _api_headers(response: Response) -> Response:
 
 @bp.errorhandler(ApiError)
 def _refused(error: ApiError):
+    metrics.refused(error.error)
     response = jsonify(error=error.error, message=error.message)
     response.status_code = error.status
     response.headers.update(error.headers or {})
@@ -154,6 +156,7 @@ def statements():
 
 def _authenticated_organisation() -> int:
     auth = request.authorization
+    _limit_client(auth.username if auth is not None and auth.username else None)
     challenge = {"WWW-Authenticate": 'Basic realm="xAPI", charset="UTF-8"'}
     if auth is None or auth.type != "basic" or not auth.username:
         raise ApiError(
@@ -174,6 +177,25 @@ def _authenticated_organisation() -> int:
     organisation_id = credential.organisation_id
     session.commit()  # when it was last used
     return organisation_id
+
+
+def _limit_client(credential_key: str | None) -> None:
+    """Count the request against the credential it names (before checking its secret, so a
+    flood of guesses costs no hashing), or its address when it names none."""
+    key = f"credential:{credential_key}" if credential_key else f"ip:{request.remote_addr}"
+    limit = current_app.config["SETTINGS"].rate_limit_statement_api_per_minute
+    try:
+        current_app.extensions["rate_limiter"].check("statement_api", key, limit)
+    except RateLimited as limited:
+        raise ApiError(
+            429,
+            "too_many_requests",
+            _(
+                "Too many requests with this credential; wait %(seconds)s seconds.",
+                seconds=limited.retry_after,
+            ),
+            {"Retry-After": str(limited.retry_after)},
+        ) from limited
 
 
 def _negotiate_version() -> None:

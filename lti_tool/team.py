@@ -23,11 +23,13 @@ from competence.frameworks import Framework
 from competence.radar import RadarSeries, radar_svg
 from competence.texts import translated
 from lti_tool.access import access_required, current_access
+from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
 from lti_tool.organisation import instrument_names, shared_instrument_keys
 from lti_tool.results import level_name
 from storage import Attempt, AttemptStatus, Employee, Employment, InstrumentVersion, RoleProfile
 from storage.attempts import load_instrument
+from storage.audit import VIEW_RESULTS
 from storage.staff import current_employment
 
 bp = Blueprint("team", __name__)
@@ -109,7 +111,7 @@ def member(employee_id: int):
             latest.setdefault(attempt.instrument.key, attempt)
         for number, attempt in enumerate(latest.values(), start=1):
             results.append(_result(session, attempt, role, access.organisation.id, number))
-    return render_template(
+    page = render_template(
         "team/member.html",
         employee=employee,
         unit=_unit_name(employment),
@@ -117,6 +119,9 @@ def member(employee_id: int):
         results=results,
         shares_anything=bool(shared),
     )
+    if results:
+        log_view(access, employee.person_id, VIEW_RESULTS, page="team_member")
+    return page
 
 
 def _states(session, person_ids: list[int], keys: list[str]) -> dict[tuple[int, str], str]:

@@ -13,6 +13,7 @@ from storage.assessments import (
     LearningActivity,
     RoleProfile,
 )
+from storage.audit import AuditEvent
 from storage.completions import CompletionEvent, JobLease, JobRun, RemoteId, SyncTarget
 from storage.courses import Context, LineItem, ResourceLink
 from storage.database import Base, Database, utcnow
@@ -26,15 +27,17 @@ from storage.organisations import (
     RegistrationInvitation,
     UsedRegistrationToken,
 )
-from storage.outbox import Delivery, DeliveryStatus
+from storage.outbox import Delivery, DeliveryFile, DeliveryStatus
 from storage.people import Person
 from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
+from storage.rate_limits import RateLimitWindow
 from storage.staff import Employee, Employment, Grant, HrImport, HrSource, SharedInstrument, Unit
 from storage.statement_api import StatementApiCredential
 from storage.statements import XapiStatement, XapiStatementRef
 from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [
+    "AuditEvent",
     "CompletionEvent",
     "JobLease",
     "JobRun",
@@ -52,6 +55,8 @@ __all__ = [
     "SharedInstrument",
     "Unit",
     "Delivery",
+    "DeliveryFile",
+    "RateLimitWindow",
     "DeliveryStatus",
     "LineItem",
     "Membership",

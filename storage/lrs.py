@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +23,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.database import Base, UTCDateTime, utcnow
 from storage.organisations import Organisation
-from storage.outbox import mark_all_delivered
 
 XAPI_VERSIONS = ("1.0.3", "2.0.0")
 DEFAULT_BATCH_SIZE = 200
@@ -195,29 +194,3 @@ def claim_statements(
         ClaimedStatement(row.id, row.key, row.statement_id, documents.get(row.statement_id))
         for row in rows
     ]
-
-
-# The ids travel as one comma-separated string: psycopg adapts a Python list element by
-# element (about 2 ms for 500), a string as it is.  Delivery ids are UUIDs: no commas.
-_DELIVERED_POSTGRESQL = text(
-    """
-UPDATE deliveries
-SET attempts = attempts + 1, leased_until = NULL, lease_owner = NULL,
-    status = 'delivered', delivered_at = :now
-WHERE id = ANY(string_to_array(:ids, ',')) AND lease_owner = :owner
-"""
-).bindparams(bindparam("now", type_=UTCDateTime()))
-
-
-def mark_statements_delivered(
-    session: Session, delivered: Collection[ClaimedStatement], owner: str
-) -> int:
-    """storage.outbox.mark_all_delivered for a batch of claimed statements: on PostgreSQL
-    one parameter for the batch's ids instead of a placeholder each."""
-    if not delivered:
-        return 0
-    if session.get_bind().dialect.name != "postgresql":
-        return mark_all_delivered(session, delivered, owner)
-    ids = ",".join(delivery.id for delivery in delivered)
-    result = session.execute(_DELIVERED_POSTGRESQL, {"ids": ids, "owner": owner, "now": utcnow()})
-    return result.rowcount

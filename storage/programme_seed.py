@@ -80,7 +80,7 @@ EMPLOYED_FROM = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class AlreadySeeded(Exception):
-    pass
+    """The organisation already has the example programme's people."""
 
 
 # --- the rules -----------------------------------------------------------------------------------

@@ -72,3 +72,15 @@ def actor_of(
             return Agent(name=name, mbox=f"mailto:{email}")
         return Agent(account=lti_account, name=name)
     raise ValueError(f"unknown xAPI actor mode {mode!r}; one of {', '.join(ACTOR_MODES)}")
+
+
+def every_actor(learner: Learner, *, public_url: str, pseudonym_key: str | None) -> list[Agent]:
+    """Each actor the learner may be named by in stored statements, under whichever actor
+    mode the organisation had when they were made: what an export or erasure looks for."""
+    modes = [LTI, IDENTIFIED] + ([PSEUDONYM] if pseudonym_key else [])
+    actors: list[Agent] = []
+    for mode in modes:
+        actor = actor_of(mode, learner, public_url=public_url, pseudonym_key=pseudonym_key)
+        if actor not in actors:
+            actors.append(actor)
+    return actors

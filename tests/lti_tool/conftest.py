@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import expect
 
 from lti_tool.cli import cli
 from tests.support.accessibility import launched_chromium
@@ -13,6 +14,9 @@ from tests.support.admin import ADMIN_SECRET
 from tests.support.platforms import TestPlatform
 
 PAGE_TIMEOUT_MS = 15_000
+# `expect` waits for what a person would see with its own timeout (5 s unless told): on a
+# loaded two-core CI machine a launch through a framing platform took longer than that.
+expect.set_options(timeout=PAGE_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

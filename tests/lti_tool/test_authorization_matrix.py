@@ -94,6 +94,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "/deep-linking/response": {"POST": set()},  # only within a deep-linking launch
     "/deep-linking/cancel": {"POST": set()},
     "/xapi/statements": {"GET": set()},  # HTTP Basic credentials, never a launch
+    "/metrics": {"GET": set()},  # Prometheus with the metrics bearer token, never a launch
     "/organisation/": {"GET": ADMINS},
     "/organisation/staff": {"GET": ADMINS, "POST": ADMINS},
     "/organisation/staff/<int:preview_id>/apply": {"POST": {"org_admin"}},
@@ -101,6 +102,12 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "/organisation/grants": {"GET": ADMINS, "POST": ADMINS},
     "/organisation/grants/<int:grant_id>/revoke": {"POST": {"org_admin"}},
     "/organisation/shared-instruments": {"GET": ADMINS, "POST": ADMINS},
+    # Data-protection requests: B's admin finds nobody of A, and A's person ids are a 404.
+    "/organisation/people": {"GET": ADMINS},
+    "/organisation/people/<int:person_id>": {"GET": {"org_admin"}},
+    "/organisation/people/<int:person_id>/export": {"POST": {"org_admin"}},
+    "/organisation/people/<int:person_id>/erase": {"GET": {"org_admin"}, "POST": {"org_admin"}},
+    "/organisation/audit": {"GET": ADMINS},
     "/team": {"GET": {"manager"}},
     "/team/<int:employee_id>": {"GET": {"manager"}},
     "/team/overview": {"GET": {"manager"}},
@@ -203,6 +210,7 @@ def people(platform, platform_b, browser, database, tool_url):
             "preview_id": "1",
             "activity_id": str(activity.id),
             "plan_id": str(plan.id),
+            "person_id": str(_employee_person(session, organisation.id, "3")),
             "key": "all",
             "fmt": "xlsx",
         }

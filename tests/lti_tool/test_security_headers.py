@@ -26,6 +26,19 @@ def test_registered_platforms_may_frame_the_tool_and_no_one_else(browser, platfo
     assert "script-src 'self';" in response.headers["Content-Security-Policy"]
 
 
+def test_over_http_no_hsts_and_nothing_forbids_framing_by_the_platform(browser, platform, tool_url):
+    """HSTS over plain http would be ignored at best and pin a dev host at worst; and an
+    X-Frame-Options header would keep Moodle from framing the tool (CSP decides that)."""
+    for path in ("/", "/page-that-does-not-exist", "/lti/login"):
+        response = browser.get(tool_url + path)
+
+        assert "Strict-Transport-Security" not in response.headers, path
+        assert "X-Frame-Options" not in response.headers, path
+        assert frame_ancestors(response) == ["'self'", "https://moodle.test.invalid"], path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+
+
 def test_a_disabled_platform_may_no_longer_frame_the_tool(browser, platform, tool_url, db, app):
     db.execute(update(PlatformRegistration).values(enabled=False))
     db.commit()
@@ -62,7 +75,9 @@ def test_behind_https_login_cookies_are_fit_for_a_cross_site_iframe(https_login)
     assert "Secure" in state_cookie
     assert "SameSite=None" in state_cookie
     assert "HttpOnly" in state_cookie
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert frame_ancestors(response) == ["'self'", "https://moodle.test.invalid"]
+    assert "X-Frame-Options" not in response.headers
 
 
 def test_behind_https_a_blocked_cookie_leads_to_a_new_window(https_login):

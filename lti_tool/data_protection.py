@@ -1,0 +1,163 @@
+"""The organisation admin's data-protection pages: find a person, download everything
+the tool holds on them, erase it, and read the audit log.
+
+Only organisation admins, and only for people of their own organisation: another
+organisation's person id is a 404.  Erasure asks first, on a page listing what goes and
+which systems outside the tool still hold data (they must be asked separately), and
+shows that list again when done.  What the rows are and what erasure does to each is
+decided in storage.personal_data; lti_tool.privacy does the work for this page and the
+command line alike.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import lazy_gettext
+from sqlalchemy import select
+
+from lti_tool.access import current_access
+from lti_tool.database import db_session
+from lti_tool.organisation import SEARCH_RESULTS, organisation_admin
+from lti_tool.privacy import erase_person, export_person, subject_of
+from storage import Employee, Person
+from storage.audit import ERASE, EXPORT, VIEW_PLAN, VIEW_RESULTS, audit_events
+from storage.person_search import find_people
+from storage.personal_data import TABLES, Erasure, collect
+from storage.personal_erasure import external_holders
+
+bp = Blueprint("data_protection", __name__, url_prefix="/organisation")
+AUDIT_SHOWN = 200
+
+HOLDER_KINDS = {
+    "lrs": lazy_gettext("The organisation's learning record store (xAPI statements sent)"),
+    "gradebook": lazy_gettext("The Moodle gradebook (scores sent)"),
+    "moodle_plans": lazy_gettext("Moodle learning plans (competency ratings sent)"),
+    "hr": lazy_gettext("The HR system (competence records sent)"),
+    "platform": lazy_gettext("The learning platform the person logs in from (their account)"),
+    "statement_api": lazy_gettext("A Statement API client that may have read the statements"),
+}
+ERASURE_NAMES = {
+    Erasure.DELETE: lazy_gettext("removed"),
+    Erasure.PSEUDONYMISE: lazy_gettext("kept without name or identifiers"),
+    Erasure.KEEP: lazy_gettext("kept for the reports, no identifiers"),
+    Erasure.SCRUB: lazy_gettext("identifiers in the text replaced"),
+}
+ACTION_NAMES = {
+    VIEW_RESULTS: lazy_gettext("viewed results"),
+    VIEW_PLAN: lazy_gettext("viewed the development plan"),
+    EXPORT: lazy_gettext("exported the person's data"),
+    ERASE: lazy_gettext("erased a person's data"),
+}
+
+
+def _person(person_id: int) -> Person:
+    person = db_session().get(Person, person_id)
+    if person is None or person.organisation_id != current_access().organisation.id:
+        abort(404)
+    return person
+
+
+def _subject(person: Person):
+    session = db_session()
+    employee = session.scalar(select(Employee).where(Employee.person_id == person.id))
+    return subject_of(
+        session,
+        current_access().organisation,
+        person,
+        employee,
+        public_url=current_app.config["SETTINGS"].public_url,
+    )
+
+
+@bp.get("/people")
+@organisation_admin
+def people():
+    access = current_access()
+    query = (request.args.get("q") or "").strip()
+    found = []
+    if query:
+        found = find_people(
+            db_session(), access.organisation.id, query, SEARCH_RESULTS, by_employee_number=True
+        )
+    return render_template("organisation/people.html", query=query, found=found)
+
+
+@bp.get("/people/<int:person_id>")
+@organisation_admin
+def person(person_id: int):
+    found = _person(person_id)
+    subject = _subject(found)
+    held = collect(db_session(), subject)
+    return render_template(
+        "organisation/person.html",
+        person=found,
+        held=held,
+        tables=TABLES,
+        erasure_names=ERASURE_NAMES,
+    )
+
+
+@bp.post("/people/<int:person_id>/export")
+@organisation_admin
+def export(person_id: int):
+    found = _person(person_id)
+    session = db_session()
+    made = export_person(session, _subject(found), by_person_id=current_access().person.id)
+    session.commit()
+    return Response(
+        made,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="person-{found.id}.zip"'},
+    )
+
+
+@bp.get("/people/<int:person_id>/erase")
+@organisation_admin
+def confirm_erasure(person_id: int):
+    found = _person(person_id)
+    subject = _subject(found)
+    session = db_session()
+    return render_template(
+        "organisation/erase.html",
+        person=found,
+        held=collect(session, subject),
+        holders=external_holders(session, subject),
+        tables=TABLES,
+        erasure_names=ERASURE_NAMES,
+        holder_kinds=HOLDER_KINDS,
+    )
+
+
+@bp.post("/people/<int:person_id>/erase")
+@organisation_admin
+def erase(person_id: int):
+    found = _person(person_id)
+    session = db_session()
+    done = erase_person(session, _subject(found), by_person_id=current_access().person.id)
+    session.commit()
+    return render_template(
+        "organisation/erased.html",
+        done=done,
+        tables=TABLES,
+        erasure_names=ERASURE_NAMES,
+        holder_kinds=HOLDER_KINDS,
+    )
+
+
+@bp.get("/audit")
+@organisation_admin
+def audit():
+    access = current_access()
+    events = audit_events(db_session(), access.organisation.id, limit=AUDIT_SHOWN)
+    ids = {e.actor_person_id for e in events} | {e.subject_person_id for e in events}
+    ids.discard(None)
+    organisation_id = access.organisation.id
+    mine = select(Person).where(Person.id.in_(ids), Person.organisation_id == organisation_id)
+    people_by_id = {row.id: row for row in db_session().scalars(mine)}
+    return render_template(
+        "organisation/audit.html",
+        events=events,
+        people=people_by_id,
+        action_names=ACTION_NAMES,
+        shown=AUDIT_SHOWN,
+    )
