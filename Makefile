@@ -29,8 +29,10 @@ migrate: $(STAMP)
 run: translations migrate
 	KOMPETENSLYFT_MODE=development $(BIN)/kompetenslyft serve --host 127.0.0.1 --port 5000
 
+# Two workers (pytest-xdist): most tests wait on a server, a browser or a subprocess.
+TEST_WORKERS ?= 2
 test: translations node-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # axe-core for the browser accessibility tests, pinned by package-lock.json (no browser download:
 # Chromium comes from Debian). Reinstalled when it is missing or the lock file changed.

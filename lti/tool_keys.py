@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from datetime import datetime, timedelta
@@ -92,4 +93,15 @@ def active_key(session: Session) -> ToolKey:
 def sign_jwt(session: Session, claims: dict) -> str:
     """Sign claims with the active key, naming it by kid so platforms find it in JWKS."""
     key = active_key(session)
-    return jwt.encode(claims, key.private_key_pem, algorithm=ALGORITHM, headers={"kid": key.kid})
+    return jwt.encode(
+        claims,
+        _loaded_private_key(key.private_key_pem),
+        algorithm=ALGORITHM,
+        headers={"kid": key.kid},
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _loaded_private_key(pem: str) -> rsa.RSAPrivateKey:
+    """Parsing an RSA PEM (with its consistency checks) cost more than the signature itself."""
+    return serialization.load_pem_private_key(pem.encode(), password=None)

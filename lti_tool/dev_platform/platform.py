@@ -143,12 +143,13 @@ class PlatformKey:
             temporary.chmod(0o600)
             temporary.replace(path)
         self.pem = path.read_bytes()
+        self._private_key = serialization.load_pem_private_key(self.pem, password=None)
         jwk = JWK.from_pem(self.pem)
         self.kid = jwk.thumbprint()
         self.public_jwk = {**json.loads(jwk.export_public()), "kid": self.kid, "alg": "RS256"}
 
     def sign(self, claims: dict) -> str:
-        return jwt.encode(claims, self.pem, algorithm="RS256", headers={"kid": self.kid})
+        return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
 
 
 def launch_claims(

@@ -24,9 +24,12 @@ def _hints() -> URLSafeTimedSerializer:
 
 
 def _key() -> platform.PlatformKey:
-    return current_app.extensions.setdefault(
-        "dev_platform_key", platform.PlatformKey(_settings().instance_path)
-    )
+    key = current_app.extensions.get("dev_platform_key")
+    if key is None:
+        key = current_app.extensions["dev_platform_key"] = platform.PlatformKey(
+            _settings().instance_path
+        )
+    return key
 
 
 @bp.get("/")

@@ -137,7 +137,9 @@ class FramingPlatform:
         )
 
     def key_sign(self, claims: dict) -> str:
-        return jwt.encode(claims, self.key.pem, algorithm="RS256", headers={"kid": self.key.kid})
+        return jwt.encode(
+            claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid}
+        )
 
     @staticmethod
     def _page(request: BaseHTTPRequestHandler, page: str) -> None:

@@ -7,6 +7,7 @@ another key, alg none), which is what the negative tests need.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -20,19 +21,33 @@ from jwcrypto.jwk import JWK
 from lti import claims as c
 from storage import Deployment, Organisation, PlatformRegistration
 
+# Keys are reused round-robin from a small pool: generating a 2048-bit RSA key and parsing
+# its PEM took about a tenth of a launch test's time. Consecutive keys differ, so a test's
+# platforms (and its "key the platform does not publish") never share one.
+KEY_POOL_SIZE = 8
+_key_pool: list[tuple[bytes, object, dict, bytes]] = []
+_key_turn = itertools.count()
 
-class SigningKey:
-    def __init__(self, kid: str) -> None:
+
+def _pooled_key() -> tuple[bytes, object, dict, bytes]:
+    index = next(_key_turn) % KEY_POOL_SIZE
+    while len(_key_pool) <= index:
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.pem = private.private_bytes(
+        pem = private.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
+        jwk = JWK.from_pem(pem)
+        _key_pool.append((pem, private, json.loads(jwk.export_public()), jwk.export_to_pem()))
+    return _key_pool[index]
+
+
+class SigningKey:
+    def __init__(self, kid: str) -> None:
+        self.pem, self.private_key, public, self.public_pem = _pooled_key()
         self.kid = kid
-        jwk = JWK.from_pem(self.pem)
-        self.public_jwk = {**json.loads(jwk.export_public()), "kid": kid, "alg": "RS256"}
-        self.public_pem = jwk.export_to_pem()
+        self.public_jwk = {**public, "kid": kid, "alg": "RS256"}
 
 
 def b64(data: dict) -> str:
@@ -142,7 +157,7 @@ class TestPlatform:
     def sign(self, body: dict, key: SigningKey | None = None, headers: dict | None = None) -> str:
         key = key or self.key
         return jwt.encode(
-            body, key.pem, algorithm="RS256", headers={"kid": key.kid, **(headers or {})}
+            body, key.private_key, algorithm="RS256", headers={"kid": key.kid, **(headers or {})}
         )
 
     def post_launch(self, browser: requests.Session, id_token: str, state: str, **kwargs):
