@@ -90,7 +90,7 @@ class RegistrationPlatform:
         now = int(time.time())
         return jwt.encode(
             {"sub": client_id, "scope": "reg", "iat": now, "exp": now + lifetime},
-            self.key.pem,
+            self.key.private_key,
             algorithm="RS256",
             headers={"kid": self.key.kid},
         )
