@@ -19,6 +19,7 @@ same file name, overwritten).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -92,19 +93,37 @@ def deliver_hr_records(
 ) -> HrDeliveryCounts:
     """One run of the HR job: due deliveries of `senders`' targets, batch after batch.
 
-    On PostgreSQL `lanes` loops run at once, each claiming its own batches (SKIP LOCKED):
-    while one waits for the database, another builds its file, so both cores work.
-    100,000 records to CSV: 11.6 s in one lane.  SQLite has one writer: one lane."""
+    On PostgreSQL up to `lanes` loops run at once, each claiming its own batches (SKIP
+    LOCKED): while one waits for the database, another builds its file, so both cores work.
+    100,000 records to CSV: 11.6 s in one lane, 6.9 s in two.  The other lanes open only
+    once the first lane's claim came back full: work that fits one batch stays one file or
+    one run of requests, instead of being split between lanes that claimed at the same
+    moment.  SQLite has one writer: one lane."""
     owner = owner or worker_name()
     if lanes <= 1 or database.engine.dialect.name != "postgresql":
         return _deliver_lane(database, senders, owner, lease, batch, max_batches)
+    more_than_a_batch = threading.Event()
     with ThreadPoolExecutor(lanes, thread_name_prefix="hr-records") as pool:
-        runs = [
-            pool.submit(
-                _deliver_lane, database, senders, f"{owner}/{lane}", lease, batch, max_batches
-            )
-            for lane in range(lanes)
-        ]
+        first = pool.submit(
+            _deliver_lane,
+            database,
+            senders,
+            f"{owner}/0",
+            lease,
+            batch,
+            max_batches,
+            on_full_claim=more_than_a_batch.set,
+        )
+        first.add_done_callback(lambda _: more_than_a_batch.set())
+        more_than_a_batch.wait()
+        runs = [first]
+        if not first.done():
+            runs += [
+                pool.submit(
+                    _deliver_lane, database, senders, f"{owner}/{lane}", lease, batch, max_batches
+                )
+                for lane in range(1, lanes)
+            ]
         counts = [run.result() for run in runs]
     return HrDeliveryCounts(
         delivered=sum(c.delivered for c in counts),
@@ -114,7 +133,9 @@ def deliver_hr_records(
     )
 
 
-def _deliver_lane(database, senders, owner, lease, batch, max_batches) -> HrDeliveryCounts:
+def _deliver_lane(
+    database, senders, owner, lease, batch, max_batches, on_full_claim=None
+) -> HrDeliveryCounts:
     counts = HrDeliveryCounts()
     for _ in range(max_batches):
         with database.sessions() as session:
@@ -122,6 +143,9 @@ def _deliver_lane(database, senders, owner, lease, batch, max_batches) -> HrDeli
             session.commit()
             if not claimed:
                 return counts
+            if on_full_claim is not None and len(claimed) == batch:
+                on_full_claim()
+                on_full_claim = None
             groups: dict[tuple[str, int], list[ClaimedDelivery]] = {}
             for delivery in claimed:
                 group_key = (delivery.target, int(delivery.payload["sync_target_id"]))
