@@ -213,13 +213,11 @@ def claim_due_rows(
         # SQLite: one writer at a time; the lease is taken by a conditional UPDATE, so a row
         # another worker leased in between is not taken twice.
         ids = list(session.scalars(due))
-        rows = []
-        for start in range(0, len(ids), 500):  # SQLite caps a statement's parameters
-            rows.extend(
-                session.execute(
-                    taking.where(table.c.id.in_(ids[start : start + 500]), free).returning(*columns)
-                )
-            )
+        rows = session.execute(
+            taking.where(one_of(session, table.c.id, ids), free).returning(*columns)
+        ).all()
+        oldest_first = {id_: position for position, id_ in enumerate(ids)}
+        rows.sort(key=lambda row: oldest_first[row.id])
     return [ClaimedDelivery(row.id, row.target, row.key, row.payload, row.attempts) for row in rows]
 
 

@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import bindparam, func, insert, literal, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from lti.delivery import DeliveryFailed
 from storage.completions import SyncTarget
-from storage.database import one_of
+from storage.database import each_of, one_of
 from storage.lrs import CredentialsUnavailable
 from storage.outbox import ClaimedDelivery, Delivery, DeliveryFile, DeliveryStatus
 from sync.hr_delivery import BatchOutcome
@@ -297,19 +297,14 @@ def _file_names(session: Session, delivery_ids: list[str]) -> dict[str, str]:
 
 
 def _name_file(session: Session, name: str, deliveries: list[ClaimedDelivery]) -> None:
-    """Record the file's name for each delivery: one INSERT … SELECT unnest on PostgreSQL."""
+    """Record the file's name for each delivery: one INSERT … SELECT of their ids."""
     files = DeliveryFile.__table__
-    ids = [delivery.id for delivery in deliveries]
-    if session.get_bind().dialect.name == "postgresql":
-        # One string the server splits (see storage.database.one_of); UUIDs have no commas.
-        each_id = func.unnest(func.string_to_array(bindparam("ids", ",".join(ids)), ","))
-        session.execute(
-            insert(files).from_select(
-                ["delivery_id", "file_name"], select(each_id, literal(name, files.c.file_name.type))
-            )
+    each_id = each_of(session, [delivery.id for delivery in deliveries])
+    session.execute(
+        insert(files).from_select(
+            ["delivery_id", "file_name"], select(each_id, literal(name, files.c.file_name.type))
         )
-    else:
-        session.execute(insert(files), [{"delivery_id": id_, "file_name": name} for id_ in ids])
+    )
 
 
 def _batch_mates(

@@ -124,10 +124,7 @@ class RecordSource:
         self._events: dict[int, object] = {}
 
     def preload(self, payloads: list[dict]) -> None:
-        event_ids = [payload["completion_event_id"] for payload in payloads]
-        step = len(event_ids) if self.session.get_bind().dialect.name == "postgresql" else 1000
-        for start in range(0, len(event_ids), step or 1):
-            self._load(event_ids[start : start + step])
+        self._load([payload["completion_event_id"] for payload in payloads])
 
     def _load(self, event_ids: list[int]) -> None:
         events = CompletionEvent.__table__
