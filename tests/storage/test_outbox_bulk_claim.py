@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from storage import Delivery
+from storage.database import utcnow
 from storage.outbox import claim_due_rows, enqueue, mark_all_delivered
 
 
@@ -43,3 +45,21 @@ def test_two_workers_never_hold_the_same_delivery_and_a_lapsed_lease_is_taken_ag
     with database.sessions() as session:
         owners = {row.lease_owner for row in session.query(Delivery).filter_by(target="hr.files")}
     assert owners == {None, "c"}
+
+
+def test_a_claim_takes_the_longest_waiting_deliveries_first_in_order(database):
+    with database.transaction() as session:
+        for number in range(30):
+            enqueue(session, "hr.files", f"1:{number}", {"completion_event_id": number})
+    with database.transaction() as session:
+        # Delivery n has waited n minutes: the higher the number, the sooner it is due.
+        now = utcnow()
+        for delivery in session.scalars(select(Delivery)):
+            waited = int(delivery.key.split(":")[1])
+            delivery.next_attempt_at = now - timedelta(minutes=waited)
+
+    with database.sessions() as session:
+        claimed = claim_due_rows(session, "a", timedelta(minutes=5), 10, targets=["hr.files"])
+        session.commit()
+
+    assert [delivery.key for delivery in claimed] == [f"1:{n}" for n in range(29, 19, -1)]
