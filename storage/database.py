@@ -156,9 +156,10 @@ def one_of(session: Session, column, values: list) -> ColumnElement[bool]:
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
-def each_of(session: Session, ids: list[str]) -> ColumnElement:
+def each_of(session: Session, ids: list) -> ColumnElement:
     """A row per id, from one parameter (`SELECT each_of(...)`): for INSERT … SELECT of
-    thousands of rows that differ only by id, and for `one_of` on SQLite."""
+    thousands of rows that differ only by id, and for `one_of` on SQLite.  Ids are strings
+    without commas; on SQLite integers too."""
     if session.get_bind().dialect.name == "postgresql":
         # UUIDs have no commas; see one_of.
         return func.unnest(func.string_to_array(bindparam(None, ",".join(ids)), ","))
