@@ -29,7 +29,7 @@ migrate: $(STAMP)
 run: translations migrate
 	KOMPETENSLYFT_MODE=development $(BIN)/kompetenslyft serve --host 127.0.0.1 --port 5000
 
-# Two workers (pytest-xdist): most tests wait on a server, a browser or a subprocess.
+# Two workers (pytest-xdist), one per core; each has its own databases, tool server and Chromium.
 TEST_WORKERS ?= 2
 test: translations node-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)

@@ -149,10 +149,9 @@ def one_of(session: Session, column, values: list) -> ColumnElement[bool]:
             return column.in_(select(each_of(session, values)))
         return column.in_(values)
     if all(type(value) is str and "," not in value for value in values):
-        return column == any_(func.string_to_array(bindparam(None, ",".join(values)), ","))
+        return column == any_(_split(values))
     if all(type(value) is int for value in values):
-        split = func.string_to_array(bindparam(None, ",".join(map(str, values))), ",")
-        return column == any_(cast(split, ARRAY(BigInteger)))
+        return column == any_(cast(_split(values), ARRAY(BigInteger)))
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
@@ -161,9 +160,13 @@ def each_of(session: Session, ids: list) -> ColumnElement:
     thousands of rows that differ only by id, and for `one_of` on SQLite.  Ids are strings
     without commas; on SQLite integers too."""
     if session.get_bind().dialect.name == "postgresql":
-        # UUIDs have no commas; see one_of.
-        return func.unnest(func.string_to_array(bindparam(None, ",".join(ids)), ","))
+        return func.unnest(_split(ids))
     return func.json_each(bindparam(None, json.dumps(ids))).table_valued("value").c.value
+
+
+def _split(ids: list) -> ColumnElement:
+    """PostgreSQL's text array of `ids`, sent as one comma-separated string (see one_of)."""
+    return func.string_to_array(bindparam(None, ",".join(map(str, ids))), ",")
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

@@ -18,6 +18,7 @@ same file name, overwritten).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Mapping
@@ -100,30 +101,19 @@ def deliver_hr_records(
     one run of requests, instead of being split between lanes that claimed at the same
     moment.  SQLite has one writer: one lane."""
     owner = owner or worker_name()
+    lane = functools.partial(
+        _deliver_lane, database, senders, lease=lease, batch=batch, max_batches=max_batches
+    )
     if lanes <= 1 or database.engine.dialect.name != "postgresql":
-        return _deliver_lane(database, senders, owner, lease, batch, max_batches)
+        return lane(owner)
     more_than_a_batch = threading.Event()
     with ThreadPoolExecutor(lanes, thread_name_prefix="hr-records") as pool:
-        first = pool.submit(
-            _deliver_lane,
-            database,
-            senders,
-            f"{owner}/0",
-            lease,
-            batch,
-            max_batches,
-            on_full_claim=more_than_a_batch.set,
-        )
+        first = pool.submit(lane, f"{owner}/0", on_full_claim=more_than_a_batch.set)
         first.add_done_callback(lambda _: more_than_a_batch.set())
         more_than_a_batch.wait()
         runs = [first]
         if not first.done():
-            runs += [
-                pool.submit(
-                    _deliver_lane, database, senders, f"{owner}/{lane}", lease, batch, max_batches
-                )
-                for lane in range(1, lanes)
-            ]
+            runs += [pool.submit(lane, f"{owner}/{number}") for number in range(1, lanes)]
         counts = [run.result() for run in runs]
     return HrDeliveryCounts(
         delivered=sum(c.delivered for c in counts),

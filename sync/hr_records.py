@@ -121,7 +121,7 @@ class RecordSource:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._frameworks: dict[tuple[str, int], Framework | None] = {}
-        self._events: dict[int, object] = {}
+        self._events: dict[int, object | None] = {}  # None: looked up, not there (erased)
 
     def preload(self, payloads: list[dict]) -> None:
         self._load([payload["completion_event_id"] for payload in payloads])
@@ -144,6 +144,7 @@ class RecordSource:
             .outerjoin(Employee, Employee.id == events.c.employee_id)
             .where(one_of(self.session, events.c.id, event_ids))
         )
+        self._events.update(dict.fromkeys(event_ids))
         self._events.update({row.id: row for row in rows})
 
     def records_of(self, target: SyncTarget, payload: dict, key: str) -> list[CompetenceRecord]:

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import MessageLaunchAbstract
 from lti1p3platform.oidc_login import OIDCLoginAbstract
@@ -24,6 +22,7 @@ from lti1p3platform.request import Request
 
 from storage import Deployment, Organisation, PlatformRegistration
 from tests.support.browsing import text_of
+from tests.support.platforms import SigningKey
 
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
@@ -53,19 +52,10 @@ IT_SECURITY = Course("c-88", "ITSEC", "Informationssäkerhet i vardagen", "a-5",
 
 
 def rsa_key_pair() -> tuple[str, str]:
-    """A private and a public key in PEM, as lti1p3platform's Registration wants them."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public_pem = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private_pem, public_pem
+    """A private and a public key in PEM, as lti1p3platform's Registration wants them, from
+    the test platforms' key pool (consecutive keys differ)."""
+    key = SigningKey("lms")
+    return key.pem.decode(), key.public_pem.decode()
 
 
 class LmsConfig(LTI1P3PlatformConfAbstract):

@@ -16,8 +16,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import jwt
-
 from lti import claims as c
 from tests.support.platforms import SigningKey
 
@@ -137,9 +135,7 @@ class FramingPlatform:
         )
 
     def key_sign(self, claims: dict) -> str:
-        return jwt.encode(
-            claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid}
-        )
+        return self.key.sign(claims)
 
     @staticmethod
     def _page(request: BaseHTTPRequestHandler, page: str) -> None:

@@ -10,6 +10,7 @@ import base64
 import itertools
 import json
 import time
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -25,11 +26,20 @@ from storage import Deployment, Organisation, PlatformRegistration
 # its PEM took about a tenth of a launch test's time. Consecutive keys differ, so a test's
 # platforms (and its "key the platform does not publish") never share one.
 KEY_POOL_SIZE = 8
-_key_pool: list[tuple[bytes, object, dict, bytes]] = []
+
+
+class _PooledKey(NamedTuple):
+    pem: bytes  # private, PKCS#8
+    private_key: rsa.RSAPrivateKey
+    public_jwk: dict  # without kid and alg
+    public_pem: bytes
+
+
+_key_pool: list[_PooledKey] = []
 _key_turn = itertools.count()
 
 
-def _pooled_key() -> tuple[bytes, object, dict, bytes]:
+def _pooled_key() -> _PooledKey:
     index = next(_key_turn) % KEY_POOL_SIZE
     while len(_key_pool) <= index:
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -39,15 +49,27 @@ def _pooled_key() -> tuple[bytes, object, dict, bytes]:
             serialization.NoEncryption(),
         )
         jwk = JWK.from_pem(pem)
-        _key_pool.append((pem, private, json.loads(jwk.export_public()), jwk.export_to_pem()))
+        _key_pool.append(
+            _PooledKey(pem, private, json.loads(jwk.export_public()), jwk.export_to_pem())
+        )
     return _key_pool[index]
 
 
 class SigningKey:
+    """An RSA key a test platform signs with, published under `kid`."""
+
     def __init__(self, kid: str) -> None:
         self.pem, self.private_key, public, self.public_pem = _pooled_key()
         self.kid = kid
         self.public_jwk = {**public, "kid": kid, "alg": "RS256"}
+
+    def sign(self, claims: dict, headers: dict | None = None) -> str:
+        return jwt.encode(
+            claims,
+            self.private_key,
+            algorithm="RS256",
+            headers={"kid": self.kid, **(headers or {})},
+        )
 
 
 def b64(data: dict) -> str:
@@ -155,10 +177,7 @@ class TestPlatform:
         return {k: v for k, v in body.items() if v is not None}
 
     def sign(self, body: dict, key: SigningKey | None = None, headers: dict | None = None) -> str:
-        key = key or self.key
-        return jwt.encode(
-            body, key.private_key, algorithm="RS256", headers={"kid": key.kid, **(headers or {})}
-        )
+        return (key or self.key).sign(body, headers)
 
     def post_launch(self, browser: requests.Session, id_token: str, state: str, **kwargs):
         return browser.post(

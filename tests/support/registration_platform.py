@@ -88,12 +88,7 @@ class RegistrationPlatform:
     def new_registration_token(self, lifetime: int = 3600) -> str:
         client_id = "".join(secrets.choice(string.ascii_letters) for _ in range(15))
         now = int(time.time())
-        return jwt.encode(
-            {"sub": client_id, "scope": "reg", "iat": now, "exp": now + lifetime},
-            self.key.private_key,
-            algorithm="RS256",
-            headers={"kid": self.key.kid},
-        )
+        return self.key.sign({"sub": client_id, "scope": "reg", "iat": now, "exp": now + lifetime})
 
     def start_registration(self, tool_registration_url: str, token: str | None = None) -> str:
         """Where Moodle's startltiadvregistration.php redirects the admin's browser."""

@@ -8,10 +8,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from lti.http_client import make_http_session
-from storage import Delivery, DeliveryStatus, SyncTarget
+from storage import CompletionEvent, Delivery, DeliveryStatus, SyncTarget
 from storage.database import utcnow
 from sync.hr_delivery import deliver_hr_records
 from sync.hr_records import HR_REST
@@ -213,6 +213,24 @@ def test_a_poison_record_is_dead_lettered_with_hrs_reason_and_the_others_arrive(
     healthy = [event for event in events if event not in poisoned]
     assert hr.stored == expected_record_ids(healthy, target)
     assert hr.violations == []
+
+
+def test_a_completion_erased_after_it_was_queued_is_dead_lettered_and_the_rest_arrive(
+    database, hr, deliver
+):
+    organisation = organisation_with_staff(database)
+    target = api_key_target(database, hr, organisation, mode="batch", batch_size=25)
+    events = complete(database, organisation, 10)
+    queue(database, target, events)
+    erased = events[4]
+    with database.transaction() as session:
+        session.execute(delete(CompletionEvent).where(CompletionEvent.id == erased))
+
+    counts = deliver()
+
+    assert counts.delivered == 9 and counts.dead == 1
+    assert "erased" in dead_reasons(database, target)[f"{target}:{erased}"]
+    assert hr.stored == expected_record_ids([e for e in events if e != erased], target)
 
 
 def test_a_slow_answer_is_sent_again_and_stored_once(database, hr):
