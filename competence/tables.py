@@ -144,7 +144,7 @@ def _parts(cell: Cell) -> list:
     if isinstance(cell, Counted):
         share = cell.share
         return [cell.count, cell.out_of, None if share is None else Share(share)]
-    if isinstance(cell, HiddenFigure):
+    if isinstance(cell, HiddenFigure) or cell == HIDDEN:
         return [HIDDEN] * 3
     return [cell, None, None]
 
