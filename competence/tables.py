@@ -275,7 +275,8 @@ SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 def sheet_title(name: str, used: set[str]) -> str:
     """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\, not
     starting or ending with ', not "History", unique in the workbook (ignoring case)."""
-    title = SHEET_FORBIDDEN.sub(" ", name).strip().strip("'").strip()[:31].strip() or "Sheet"
+    title = re.sub(r"\s+", " ", SHEET_FORBIDDEN.sub("", name)).strip().strip("'").strip()
+    title = title[:31].strip() or "Sheet"
     if title.lower() == "history":
         title += " 1"
     base, number = title, 2

@@ -145,7 +145,8 @@ def test_sheet_names_obey_excels_rules():
     used: set[str] = set()
     assert sheet_title("Mognad 2026", used) == "Mognad 2026"
     assert sheet_title("mognad 2026", used) == "mognad 2026 (2)"  # unique, ignoring case
-    assert sheet_title("a[b]:c*d?e/f\\g", used) == "a b  c d e f g"
+    assert sheet_title("a[b]:c*d?e/f\\g", used) == "abcdefg"
+    assert sheet_title("DigComp 2.2 – EU:s ramverk", used) == "DigComp 2.2 – EUs ramverk"
     long = sheet_title("DigComp 2.2 – kortversionen för självskattning", used)
     assert long == "DigComp 2.2 – kortversionen för"
     assert len(sheet_title("DigComp 2.2 – kortversionen för självskattning", used)) <= 31
