@@ -249,6 +249,8 @@ def framework_to_moodle_csv(
         raise DocumentError("cannot be exported to Moodle: " + "; ".join(problems))
     out = io.StringIO()
     # Moodle's csv_export_writer (fputcsv) ends lines with LF and quotes only where needed.
+    # Not neutralised against formulas (competence.tables.neutralised): the file is for Moodle's
+    # importer, which keeps a leading ' as part of the name; its texts are the framework's own.
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
 

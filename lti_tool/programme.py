@@ -20,14 +20,27 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import format_decimal, get_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 
 from competence import programme as p
 from competence.frameworks import digcomp, framework_from_document
 from competence.maturity import MATURITY_INSTRUMENT, maturity_framework
 from competence.radar import RadarSeries, radar_svg
-from competence.tables import HIDDEN, Table, table_csv, tables_xlsx
+from competence.tables import (
+    HIDDEN,
+    HIDDEN_FIGURE,
+    Cell,
+    Counted,
+    Level,
+    Measures,
+    Table,
+    content_disposition,
+    csv_style,
+    file_stem,
+    table_csv,
+    tables_xlsx,
+)
 from competence.texts import translated
 from lti_tool.access import access_required, current_access
 from lti_tool.database import db_session
@@ -131,26 +144,66 @@ def _group_label(split: str, key: str) -> str:
     return key
 
 
-def format_figure(figure: p.Figure) -> str:
+def figure_cell(figure: p.Figure) -> Cell:
+    """A figure as a table cell: hidden, or its count with what it is out of."""
     if figure.hidden:
-        return HIDDEN
+        return HIDDEN_FIGURE
     if figure.kind == "size":
-        return str(figure.count)
-    percent = figure.percent
-    if figure.kind == "share":
+        return Counted(figure.count, None, "size")
+    return Counted(figure.count, figure.people, figure.kind)
+
+
+def shown(cell: Cell) -> str:
+    """A cell as the page words it: "147 (75 %)", "51 % (25 of 49)", "2,1", "–"."""
+    if cell is None:
+        return ""
+    if cell is HIDDEN_FIGURE:
+        return HIDDEN
+    if isinstance(cell, Level):
+        return format_decimal(cell.value, format="0.0")
+    if not isinstance(cell, Counted):
+        return str(cell)
+    if cell.kind == "size":
+        return str(cell.count)
+    percent = round(100 * (cell.share or 0))
+    if cell.kind == "share":
         return gettext(
             "%(percent)s %% (%(count)s of %(people)s)",
-            percent=round(percent),
-            count=figure.count,
-            people=figure.people,
+            percent=percent,
+            count=cell.count,
+            people=cell.out_of,
         )
-    return gettext("%(count)s (%(percent)s %%)", count=figure.count, percent=round(percent or 0))
+    return gettext("%(count)s (%(percent)s %%)", count=cell.count, percent=percent)
 
 
-def _value(value: float | None, hidden: bool) -> str:
+def format_figure(figure: p.Figure) -> str:
+    return shown(figure_cell(figure))
+
+
+def _value(value: float | None, hidden: bool) -> Cell:
     if hidden:
         return HIDDEN
-    return "" if value is None else f"{value:.1f}"
+    return None if value is None else Level(value)
+
+
+def _measures() -> Measures:
+    """What a download calls the parts of "147 (75 %)"."""
+    return Measures(gettext("number"), gettext("out of"), gettext("share (%)"))
+
+
+def _file(*words: str) -> str:
+    """A download's file name (no extension) in the person's language, period and split in it."""
+    return file_stem("kompetenslyft", *words)
+
+
+def _split_word(split: str | None) -> str:
+    if split is None:
+        return ""
+    return {
+        "gender": pgettext("file name", "gender"),
+        "unit": pgettext("file name", "unit"),
+        "role": pgettext("file name", "role"),
+    }[split]
 
 
 _collector_lock = threading.Lock()
@@ -187,9 +240,9 @@ def collector_paused():
 def indicator_table(split: p.SplitFigures, split_key: str | None, period: p.Period) -> Table:
     header = [gettext("Indicator"), gettext("All")]
     header += [_group_label(split_key, g) for g in split.groups]
-    rows = [
-        [str(INDICATOR_LABELS[k]), format_figure(split.total[k])]
-        + [format_figure(split.by_group[g][k]) for g in split.groups]
+    cells = [
+        [str(INDICATOR_LABELS[k]), figure_cell(split.total[k])]
+        + [figure_cell(split.by_group[g][k]) for g in split.groups]
         for k in p.INDICATORS
     ]
     caption = (
@@ -201,7 +254,16 @@ def indicator_table(split: p.SplitFigures, split_key: str | None, period: p.Peri
         if split_key
         else gettext("Indicators %(period)s", period=period.key)
     )
-    return Table("indicators", caption, header, rows, (small_group_note(),))
+    return Table.of(
+        "indicators",
+        caption,
+        header,
+        cells,
+        shown,
+        notes=(small_group_note(),),
+        sheet=gettext("Indicators"),
+        file=_file(pgettext("file name", "indicators"), period.key, _split_word(split_key)),
+    )
 
 
 def over_time_table(
@@ -210,12 +272,21 @@ def over_time_table(
     periods = period.history(4 if period.quarter else 3)
     figures = p.over_time(facts, periods, known)
     header = [gettext("Indicator")] + [q.key for q in periods]
-    rows = [
-        [str(INDICATOR_LABELS[k])] + [format_figure(figures[q.key][k]) for q in periods]
+    cells = [
+        [str(INDICATOR_LABELS[k])] + [figure_cell(figures[q.key][k]) for q in periods]
         for k in p.INDICATORS
     ]
     caption = gettext("Development over time, whole organisation")
-    return Table("over-time", caption, header, rows, (small_group_note(),))
+    return Table.of(
+        "over-time",
+        caption,
+        header,
+        cells,
+        shown,
+        notes=(small_group_note(),),
+        sheet=gettext("Over time"),
+        file=_file(pgettext("file name", "development over time"), period.key),
+    )
 
 
 def _axes(framework, part: str) -> tuple[list[str], list[str]]:
@@ -231,20 +302,37 @@ def _axes(framework, part: str) -> tuple[list[str], list[str]]:
 
 
 def profile_table(
-    key: str, caption: str, labels: list[str], profiles: p.UnitProfiles, extra_ways: bool = False
+    key: str,
+    caption: str,
+    labels: list[str],
+    profiles: p.UnitProfiles,
+    extra_ways: bool = False,
+    *,
+    sheet: str,
+    file: str,
 ) -> Table:
     units = sorted(profiles.units)
     header = [gettext("Area"), gettext("Whole organisation")] + [
         _group_label("unit", u) for u in units
     ]
     columns = [profiles.total] + [profiles.units[u] for u in units]
-    rows = [[gettext("People")] + [HIDDEN if c.hidden else str(c.people) for c in columns]]
+    cells = [[gettext("People")] + [HIDDEN if c.hidden else c.people for c in columns]]
     for i, label in enumerate(labels):
-        rows.append([label] + [_value(c.values[i], c.hidden) for c in columns])
+        cells.append([label] + [_value(c.values[i], c.hidden) for c in columns])
     if extra_ways:
         ways = [profiles.total_digital_ways] + [profiles.digital_ways[u] for u in units]
-        rows.append([str(INDICATOR_LABELS["digital_ways"])] + [format_figure(w) for w in ways])
-    return Table(key, caption, header, rows, (small_group_note(),))
+        cells.append([str(INDICATOR_LABELS["digital_ways"])] + [figure_cell(w) for w in ways])
+    return Table.of(
+        key,
+        caption,
+        header,
+        cells,
+        shown,
+        notes=(small_group_note(),),
+        sheet=sheet,
+        file=file,
+        counted_across="rows",  # the columns are units; each row is one measure
+    )
 
 
 def _language() -> str:
@@ -267,6 +355,8 @@ def programme_tables(period: p.Period, split: str | None):
             ),
             labels,
             profiles,
+            sheet=gettext("Competence by unit"),
+            file=_file(pgettext("file name", "competence by unit"), period.key),
         ),
     ]
     charts = _unit_charts("programme-radar", labels, profiles, digcomp().scale.max_level)
@@ -350,24 +440,27 @@ def radar_chart(
 # --- routes --------------------------------------------------------------------------------------
 
 
-def _download(tables: list[Table], key: str, fmt: str, stem: str) -> Response:
+def _download(tables: list[Table], key: str, fmt: str, all_file: str) -> Response:
+    """One table as CSV or XLSX, or every table (`all`) as one XLSX, for the person's
+    language: its Excel's CSV separator and decimal comma, sheet and file names."""
     if fmt == "xlsx":
         chosen = [t for t in tables if t.key == key] if key != "all" else tables
         if not chosen:
             abort(404)
+        name = (all_file if key == "all" else chosen[0].file) + ".xlsx"
         return Response(
-            tables_xlsx(chosen),
+            tables_xlsx(chosen, _measures()),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{stem}-{key}.xlsx"'},
+            headers={"Content-Disposition": content_disposition(name)},
         )
     if fmt == "csv":
         table = next((t for t in tables if t.key == key), None)
         if table is None:
             abort(404)
         return Response(
-            table_csv(table),
+            table_csv(table, csv_style(_language()), _measures()),
             mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{stem}-{key}.csv"'},
+            headers={"Content-Disposition": content_disposition(table.file + ".csv")},
         )
     abort(404)
 
@@ -396,7 +489,8 @@ def index():
 def export(key: str, fmt: str):
     period, split = _period_or_400(), _split_or_400()
     tables, _ = programme_tables(period, split)
-    return _download(tables, key, fmt, f"programme-{period.key}")
+    all_file = _file(pgettext("file name", "programme"), period.key, _split_word(split))
+    return _download(tables, key, fmt, all_file)
 
 
 def _period_choices() -> list[str]:
@@ -425,6 +519,8 @@ def maturity_tables(year: p.Period):
             labels,
             by_year[y.key],
             extra_ways=True,
+            sheet=gettext("Maturity %(year)s", year=y.key),
+            file=_file(pgettext("file name", "digital maturity"), y.key),
         )
         for y in reversed(years)
     ]
@@ -459,7 +555,9 @@ def maturity():
 def maturity_export(key: str, fmt: str):
     period = _period_or_400()
     tables, _ = maturity_tables(period)
-    return _download(tables, key, fmt, f"maturity-{period.year}")
+    first = p.Period(period.year).history(3)[0]
+    all_file = _file(pgettext("file name", "digital maturity"), f"{first.key}-{period.year}")
+    return _download(tables, key, fmt, all_file)
 
 
 def team_tables():
@@ -481,12 +579,23 @@ def team_tables():
         profile = p.mean_profile([a.result for a in latest.values()], axes, part)
         name = translated(framework.name, _language())
         header = [gettext("Area") if part == "areas" else gettext("Competence"), gettext("Team")]
-        rows = [[gettext("People"), HIDDEN if profile.hidden else str(profile.people)]]
-        rows += [
+        cells = [[gettext("People"), HIDDEN if profile.hidden else profile.people]]
+        cells += [
             [label, _value(profile.values[i], profile.hidden)] for i, label in enumerate(labels)
         ]
         caption = gettext("Team mean, latest results: %(name)s (%(key)s)", name=name, key=key)
-        tables.append(Table(f"team-{key}", caption, header, rows, (small_group_note(),)))
+        tables.append(
+            Table.of(
+                f"team-{key}",
+                caption,
+                header,
+                cells,
+                shown,
+                notes=(small_group_note(),),
+                sheet=name,
+                file=_file(pgettext("file name", "team"), key),
+            )
+        )
         svg = None
         if not profile.hidden and len(labels) >= 3:
             svg = radar_svg(
@@ -522,4 +631,4 @@ def team_overview():
 @access_required(lambda a: a.is_manager)
 def team_overview_export(key: str, fmt: str):
     tables, _ = team_tables()
-    return _download(tables, key, fmt, "team")
+    return _download(tables, key, fmt, _file(pgettext("file name", "team")))

@@ -7,6 +7,13 @@ atomically: written under a temporary name (`.<name>.part`), flushed to disk,
 then renamed.  HR reads a CSV only when its `.sha256` file is there and
 matches, so it never reads half a file.
 
+The values are written exactly as the REST API sends them (docs/hr-competence-records.openapi.yaml,
+`Record`): HR's system reads the file, and a `'` put before text that looks like a formula
+(what competence.tables does for report downloads) would end up in HR's register as part of a
+competence name or an evidence line, and make the same record differ between the two
+transports.  So no formula neutralising here; a person who opens a file in Excel should import
+it as text (Data → From Text/CSV), as the README says.
+
 Exactly once across crashes, the rule:
 - a batch's file name is `<prefix>-<hash>.csv`, the hash being SHA-256 of the
   batch's sorted delivery keys, so the same batch always has the same name;
