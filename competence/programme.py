@@ -6,10 +6,12 @@ Storage fetches the rows (storage/programme_data.py); the web layer only labels
 and formats them.
 
 Who is counted in a period (the population):
-    employees HR lists as active whose employment overlaps the period.  Their
-    unit, manager and role (yrkesroll) are those of the employment valid during
-    the period (the latest one that overlaps it), so a move keeps old periods as
-    they were.
+    employees whose employment overlaps the period, whether or not HR still lists
+    them today: an HR import that ends someone's employment closes it on that day
+    (storage.hr_import), so last year's figures never change when people leave.
+    Their unit, manager and role (yrkesroll) are those of the employment valid
+    during the period (the latest one that overlaps it), so a move keeps old
+    periods as they were.
 
 The indicators (the page shows the same definitions in words):
 - `employees`: the population.
@@ -30,11 +32,24 @@ The indicators (the page shows the same definitions in words):
   with "to a large extent" or "fully" (competence.maturity).
 
 Small groups: a figure computed over fewer than `MIN_GROUP` people is hidden.
-Within a split (by gender, unit or role) hiding one cell is not enough, because
-the total minus the visible cells would give it back: while the hidden cells of
-an indicator together cover 1 to 4 people, the visible cell with the fewest
-people is hidden too (`suppress`).  The hidden cells then only ever add up to
-five or more people (or to nobody).  A total under five hides the whole column.
+Within a split hiding one cell is not enough, because the total minus the
+visible cells would give it back.  Two rules make sure it cannot:
+
+- Gender (`leave_out_small_gender_groups`): the ESF reports by women and men, so
+  these two must be shown whenever each is five or more.  People of another
+  gender and people whose gender is not stated are one group; a gender group
+  with 1 to 4 people in a figure is left out of that figure everywhere, the
+  organisation's total, the other splits and the development over time
+  included.  Hiding the total of the gender table alone would not do: the same
+  period's total is on the page without a split and over time, and the units
+  add up to it.  Left out of every total, the small group cannot be worked out
+  from any of them; the price is a total that is up to four people short per
+  gender group, which the page says.
+- Unit and role (`suppress`): while the hidden cells of an indicator together
+  cover 1 to 4 people, the visible cell with the fewest people is hidden too.
+  The hidden cells then only ever add up to five or more people (or to nobody),
+  at least two of them, so no single one follows from the total.  A total
+  under five hides the whole column.
 """
 
 from __future__ import annotations
@@ -59,6 +74,8 @@ INDICATORS = (
 )
 SPLITS = ("gender", "unit", "role")
 GENDERS = ("woman", "man", "other", "unknown")
+# The groups of the split by gender: another gender and not stated are one group.
+GENDER_GROUPS = ("woman", "man", "other_or_unknown")
 
 _PERIOD = re.compile(r"(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?\Z")
 
@@ -127,10 +144,12 @@ def _utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class EmployeeRow:
+    """An employee as HR lists them; whether they are still employed is not asked here:
+    their employments (`EmploymentRow`) say when they worked."""
+
     id: int
     gender: str | None
     digital_role_model: bool
-    active: bool
     person_id: int | None = None
 
 
@@ -217,6 +236,8 @@ class Outcome:
     rose: bool | None
     agreed_plan: bool | None
     digital_ways: bool | None
+    # Indicators this member is left out of (a small gender group, see the module docstring).
+    left_out: frozenset[str] = frozenset()
 
 
 def employments_in(facts: OrganisationFacts, period: Period) -> dict[int, EmploymentRow]:
@@ -232,12 +253,13 @@ def employments_in(facts: OrganisationFacts, period: Period) -> dict[int, Employ
 
 
 def members(facts: OrganisationFacts, period: Period) -> list[Member]:
+    """Everyone employed during the period, also those who have left since."""
     employments = employments_in(facts, period)
     managers = {e.manager_id for e in employments.values() if e.manager_id is not None}
     people = []
     for employee in facts.employees:
         employment = employments.get(employee.id)
-        if not employee.active or employment is None:
+        if employment is None:
             continue
         people.append(
             Member(
@@ -327,23 +349,65 @@ class Figure:
         return None if self.people == 0 else 100.0 * self.count / self.people
 
 
+# Each indicator: what one member contributes (None: the indicator does not apply to them).
+INDICATOR_VALUES = {
+    "employees": lambda o: True,
+    "started": lambda o: o.started,
+    "finished": lambda o: o.finished,
+    "rose": lambda o: o.rose,
+    "managers_agreed": lambda o: o.agreed_plan,
+    "role_models": lambda o: o.member.digital_role_model,
+    "digital_ways": lambda o: o.digital_ways,
+}
+KINDS = {
+    "employees": "size",
+    "started": "count",
+    "finished": "count",
+    "rose": "share",
+    "managers_agreed": "share",
+    "role_models": "count",
+    "digital_ways": "share",
+}
+
+
 def figures(group: Sequence[Outcome]) -> dict[str, Figure]:
-    """The indicators of a group of people."""
-    n = len(group)
+    """The indicators of a group of people (without those left out of an indicator)."""
+    result = {}
+    for indicator in INDICATORS:
+        value = INDICATOR_VALUES[indicator]
+        applicable = [
+            v for o in group if indicator not in o.left_out and (v := value(o)) is not None
+        ]
+        result[indicator] = Figure(sum(applicable), len(applicable), KINDS[indicator])
+    return result
 
-    def share(values: list[bool | None]) -> Figure:
-        applicable = [v for v in values if v is not None]
-        return Figure(sum(applicable), len(applicable), "share")
 
-    return {
-        "employees": Figure(n, n, "size"),
-        "started": Figure(sum(o.started for o in group), n),
-        "finished": Figure(sum(o.finished for o in group), n),
-        "rose": share([o.rose for o in group]),
-        "managers_agreed": share([o.agreed_plan for o in group]),
-        "role_models": Figure(sum(o.member.digital_role_model for o in group), n),
-        "digital_ways": share([o.digital_ways for o in group]),
-    }
+def gender_group(gender: str) -> str:
+    """The member's group in the split by gender."""
+    return gender if gender in ("woman", "man") else "other_or_unknown"
+
+
+def leave_out_small_gender_groups(period_outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """The outcomes with every gender group of 1 to 4 people in an indicator left out of it.
+
+    Applied before anything is counted (`split_figures`, `over_time`), so the people left
+    out are in no total of any table: that is what keeps them from being worked out as
+    the total minus women and men, while women and men are shown (module docstring)."""
+    applicable: dict[tuple[str, str], list[int]] = {}
+    for index, outcome in enumerate(period_outcomes):
+        group = gender_group(outcome.member.gender)
+        for indicator in INDICATORS:
+            if INDICATOR_VALUES[indicator](outcome) is not None:
+                applicable.setdefault((indicator, group), []).append(index)
+    left_out: dict[int, set[str]] = {}
+    for (indicator, _group), indexes in applicable.items():
+        if len(indexes) < MIN_GROUP:
+            for index in indexes:
+                left_out.setdefault(index, set()).add(indicator)
+    result = list(period_outcomes)
+    for index, indicators in left_out.items():
+        result[index] = replace(result[index], left_out=frozenset(indicators))
+    return result
 
 
 def hide_small(figure: Figure) -> Figure:
@@ -366,7 +430,7 @@ def suppress(total: Figure, cells: Sequence[Figure]) -> tuple[Figure, list[Figur
 
 def group_key(member: Member, split: str) -> str:
     if split == "gender":
-        return member.gender
+        return gender_group(member.gender)
     if split == "unit":
         return member.unit
     if split == "role":
@@ -384,13 +448,16 @@ class SplitFigures:
 
 
 def split_figures(period_outcomes: Sequence[Outcome], split: str | None) -> SplitFigures:
+    """The period's indicators in total and by the split, small groups hidden or left out
+    (module docstring): the same people are counted whatever the split."""
+    period_outcomes = leave_out_small_gender_groups(period_outcomes)
     total = figures(period_outcomes)
     if not split:
         return SplitFigures([], {k: hide_small(f) for k, f in total.items()}, {})
     grouped: dict[str, list[Outcome]] = {}
     for outcome in period_outcomes:
         grouped.setdefault(group_key(outcome.member, split), []).append(outcome)
-    order = GENDERS if split == "gender" else sorted(grouped)
+    order = GENDER_GROUPS if split == "gender" else sorted(grouped)
     groups = [g for g in order if g in grouped]
     raw = {g: figures(grouped[g]) for g in groups}
     shown_total: dict[str, Figure] = {}
@@ -415,7 +482,9 @@ def over_time(
         period.key: {
             k: hide_small(f)
             for k, f in figures(
-                known[period] if period in known else outcomes(facts, period)
+                leave_out_small_gender_groups(
+                    known[period] if period in known else outcomes(facts, period)
+                )
             ).items()
         }
         for period in periods

@@ -52,8 +52,9 @@ INDICATOR_LABELS = {
 }
 DEFINITIONS = {
     "employees": _l(
-        "Employees HR lists as active who had an employment during the period. Unit and "
-        "role (yrkesroll) are those of the employment valid during the period."
+        "Employees who had an employment during the period, also those who have left "
+        "since. Unit and role (yrkesroll) are those of the employment valid during the "
+        "period."
     ),
     "started": _l(
         "Employees who started an assessment during the period (the maturity survey not "
@@ -87,8 +88,7 @@ SPLIT_LABELS = {
 GENDER_LABELS = {
     "woman": _l("Women"),
     "man": _l("Men"),
-    "other": _l("Other gender"),
-    "unknown": _l("Gender not stated"),
+    "other_or_unknown": _l("Other gender or not stated"),
 }
 
 
@@ -97,6 +97,20 @@ def small_group_note() -> str:
         "– = hidden: the figure concerns fewer than %(min)s people, or would let you work "
         "out a hidden figure from the total.",
         min=p.MIN_GROUP,
+    )
+
+
+def gender_rule_note() -> str:
+    """The rule that keeps women and men shown (competence.programme), with the indicators."""
+    return gettext(
+        "By gender: people of another gender and people whose gender is not stated are "
+        "counted as one group. When a gender group has fewer than %(min)s people in a "
+        "figure, they are left out of that figure everywhere, in the totals too, so that "
+        "nobody can work them out by subtraction. Women and men are therefore always "
+        "shown when each group has %(min)s people or more; a total may be up to %(most)s "
+        "people lower for each group left out.",
+        min=p.MIN_GROUP,
+        most=p.MIN_GROUP - 1,
     )
 
 
@@ -201,7 +215,7 @@ def indicator_table(split: p.SplitFigures, split_key: str | None, period: p.Peri
         if split_key
         else gettext("Indicators %(period)s", period=period.key)
     )
-    return Table("indicators", caption, header, rows, (small_group_note(),))
+    return Table("indicators", caption, header, rows, (small_group_note(), gender_rule_note()))
 
 
 def over_time_table(
@@ -215,7 +229,7 @@ def over_time_table(
         for k in p.INDICATORS
     ]
     caption = gettext("Development over time, whole organisation")
-    return Table("over-time", caption, header, rows, (small_group_note(),))
+    return Table("over-time", caption, header, rows, (small_group_note(), gender_rule_note()))
 
 
 def _axes(framework, part: str) -> tuple[list[str], list[str]]:

@@ -54,7 +54,6 @@ def organisation_facts(
             id=r.id,
             gender=r.gender,
             digital_role_model=bool(r.digital_role_model),
-            active=bool(r.active),
             person_id=r.person_id,
         )
         for r in session.execute(
@@ -62,7 +61,6 @@ def organisation_facts(
                 Employee.id,
                 Employee.gender,
                 Employee.digital_role_model,
-                Employee.active,
                 Employee.person_id,
             ).where(Employee.organisation_id == organisation_id, *only(Employee.id))
         )
@@ -243,7 +241,7 @@ def latest_result_sums(
         .join(Employment, Employment.employee_id == Employee.id)
         .where(
             Employee.organisation_id == organisation_id,
-            Employee.active.is_(True),
+            # Whoever worked in the period, also those who have left since.
             overlapping(Employment),
             # The employment valid during the period is the latest one overlapping it.
             ~exists().where(
