@@ -44,7 +44,8 @@ visible cells would give it back.  Two rules make sure it cannot:
   period's total is on the page without a split and over time, and the units
   add up to it.  Left out of every total, the small group cannot be worked out
   from any of them; the price is a total that is up to four people short per
-  gender group, which the page says.
+  gender group, which the page says.  (The radars and the maturity page count
+  everyone: they have no split by gender to subtract from.)
 - Unit and role (`suppress`): while the hidden cells of an indicator together
   cover 1 to 4 people, the visible cell with the fewest people is hidden too.
   The hidden cells then only ever add up to five or more people (or to nobody),
