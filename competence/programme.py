@@ -56,7 +56,7 @@ visible cells would give it back.  Two rules make sure it cannot:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -427,6 +427,22 @@ def leave_out_small_gender_groups(period_outcomes: Sequence[Outcome]) -> list[Ou
     ]
 
 
+def left_out_by_gender(
+    period_members: Iterable[Member], counted: Callable[[Member], bool] = lambda _m: True
+) -> set[int]:
+    """The employees in gender groups of 1 to 4 among those `counted`: whom
+    `leave_out_small_gender_groups` leaves out of the figure counting them.
+
+    For the tables not counted from outcomes (the radars over everyone, the maturity
+    survey over its respondents): were they counted there, that table less the
+    indicators would give the small group back."""
+    groups: dict[str, list[int]] = {}
+    for member in period_members:
+        if counted(member):
+            groups.setdefault(gender_group(member.gender), []).append(member.employee_id)
+    return {i for ids in groups.values() if len(ids) < MIN_GROUP for i in ids}
+
+
 def hide_small(figure: Figure) -> Figure:
     return replace(figure, hidden=True) if figure.people < MIN_GROUP else figure
 
@@ -666,8 +682,11 @@ def maturity_by_year(
 ) -> dict[str, UnitProfiles]:
     """Per year: the maturity survey's mean per area, for the organisation and by unit.
 
-    Each person's latest answer in the year counts, in the unit they worked in then."""
+    Each person's latest answer in the year counts, in the unit they worked in then;
+    respondents whom the year's "digital ways" indicator leaves out by gender are left
+    out here too (`left_out_by_gender`)."""
     by_year = {}
+    surveys = facts.attempts_by_employee
     for year in years:
         latest = latest_results(
             facts.attempts,
@@ -675,7 +694,17 @@ def maturity_by_year(
             since=year.start,
             until=year.end,
         )
+        people = members(facts, year)
+
+        def answered(member: Member, year: Period = year) -> bool:
+            return _digital_ways(surveys.get(member.employee_id, ((), ()))[1], year) is not None
+
+        out = left_out_by_gender(people, answered)
         by_year[year.key] = profiles_by_unit(
-            members(facts, year), latest, axes, "areas", with_digital_ways=True
+            [m for m in people if m.employee_id not in out],
+            latest,
+            axes,
+            "areas",
+            with_digital_ways=True,
         )
     return by_year

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Collection
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -270,7 +271,8 @@ def programme_tables(period: p.Period, split: str | None):
     with collector_paused():
         facts = organisation_facts(db_session(), organisation_id, documents=False)
         indicators = indicator_tables(facts, period, split)
-    labels, profiles = competence_profiles(db_session(), organisation_id, period)
+        left_out = p.left_out_by_gender(p.members(facts, period))
+    labels, profiles = competence_profiles(db_session(), organisation_id, period, left_out)
     tables = [
         *indicators,
         profile_table(
@@ -298,12 +300,13 @@ def indicator_tables(facts: p.OrganisationFacts, period: p.Period, split: str | 
 
 
 def competence_profiles(
-    session, organisation_id: int, period: p.Period
+    session, organisation_id: int, period: p.Period, left_out: Collection[int] = ()
 ) -> tuple[list[str], p.UnitProfiles]:
     """The axis labels and the mean DigComp level per area of the organisation and each unit
-    (summed up by the database: no result documents are fetched)."""
+    (summed up by the database: no result documents are fetched), without the people the
+    indicators leave out by gender (`left_out`)."""
     axes, labels = _axes(digcomp(), "areas")
-    sums = latest_result_sums(session, organisation_id, period, DIGCOMP, axes)
+    sums = latest_result_sums(session, organisation_id, period, DIGCOMP, axes, left_out=left_out)
     return labels, p.profiles_from_sums(sums, axes)
 
 

@@ -216,8 +216,11 @@ def latest_result_sums(
     framework_key: str,
     axes: Sequence[str],
     part: str = "areas",
+    left_out: Collection[int] = (),
 ) -> dict[str, ResultSums]:
     """Per unit (by name): the sums behind the mean of the period's members' latest results.
+
+    `left_out`: employees not counted (competence.programme.left_out_by_gender).
 
     What competence.programme's `members`, `latest_results(framework_key=..., until=
     period.end)` and `profiles_by_unit` give from the rows, added up by the database: the
@@ -243,6 +246,7 @@ def latest_result_sums(
             Employee.organisation_id == organisation_id,
             # Whoever worked in the period, also those who have left since.
             overlapping(Employment),
+            *([Employee.id.not_in(list(left_out))] if left_out else []),
             # The employment valid during the period is the latest one overlapping it.
             ~exists().where(
                 later.employee_id == Employment.employee_id,

@@ -145,6 +145,38 @@ def test_by_gender_women_and_men_are_both_shown_and_the_three_others_left_out(fa
     assert p.over_time(facts, [p.Period(2026)])["2026"] == split.total
 
 
+def test_the_radar_and_the_maturity_survey_leave_out_whom_the_indicators_leave_out(facts, database):
+    """Were the three of another gender counted on the radar or the maturity page, that
+    table less the indicators would give their figures back: 49 radar results in 2025
+    less 48 finished would say one of them finished, 157 survey answers in 2026 less 154
+    that one of them answered."""
+    with database.sessions() as session:
+        organisation_id = session.scalar(
+            select(Organisation.id).where(Organisation.slug == "seeded")
+        )
+        year = p.Period(2025)
+        areas = [area.id for area in digcomp().areas]
+        left_out = p.left_out_by_gender(p.members(facts, year))
+        radar = p.profiles_from_sums(
+            latest_result_sums(
+                session, organisation_id, year, "digcomp-2.2", areas, left_out=left_out
+            ),
+            areas,
+        )
+    finished = p.split_figures(p.outcomes(facts, year), None).total["finished"]
+    # Everyone with a result by the end of 2025 finished in 2025: i % 4 == 0, less 100.
+    assert radar.total.people == finished.count == 48
+    assert sorted(left_out) == sorted(e.id for e in facts.employees if e.gender == "other")
+
+    surveys = p.maturity_by_year(
+        facts, [p.Period(2026)], [a.id for a in maturity_framework().areas]
+    )
+    ways = p.split_figures(p.outcomes(facts, p.Period(2026)), None).total["digital_ways"]
+    answered = surveys["2026"]
+    assert answered.total.people == ways.people == 154
+    assert (answered.total_digital_ways.count, answered.total_digital_ways.people) == (78, 154)
+
+
 def test_the_radar_sums_from_the_database_equal_the_means_worked_out_in_python(facts, database):
     """The organisation radar's means are added up by the database; they must equal what
     `members`, `latest_results` and `profiles_by_unit` give from the rows, also for a
