@@ -196,6 +196,7 @@ def test_the_maturity_page_compares_units_across_years(seeded, platform, browser
     # Respondents in 2026: i % 5 != 1 of 0..195 = 157, less the three of another gender
     # (left out, as in the indicators).
     assert rows[1][:2] == ["Personer", "154"]
+    assert "en könsgrupp med färre än 5 svarande under ett år inte med" in text_of(page.text)
     assert table_rows(page.text, "maturity-2024")[1][1] == HIDDEN  # nobody answered in 2024
     assert page.text.count('role="img"') == 4
     download = browser.get(
