@@ -6,10 +6,12 @@ Storage fetches the rows (storage/programme_data.py); the web layer only labels
 and formats them.
 
 Who is counted in a period (the population):
-    employees HR lists as active whose employment overlaps the period.  Their
-    unit, manager and role (yrkesroll) are those of the employment valid during
-    the period (the latest one that overlaps it), so a move keeps old periods as
-    they were.
+    employees whose employment overlaps the period, whether or not HR still lists
+    them today: an HR import that ends someone's employment closes it on that day
+    (storage.hr_import), so last year's figures never change when people leave.
+    Their unit, manager and role (yrkesroll) are those of the employment valid
+    during the period (the latest one that overlaps it), so a move keeps old
+    periods as they were.
 
 The indicators (the page shows the same definitions in words):
 - `employees`: the population.
@@ -30,20 +32,35 @@ The indicators (the page shows the same definitions in words):
   with "to a large extent" or "fully" (competence.maturity).
 
 Small groups: a figure computed over fewer than `MIN_GROUP` people is hidden.
-Within a split (by gender, unit or role) hiding one cell is not enough, because
-the total minus the visible cells would give it back: while the hidden cells of
-an indicator together cover 1 to 4 people, the visible cell with the fewest
-people is hidden too (`suppress`).  The hidden cells then only ever add up to
-five or more people (or to nobody).  A total under five hides the whole column.
+Within a split hiding one cell is not enough, because the total minus the
+visible cells would give it back.  Two rules make sure it cannot:
+
+- Gender (`leave_out_small_gender_groups`): the ESF reports by women and men, so
+  these two must be shown whenever each is five or more.  People of another
+  gender and people whose gender is not stated are one group; a gender group
+  with 1 to 4 people in a figure is left out of that figure everywhere, the
+  organisation's total, the other splits and the development over time
+  included.  Hiding the total of the gender table alone would not do: the same
+  period's total is on the page without a split and over time, and the units
+  add up to it.  Left out of every total, the small group cannot be worked out
+  from any of them; the price is a total that is up to four people short per
+  gender group, which the page says.  (The radars and the maturity page count
+  everyone: they have no split by gender to subtract from.)
+- Unit and role (`suppress`): while the hidden cells of an indicator together
+  cover 1 to 4 people, the visible cell with the fewest people is hidden too.
+  The hidden cells then only ever add up to five or more people (or to nobody),
+  at least two of them, so no single one follows from the total.  A total
+  under five hides the whole column.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from operator import attrgetter
 
 from competence.maturity import DIGITAL_WAYS_ITEM, DIGITAL_WAYS_MIN_LEVEL, MATURITY_INSTRUMENT
 
@@ -59,6 +76,8 @@ INDICATORS = (
 )
 SPLITS = ("gender", "unit", "role")
 GENDERS = ("woman", "man", "other", "unknown")
+# The groups of the split by gender: another gender and not stated are one group.
+GENDER_GROUPS = ("woman", "man", "other_or_unknown")
 
 _PERIOD = re.compile(r"(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?\Z")
 
@@ -127,10 +146,12 @@ def _utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class EmployeeRow:
+    """An employee as HR lists them; whether they are still employed is not asked here:
+    their employments (`EmploymentRow`) say when they worked."""
+
     id: int
     gender: str | None
     digital_role_model: bool
-    active: bool
     person_id: int | None = None
 
 
@@ -217,6 +238,8 @@ class Outcome:
     rose: bool | None
     agreed_plan: bool | None
     digital_ways: bool | None
+    # Indicators this member is left out of (a small gender group, see the module docstring).
+    left_out: frozenset[str] = frozenset()
 
 
 def employments_in(facts: OrganisationFacts, period: Period) -> dict[int, EmploymentRow]:
@@ -232,12 +255,13 @@ def employments_in(facts: OrganisationFacts, period: Period) -> dict[int, Employ
 
 
 def members(facts: OrganisationFacts, period: Period) -> list[Member]:
+    """Everyone employed during the period, also those who have left since."""
     employments = employments_in(facts, period)
     managers = {e.manager_id for e in employments.values() if e.manager_id is not None}
     people = []
     for employee in facts.employees:
         employment = employments.get(employee.id)
-        if not employee.active or employment is None:
+        if employment is None:
             continue
         people.append(
             Member(
@@ -327,23 +351,96 @@ class Figure:
         return None if self.people == 0 else 100.0 * self.count / self.people
 
 
+# Each indicator: what one member contributes (None: the indicator does not apply to them).
+# attrgetter rather than lambdas: read for 50,000 people several times per page.
+INDICATOR_VALUES = {
+    "employees": lambda o: True,
+    "started": attrgetter("started"),
+    "finished": attrgetter("finished"),
+    "rose": attrgetter("rose"),
+    "managers_agreed": attrgetter("agreed_plan"),
+    "role_models": attrgetter("member.digital_role_model"),
+    "digital_ways": attrgetter("digital_ways"),
+}
+KINDS = {
+    "employees": "size",
+    "started": "count",
+    "finished": "count",
+    "rose": "share",
+    "managers_agreed": "share",
+    "role_models": "count",
+    "digital_ways": "share",
+}
+
+
 def figures(group: Sequence[Outcome]) -> dict[str, Figure]:
-    """The indicators of a group of people."""
-    n = len(group)
+    """The indicators of a group of people (without those left out of an indicator)."""
+    anyone_left_out = any(o.left_out for o in group)
+    result = {}
+    for indicator in INDICATORS:
+        counted = [o for o in group if indicator not in o.left_out] if anyone_left_out else group
+        kind = KINDS[indicator]
+        if kind == "size":
+            result[indicator] = Figure(len(counted), len(counted), kind)
+            continue
+        values = list(map(INDICATOR_VALUES[indicator], counted))
+        if kind == "share":
+            values = [v for v in values if v is not None]
+        result[indicator] = Figure(sum(values), len(values), kind)
+    return result
 
-    def share(values: list[bool | None]) -> Figure:
-        applicable = [v for v in values if v is not None]
-        return Figure(sum(applicable), len(applicable), "share")
 
-    return {
-        "employees": Figure(n, n, "size"),
-        "started": Figure(sum(o.started for o in group), n),
-        "finished": Figure(sum(o.finished for o in group), n),
-        "rose": share([o.rose for o in group]),
-        "managers_agreed": share([o.agreed_plan for o in group]),
-        "role_models": Figure(sum(o.member.digital_role_model for o in group), n),
-        "digital_ways": share([o.digital_ways for o in group]),
-    }
+def gender_group(gender: str) -> str:
+    """The member's group in the split by gender."""
+    return gender if gender in ("woman", "man") else "other_or_unknown"
+
+
+def leave_out_small_gender_groups(period_outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """The outcomes with every gender group of 1 to 4 people in an indicator left out of it.
+
+    Applied before anything is counted (`split_figures`, `over_time`), so the people left
+    out are in no total of any table: that is what keeps them from being worked out as
+    the total minus women and men, while women and men are shown (module docstring)."""
+    by_gender: dict[str, list[Outcome]] = {}
+    for outcome in period_outcomes:
+        by_gender.setdefault(outcome.member.gender, []).append(outcome)
+    groups: dict[str, list[Outcome]] = {}
+    for gender, people in by_gender.items():
+        groups.setdefault(gender_group(gender), []).extend(people)
+    left_out: dict[int, set[str]] = {}  # id() of the outcome -> indicators
+    for people in groups.values():
+        for indicator in INDICATORS:
+            applicable = people
+            if KINDS[indicator] == "share":
+                values = list(map(INDICATOR_VALUES[indicator], people))
+                if len(values) - values.count(None) >= MIN_GROUP:
+                    continue
+                applicable = [o for o, v in zip(people, values, strict=True) if v is not None]
+            if len(applicable) < MIN_GROUP:
+                for outcome in applicable:
+                    left_out.setdefault(id(outcome), set()).add(indicator)
+    if not left_out:
+        return list(period_outcomes)
+    return [
+        replace(o, left_out=frozenset(left_out[id(o)])) if id(o) in left_out else o
+        for o in period_outcomes
+    ]
+
+
+def left_out_by_gender(
+    period_members: Iterable[Member], counted: Callable[[Member], bool] = lambda _m: True
+) -> set[int]:
+    """The employees in gender groups of 1 to 4 among those `counted`: whom
+    `leave_out_small_gender_groups` leaves out of the figure counting them.
+
+    For the tables not counted from outcomes (the radars over everyone, the maturity
+    survey over its respondents): were they counted there, that table less the
+    indicators would give the small group back."""
+    groups: dict[str, list[int]] = {}
+    for member in period_members:
+        if counted(member):
+            groups.setdefault(gender_group(member.gender), []).append(member.employee_id)
+    return {i for ids in groups.values() if len(ids) < MIN_GROUP for i in ids}
 
 
 def hide_small(figure: Figure) -> Figure:
@@ -366,7 +463,7 @@ def suppress(total: Figure, cells: Sequence[Figure]) -> tuple[Figure, list[Figur
 
 def group_key(member: Member, split: str) -> str:
     if split == "gender":
-        return member.gender
+        return gender_group(member.gender)
     if split == "unit":
         return member.unit
     if split == "role":
@@ -384,13 +481,16 @@ class SplitFigures:
 
 
 def split_figures(period_outcomes: Sequence[Outcome], split: str | None) -> SplitFigures:
+    """The period's indicators in total and by the split, small groups hidden or left out
+    (module docstring): the same people are counted whatever the split."""
+    period_outcomes = leave_out_small_gender_groups(period_outcomes)
     total = figures(period_outcomes)
     if not split:
         return SplitFigures([], {k: hide_small(f) for k, f in total.items()}, {})
     grouped: dict[str, list[Outcome]] = {}
     for outcome in period_outcomes:
         grouped.setdefault(group_key(outcome.member, split), []).append(outcome)
-    order = GENDERS if split == "gender" else sorted(grouped)
+    order = GENDER_GROUPS if split == "gender" else sorted(grouped)
     groups = [g for g in order if g in grouped]
     raw = {g: figures(grouped[g]) for g in groups}
     shown_total: dict[str, Figure] = {}
@@ -415,7 +515,9 @@ def over_time(
         period.key: {
             k: hide_small(f)
             for k, f in figures(
-                known[period] if period in known else outcomes(facts, period)
+                leave_out_small_gender_groups(
+                    known[period] if period in known else outcomes(facts, period)
+                )
             ).items()
         }
         for period in periods
@@ -580,8 +682,11 @@ def maturity_by_year(
 ) -> dict[str, UnitProfiles]:
     """Per year: the maturity survey's mean per area, for the organisation and by unit.
 
-    Each person's latest answer in the year counts, in the unit they worked in then."""
+    Each person's latest answer in the year counts, in the unit they worked in then;
+    respondents whom the year's "digital ways" indicator leaves out by gender are left
+    out here too (`left_out_by_gender`)."""
     by_year = {}
+    surveys = facts.attempts_by_employee
     for year in years:
         latest = latest_results(
             facts.attempts,
@@ -589,7 +694,17 @@ def maturity_by_year(
             since=year.start,
             until=year.end,
         )
+        people = members(facts, year)
+
+        def answered(member: Member, year: Period = year) -> bool:
+            return _digital_ways(surveys.get(member.employee_id, ((), ()))[1], year) is not None
+
+        out = left_out_by_gender(people, answered)
         by_year[year.key] = profiles_by_unit(
-            members(facts, year), latest, axes, "areas", with_digital_ways=True
+            [m for m in people if m.employee_id not in out],
+            latest,
+            axes,
+            "areas",
+            with_digital_ways=True,
         )
     return by_year

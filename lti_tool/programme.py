@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Collection
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -65,8 +66,9 @@ INDICATOR_LABELS = {
 }
 DEFINITIONS = {
     "employees": _l(
-        "Employees HR lists as active who had an employment during the period. Unit and "
-        "role (yrkesroll) are those of the employment valid during the period."
+        "Employees who had an employment during the period, also those who have left "
+        "since. Unit and role (yrkesroll) are those of the employment valid during the "
+        "period."
     ),
     "started": _l(
         "Employees who started an assessment during the period (the maturity survey not "
@@ -100,8 +102,7 @@ SPLIT_LABELS = {
 GENDER_LABELS = {
     "woman": _l("Women"),
     "man": _l("Men"),
-    "other": _l("Other gender"),
-    "unknown": _l("Gender not stated"),
+    "other_or_unknown": _l("Other gender or not stated"),
 }
 
 
@@ -110,6 +111,20 @@ def small_group_note() -> str:
         "– = hidden: the figure concerns fewer than %(min)s people, or would let you work "
         "out a hidden figure from the total.",
         min=p.MIN_GROUP,
+    )
+
+
+def gender_rule_note() -> str:
+    """The rule that keeps women and men shown (competence.programme), with the indicators."""
+    return gettext(
+        "By gender: people of another gender and people whose gender is not stated are "
+        "counted as one group. When a gender group has fewer than %(min)s people in a "
+        "figure, they are left out of that figure everywhere, in the totals too, so that "
+        "nobody can work them out by subtraction. Women and men are therefore always "
+        "shown when each group has %(min)s people or more; a total may be up to %(most)s "
+        "people lower for each group left out.",
+        min=p.MIN_GROUP,
+        most=p.MIN_GROUP - 1,
     )
 
 
@@ -260,7 +275,7 @@ def indicator_table(split: p.SplitFigures, split_key: str | None, period: p.Peri
         header,
         cells,
         shown,
-        notes=(small_group_note(),),
+        notes=(small_group_note(), gender_rule_note()),
         sheet=gettext("Indicators"),
         file=_file(pgettext("file name", "indicators"), period.key, _split_word(split_key)),
     )
@@ -283,7 +298,7 @@ def over_time_table(
         header,
         cells,
         shown,
-        notes=(small_group_note(),),
+        notes=(small_group_note(), gender_rule_note()),
         sheet=gettext("Over time"),
         file=_file(pgettext("file name", "development over time"), period.key),
     )
@@ -344,7 +359,8 @@ def programme_tables(period: p.Period, split: str | None):
     with collector_paused():
         facts = organisation_facts(db_session(), organisation_id, documents=False)
         indicators = indicator_tables(facts, period, split)
-    labels, profiles = competence_profiles(db_session(), organisation_id, period)
+        left_out = p.left_out_by_gender(p.members(facts, period))
+    labels, profiles = competence_profiles(db_session(), organisation_id, period, left_out)
     tables = [
         *indicators,
         profile_table(
@@ -374,12 +390,13 @@ def indicator_tables(facts: p.OrganisationFacts, period: p.Period, split: str | 
 
 
 def competence_profiles(
-    session, organisation_id: int, period: p.Period
+    session, organisation_id: int, period: p.Period, left_out: Collection[int] = ()
 ) -> tuple[list[str], p.UnitProfiles]:
     """The axis labels and the mean DigComp level per area of the organisation and each unit
-    (summed up by the database: no result documents are fetched)."""
+    (summed up by the database: no result documents are fetched), without the people the
+    indicators leave out by gender (`left_out`)."""
     axes, labels = _axes(digcomp(), "areas")
-    sums = latest_result_sums(session, organisation_id, period, DIGCOMP, axes)
+    sums = latest_result_sums(session, organisation_id, period, DIGCOMP, axes, left_out=left_out)
     return labels, p.profiles_from_sums(sums, axes)
 
 

@@ -54,7 +54,6 @@ def organisation_facts(
             id=r.id,
             gender=r.gender,
             digital_role_model=bool(r.digital_role_model),
-            active=bool(r.active),
             person_id=r.person_id,
         )
         for r in session.execute(
@@ -62,7 +61,6 @@ def organisation_facts(
                 Employee.id,
                 Employee.gender,
                 Employee.digital_role_model,
-                Employee.active,
                 Employee.person_id,
             ).where(Employee.organisation_id == organisation_id, *only(Employee.id))
         )
@@ -218,8 +216,11 @@ def latest_result_sums(
     framework_key: str,
     axes: Sequence[str],
     part: str = "areas",
+    left_out: Collection[int] = (),
 ) -> dict[str, ResultSums]:
     """Per unit (by name): the sums behind the mean of the period's members' latest results.
+
+    `left_out`: employees not counted (competence.programme.left_out_by_gender).
 
     What competence.programme's `members`, `latest_results(framework_key=..., until=
     period.end)` and `profiles_by_unit` give from the rows, added up by the database: the
@@ -243,8 +244,9 @@ def latest_result_sums(
         .join(Employment, Employment.employee_id == Employee.id)
         .where(
             Employee.organisation_id == organisation_id,
-            Employee.active.is_(True),
+            # Whoever worked in the period, also those who have left since.
             overlapping(Employment),
+            *([Employee.id.not_in(list(left_out))] if left_out else []),
             # The employment valid during the period is the latest one overlapping it.
             ~exists().where(
                 later.employee_id == Employment.employee_id,

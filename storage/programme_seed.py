@@ -11,7 +11,9 @@ work its indicators out by hand.  The demos and tests use 200 people (`SIZE`):
 - gender: 5, 50 and 100 "other", else "woman" when `(i // 4) % 2 == 0`, else "man";
 - role (yrkesroll): "Chef" for 0..14; "Jurist" for 17 and 101; else by `i % 5`
   (Undersköterska, Lärare, Handläggare, Ingenjör, Administratör);
-- digital role model: `i % 10 == 9`; inactive (left): 196..199;
+- digital role model: `i % 10 == 9`; employed from 1 January 2024, but 196..199
+  worked only in 2023 and have left (HR no longer lists them: inactive), so
+  every period from 2024 on counts 0..195 (what they did later never counts);
 - DigComp (short): even `i` start in March 2025, and `i % 4 == 0` submit it, every
   answer on option `1 + i % 3` (overall level 1, 3 or 5); in February 2026
   `i % 4 == 0` submit a second one (one option higher when `i % 8 == 0`),
@@ -77,6 +79,8 @@ DEMO_PEOPLE = {
 GIVEN = ("Alva", "Omar", "Linnea", "Nils", "Sara", "Ali", "Elsa", "Johan", "Maja", "Karim")
 FAMILY = ("Holm", "Ek", "Strand", "Berg", "Lind", "Nyberg", "Sjö", "Dahl", "Hassan", "Öberg")
 EMPLOYED_FROM = datetime(2024, 1, 1, tzinfo=UTC)
+# The leavers' employment: all of 2023.
+LEAVERS_EMPLOYED = (datetime(2023, 1, 1, tzinfo=UTC), EMPLOYED_FROM)
 
 
 class AlreadySeeded(Exception):
@@ -130,6 +134,10 @@ class Shape:
 
     def active(self, i: int) -> bool:
         return i < self.size - 4
+
+    def employed(self, i: int) -> tuple[datetime, datetime | None]:
+        """(valid from, valid to) of employee i's employment: leavers' ended in 2023."""
+        return (EMPLOYED_FROM, None) if self.active(i) else LEAVERS_EMPLOYED
 
     def first_reports(self) -> dict[int, int]:
         """Each team leader's first report (the lowest index reporting to them)."""
@@ -292,13 +300,15 @@ def seed_programme(session: Session, organisation_id: int, issuer: str, size: in
     session.flush()
     for i, employee in enumerate(employees):
         leader = shape.leader_of(i)
+        valid_from, valid_to = shape.employed(i)
         session.add(
             Employment(
                 employee_id=employee.id,
                 unit_id=units[shape.unit_of(i)].id,
                 manager_id=None if leader is None else employees[leader].id,
                 role_title=shape.role_of(i),
-                valid_from=EMPLOYED_FROM,
+                valid_from=valid_from,
+                valid_to=valid_to,
             )
         )
     for i, employee in enumerate(employees):
@@ -427,14 +437,14 @@ def seed_programme_bulk(
     leaders = [shape.leader_of(i) for i in range(size)]
     writer.write(
         Employment,
-        ("employee_id", "unit_id", "manager_id", "role_title", "valid_from"),
+        ("employee_id", "unit_id", "manager_id", "role_title", "valid_from", "valid_to"),
         (
             (
                 employee_base + i,
                 units[shape.unit_of(i)].id,
                 None if leader is None else employee_base + leader,
                 shape.role_of(i),
-                EMPLOYED_FROM,
+                *shape.employed(i),
             )
             for i, leader in enumerate(leaders)
         ),

@@ -65,13 +65,20 @@ def test_the_programme_lead_sees_the_indicators_with_small_groups_hidden(
     page = browser.get(tool_url + "/programme", params={"period": "2026", "split": "gender"})
     assert page.status_code == 200
     rows = table_rows(page.text, "indicators")
-    assert rows[0] == ["Indicator", "All", "Women", "Men", "Other gender"]
+    assert rows[0] == ["Indicator", "All", "Women", "Men", "Other gender or not stated"]
     by_name = {row[0]: row[1:] for row in rows[1:]}
-    assert by_name["Employees"] == ["196", "99", HIDDEN, HIDDEN]
-    assert by_name["Started an assessment"] == ["147 (75 %)", "75 (76 %)", HIDDEN, HIDDEN]
-    assert by_name["Competence rose"] == ["51 % (25 of 49)", "100 % (25 of 25)", HIDDEN, HIDDEN]
-    assert by_name["Managers who agreed a development plan"][0] == "40 % (6 of 15)"
-    assert by_name["Use digital ways of working"][0] == "50 % (78 of 157)"
+    # The three of another gender are left out of every figure (tests/storage/
+    # test_programme_indicators.py works the numbers out).
+    assert by_name["Employees"] == ["193", "99", "94", HIDDEN]
+    assert by_name["Started an assessment"] == ["145 (75 %)", "75 (76 %)", "70 (74 %)", HIDDEN]
+    assert by_name["Competence rose"] == [
+        "52 % (25 of 48)",
+        "100 % (25 of 25)",
+        "0 % (0 of 23)",
+        HIDDEN,
+    ]
+    assert by_name["Managers who agreed a development plan"][0] == "36 % (5 of 14)"
+    assert by_name["Use digital ways of working"][0] == "51 % (78 of 154)"
     every_shown_group_has_five(rows)
     text = text_of(page.text)
     assert "Of the employees with at least two submitted assessments" in text
@@ -81,6 +88,53 @@ def test_the_programme_lead_sees_the_indicators_with_small_groups_hidden(
     radar = table_rows(page.text, "radar")
     assert radar[1][0] == "People"
     assert page.text.count('role="img"') == 4  # the organisation and its three units
+
+
+@pytest.mark.parametrize(
+    ("lang", "men", "rule"),
+    [
+        (
+            "en",
+            "Men",
+            "When a gender group has fewer than 5 people in a figure, they are left out of "
+            "that figure everywhere, in the totals too",
+        ),
+        (
+            "sv",
+            "Män",
+            "När en könsgrupp har färre än 5 personer i en siffra räknas de inte med i den "
+            "siffran någonstans, inte heller i totalerna",
+        ),
+    ],
+)
+def test_by_gender_the_94_men_are_shown_beside_the_women_and_the_rule_is_said(
+    seeded, platform, browser, tool_url, lang, men, rule
+):
+    """Three people of another gender used to hide the 94 men on every row, on the page
+    and in every download; now they are left out, and the page and the files say so."""
+    launch_as(platform, browser, MARIA)
+    params = {"period": "2026", "split": "gender", "lang": lang}
+    page = browser.get(tool_url + "/programme", params=params)
+    rows = table_rows(page.text, "indicators")
+    column = rows[0].index(men)
+    assert [row[column] for row in rows[1:]][:3] == ["94", "70 (74 %)", "46 (49 %)"]
+    assert all(row[column] != HIDDEN for row in rows[1:])
+    every_shown_group_has_five(rows)
+    text = text_of(page.text)
+    assert rule in text
+    assert text.count(rule) >= 3  # in the definitions and under both indicator tables
+    csv_text = browser.get(
+        tool_url + "/programme/export/indicators.csv", params=params
+    ).content.decode("utf-8-sig")
+    assert rule in csv_text
+    lines = list(csv.reader(io.StringIO(csv_text), delimiter=";" if lang == "sv" else ","))
+    number = lines[1].index(f"{men}: {'antal' if lang == 'sv' else 'number'}")
+    assert lines[2][number] == "94"
+    workbook = load_workbook(
+        io.BytesIO(browser.get(tool_url + "/programme/export/all.xlsx", params=params).content)
+    )
+    cells = [c for row in workbook.worksheets[0].iter_rows(values_only=True) for c in row]
+    assert 94 in cells and any(rule in str(c) for c in cells)
 
 
 def test_the_split_by_role_hides_the_two_lawyers_and_the_next_smallest_role(
@@ -174,10 +228,10 @@ def test_every_table_downloads_as_csv_and_xlsx_with_the_same_hidden_cells(
     header, employees = [
         list(row) for row in everything["Indicators"].iter_rows(min_row=2, values_only=True)
     ][:2]
-    men_other = [
-        v for label, v in zip(header, employees, strict=True) if "Men" in label or "Other" in label
-    ]
-    assert men_other == [HIDDEN] * 6
+    by_label = dict(zip(header, employees, strict=True))
+    assert [v for label, v in by_label.items() if label.startswith("Men")][0] == 94
+    others = [v for label, v in by_label.items() if "Other" in label]
+    assert others and others == [HIDDEN] * len(others)
 
 
 def _as_text(value) -> str:
@@ -195,15 +249,17 @@ def test_the_maturity_page_compares_units_across_years(seeded, platform, browser
     assert page.status_code == 200
     rows = table_rows(page.text, "maturity-2026")
     assert rows[0][:2] == ["Område", "Hela organisationen"]
-    # Respondents in 2026: i % 5 != 1 of 0..195 = 157.
-    assert rows[1][:2] == ["Personer", "157"]
+    # Respondents in 2026: i % 5 != 1 of 0..195 = 157, less the three of another gender
+    # (left out, as in the indicators).
+    assert rows[1][:2] == ["Personer", "154"]
+    assert "en könsgrupp med färre än 5 svarande under ett år inte med" in text_of(page.text)
     assert table_rows(page.text, "maturity-2024")[1][1] == HIDDEN  # nobody answered in 2024
     assert page.text.count('role="img"') == 4
     download = browser.get(
         tool_url + "/programme/maturity/export/maturity-2026.xlsx", params={"period": "2026"}
     )
     sheet = load_workbook(io.BytesIO(download.content))["Mognad 2026"]
-    assert [c.value for c in sheet[3]][:2] == ["Personer", 157]
+    assert [c.value for c in sheet[3]][:2] == ["Personer", 154]
 
 
 def test_a_manager_sees_the_mean_of_their_team_for_shared_instruments(
@@ -296,14 +352,15 @@ def test_the_programme_lead_of_another_organisation_never_sees_this_one(
     launch_as(platform_b, browser, MARIA)
     page = browser.get(tool_url + "/programme", params={"period": "2026", "lang": "en"})
     assert page.status_code == 200
-    # Kommun B counts only its own 196 active employees, never Testkommunen's.
-    assert table_rows(page.text, "indicators")[1][:2] == ["Employees", "196"]
+    # Kommun B counts only its own 193 employees (three of another gender left out), never
+    # Testkommunen's.
+    assert table_rows(page.text, "indicators")[1][:2] == ["Employees", "193"]
     db.query(Employee).filter(Employee.organisation_id == kommun_b.id).delete()
     db.commit()
     page = browser.get(tool_url + "/programme", params={"period": "2026", "lang": "en"})
     assert table_rows(page.text, "indicators")[1][:2] == ["Employees", HIDDEN]
-    # With no staff of its own, B sees nothing (hidden), never Testkommunen's 196.
-    assert "196" not in page.text
+    # With no staff of its own, B sees nothing (hidden), never Testkommunen's 193.
+    assert "193" not in page.text
     radar = table_rows(page.text, "radar")
     assert all(cell == HIDDEN for row in radar[1:] for cell in row[1:])
 
