@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from competence import catalogue as catalogue_rows
 from competence import framework_io
-from competence.staff_list import StaffListRejected, staff_list_from_file
+from competence.staff_list import StaffListRejected
+from competence.strict_csv import too_large
 from competence.texts import DocumentError
 from config import SettingsError, load_settings
 from lti.tool_keys import ensure_keys, rotate_keys
@@ -35,7 +36,7 @@ from storage import (
     migrate,
     utcnow,
 )
-from storage.catalogue import add_entries
+from storage.catalogue import import_entries
 from storage.frameworks import (
     AlreadyStored,
     find_framework,
@@ -401,28 +402,41 @@ def catalogue() -> None:
 @catalogue.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--organisation", "organisation_slug", required=True)
-@click.option("--dry-run", is_flag=True, help="Check the file and show what would be added.")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
 def catalogue_import(path, organisation_slug, dry_run) -> None:
-    """Add activities from a CSV file (columns: see competence/catalogue.py); all or nothing."""
+    """Add or update activities from a CSV file (columns: see competence/catalogue.py); all
+    or nothing.  An activity already there (same id, else link, else title) is updated."""
+    _refuse_large(path)
     with _transaction() as session:
         organisation = _organisation(session, organisation_slug)
         try:
-            entries = catalogue_rows.entries_from_csv(
-                path.read_bytes(), lambda key: find_framework(session, key, organisation.id)
-            )
+            with path.open("rb") as stream:
+                entries = catalogue_rows.entries_from_csv(
+                    stream, lambda key: find_framework(session, key, organisation.id)
+                )
         except catalogue_rows.Rejected as rejected:
             for problem in rejected.problems:
                 click.echo(f"{path.name}: {catalogue_rows.describe(problem)}", err=True)
             raise click.ClickException(
                 f"nothing imported: {len(rejected.problems)} problem(s)"
             ) from rejected
+        done = import_entries(session, organisation.id, entries, dry_run=dry_run)
         if dry_run:
             for entry in entries:
-                click.echo(f"would add: {entry.title} ({entry.kind})")
-            click.echo(f"dry run: {len(entries)} activities would be imported; nothing changed")
+                click.echo(f"would import: {entry.title} ({entry.kind})")
+            click.echo(
+                f"dry run: {len(entries)} activities would be imported ({done.added} new, "
+                f"{done.updated} updated); nothing changed"
+            )
             return
-        add_entries(session, organisation.id, entries)
-    click.echo(f"imported {len(entries)} activities")
+    click.echo(f"imported {len(entries)} activities: {done.added} added, {done.updated} updated")
+
+
+def _refuse_large(path: Path) -> None:
+    """A file over the import limit is refused before a byte of it is read."""
+    refused = too_large(path.stat().st_size)
+    if refused is not None:
+        raise click.ClickException(f"nothing imported: {path.name}: {refused}")
 
 
 @cli.command()
