@@ -59,7 +59,6 @@ from html.parser import HTMLParser
 from typing import NamedTuple
 
 from competence import strict_csv
-
 from competence.frameworks import IDENTIFIER, Framework, Scale, framework_from_document
 from competence.texts import LANGUAGES, DocumentError, Text
 

@@ -105,6 +105,10 @@ PROBLEMS = {
     "unknown_parent": "unknown parent unit '%(value)s'",
     "unit_cycle": "unit '%(unit)s' is among its own parent units",
     "source": "%(reason)s",
+    "mass_ending": (
+        "the list would end %(ending)s of %(current)s current employments (%(percent)s %%); "
+        "more than %(limit)s %% are ended only when someone confirms it"
+    ),
     # competence.strict_csv's, for a CSV that is not a clean table:
     **CSV_PROBLEMS,
 }

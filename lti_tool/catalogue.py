@@ -24,8 +24,8 @@ from competence.catalogue import (
 )
 from competence.strict_csv import MAX_IMPORT_BYTES
 from lti_tool import csrf
-from lti_tool.csv_problems import csv_problem_text
 from lti_tool.access import access_required, current_access
+from lti_tool.csv_problems import csv_problem_text
 from lti_tool.database import db_session
 from storage.assessments import FrameworkVersion, LearningActivity
 from storage.catalogue import add_entries, apply_entry, catalogue_of, import_entries, own_activity
