@@ -81,7 +81,10 @@ ENGLISH = {
     "not_csv": "not a CSV file in UTF-8",
     "empty": "no activities in the file",
     "bad_id": "id {value!r} is longer than 100 characters",
-    "duplicate_key": "{value!r} is also on line {other}; each activity once",
+    "duplicate_key": (
+        "{value!r} is also on line {other}: both rows would be the same activity; "
+        "give each its own id"
+    ),
 }
 
 

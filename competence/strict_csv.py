@@ -8,8 +8,7 @@ the import said it went well.  So here:
 
 * the reader runs with ``strict=True``: a quote never closed (``unexpected end of data``)
   or text after a closing quote stops the file, at the line where the value starts;
-* every row must have as many columns as the header (trailing empty cells beyond it,
-  which spreadsheets sometimes write, are allowed);
+* every row must have exactly as many columns as the header;
 * a quoted value may run over several lines only in the columns the caller names
   (a description may; a name or an employee number never does): elsewhere it is a
   closing quote missing further up, reported with both lines;
@@ -165,14 +164,12 @@ def read_table(
         for record in records(source, delimiter):
             if table is None:
                 header = [value.strip().lstrip("\ufeff") for value in record.values]
-                while header and not header[-1]:
-                    header.pop()
                 table = Table(record.line, header, [])
                 continue
             width = len(table.header)
             values = record.values
-            if len(values) > width and not any(v.strip() for v in values[width:]):
-                values = values[:width]
+            # Exactly as wide: even one empty cell too many is how a shifted row looks
+            # (`2.1:1-3; 2.2:1-3;;` in a `;` file), and spreadsheets pad every row alike.
             if len(values) != width:
                 problems.append(
                     csv_problem(record.line, "column_count", found=len(values), expected=width)
@@ -226,5 +223,6 @@ def _reader_problem(line: int, message: str) -> CsvProblem:
     return csv_problem(line, "not_csv", reason=message)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+def _megabytes(size: int) -> int:
+    """Whole megabytes, rounded up: a file just over the limit never reads as the limit."""
+    return -(-size // (1024 * 1024))

@@ -80,7 +80,8 @@ def problem_message(problem: Problem) -> str:
         "empty": gettext("The file has no activities."),
         "bad_id": gettext("The id “%(value)s” is longer than 100 characters.", value=value),
         "duplicate_key": gettext(
-            "“%(value)s” is also on line %(other)s; list each activity once.",
+            "“%(value)s” is also on line %(other)s: both rows would be the same activity. "
+            "Give each its own id.",
             value=value,
             other=dict(problem.params).get("other", ""),
         ),

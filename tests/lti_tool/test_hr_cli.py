@@ -276,3 +276,24 @@ def test_the_nightly_poll_refuses_an_empty_list_as_a_failed_job_run_and_changes_
         select(HrImport).where(HrImport.organisation_id == org.id).order_by(HrImport.id.desc())
     ).first()
     assert latest.status == "rejected" and latest.errors[0]["code"] == "mass_ending"
+
+
+def test_an_unclosed_quote_is_refused_with_its_line_and_nobody_is_created(
+    kompetenslyft, db, tmp_path
+):
+    org = organisation(db)
+    path = tmp_path / "personal.csv"
+    path.write_text(
+        STAFF.replace(";Per Personal;", ';"Per Personal;') + "3;eva@kommun.se;Eva;1;OMS;Omsorg;\n",
+        encoding="utf-8",
+    )
+
+    refused = kompetenslyft("hr", "import", "--organisation", org.slug, str(path))
+
+    assert refused.exit_code == 1
+    assert (
+        "personal.csv: line 3: a quoted value that starts on this line is never closed"
+        in refused.output
+    )
+    assert "Traceback" not in refused.output
+    assert employees(db, org) == 0
