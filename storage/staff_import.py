@@ -108,7 +108,7 @@ def import_staff_list(
     started_at = started_at or utcnow()
     kind = source or kind_of(name)
     try:
-        rows = staff_list_from_file(_as_name(name, kind), content)
+        rows = staff_list_from_file(_as_name(kind), content)
     except StaffListRejected as rejected:
         if not dry_run:
             _record_refusal(database, organisation_id, kind, name, 0, rejected, started_at)
@@ -212,18 +212,7 @@ def apply_staff_list_preview(
     preview and the number is another, it is refused again with the new number.
     Raises PreviewGone, StaffListRejected or MassEndingRefused; nothing changes then."""
     with database.transaction() as session:
-        preview = session.scalar(
-            select(HrImport).where(
-                HrImport.id == preview_id,
-                HrImport.organisation_id == organisation_id,
-                HrImport.status == "preview",
-            )
-        )
-        if preview is None:
-            raise PreviewGone(preview_id)
-        rows = staff_list_from_file(
-            _as_name(preview.name, preview.source), preview.summary.get("pending", "").encode()
-        )
+        preview, rows = _pending(session, organisation_id, preview_id)
         started = utcnow()
         result = _apply(
             session,
@@ -251,18 +240,7 @@ def preview_again(
     """A kept preview worked out again against the database as it is now (after its
     confirmation was refused because the numbers had changed)."""
     with database.transaction() as session:
-        preview = session.scalar(
-            select(HrImport).where(
-                HrImport.id == preview_id,
-                HrImport.organisation_id == organisation_id,
-                HrImport.status == "preview",
-            )
-        )
-        if preview is None:
-            raise PreviewGone(preview_id)
-        rows = staff_list_from_file(
-            _as_name(preview.name, preview.source), preview.summary.get("pending", "").encode()
-        )
+        preview, rows = _pending(session, organisation_id, preview_id)
         result = _apply(
             session,
             organisation_id,
@@ -279,6 +257,22 @@ def preview_again(
         }
         result.record_id = preview.id
         return result
+
+
+def _pending(session, organisation_id: int, preview_id: int) -> tuple[HrImport, list[StaffRow]]:
+    """The organisation's kept preview and its list, read again (the rules may have changed
+    since the upload: then StaffListRejected)."""
+    preview = session.scalar(
+        select(HrImport).where(
+            HrImport.id == preview_id,
+            HrImport.organisation_id == organisation_id,
+            HrImport.status == "preview",
+        )
+    )
+    if preview is None:
+        raise PreviewGone(preview_id)
+    pending = preview.summary.get("pending", "").encode()
+    return preview, staff_list_from_file(_as_name(preview.source), pending)
 
 
 def _apply(
@@ -319,7 +313,7 @@ def kind_of(name: str) -> str:
     return "json" if name.lower().endswith(".json") else "csv"
 
 
-def _as_name(name: str, kind: str) -> str:
+def _as_name(kind: str) -> str:
     """A name that tells staff_list_from_file the format (an endpoint's URL may not)."""
     return "list.json" if kind == "json" else "list.csv"
 
