@@ -245,6 +245,8 @@ def _checked(records: list[tuple[int, dict[str, str]]], errors: list[RowError]) 
 def _row(line: int, record: dict[str, str]) -> tuple[StaffRow | None, list[RowError]]:
     value = {name: (record.get(name) or "").strip() for name in FIELDS}
     problems = []
+    if any("\x00" in text for text in value.values()):  # JSON's \u0000: no database stores it
+        return None, [problem(line, "nul")]
     if not value["employee_id"]:
         problems.append(problem(line, "missing_id"))
     if not value["name"]:

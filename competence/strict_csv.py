@@ -47,7 +47,7 @@ PROBLEMS = {
     "line_break": (
         "a quoted value runs on to line %(end)s; is a closing quote missing on this line?"
     ),
-    "nul": "the file contains a NUL character; save it as CSV UTF-8 text",
+    "nul": "a NUL character, which cannot be stored (is this a text file?)",
     "not_utf8": "not UTF-8; save the file as CSV UTF-8",
     "not_csv": "not readable as CSV (%(reason)s)",
     "too_large": "the file is %(size)s MB; at most %(limit)s MB can be imported",

@@ -19,7 +19,7 @@ CSV_PROBLEM_TEXTS = {
     "line_break": lazy_gettext(
         "a value in quotes runs on to line %(end)s; is a closing quote missing on this line?"
     ),
-    "nul": lazy_gettext("the file contains a NUL character; save it as CSV UTF-8 text"),
+    "nul": lazy_gettext("a NUL character, which cannot be stored (is this a text file?)"),
     "not_utf8": lazy_gettext("not UTF-8; save the file as CSV UTF-8"),
     "not_csv": lazy_gettext("not readable as CSV (%(reason)s)"),
     "too_large": lazy_gettext("the file is %(size)s MB; at most %(limit)s MB can be imported"),

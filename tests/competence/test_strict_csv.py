@@ -12,7 +12,7 @@ from competence.framework_io import (
     framework_to_moodle_csv,
 )
 from competence.frameworks import digcomp
-from competence.staff_list import StaffListRejected, staff_list_from_csv
+from competence.staff_list import StaffListRejected, staff_list_from_csv, staff_list_from_json
 from competence.strict_csv import CsvRefused, read_table, too_large
 
 STAFF = "employee_id;email;name;role\n"
@@ -118,7 +118,7 @@ def test_a_nul_character_is_refused_with_its_line():
         read_table("a;b\n1;2\n3;\x00\n")
 
     assert str(refused.value) == (
-        "line 3: the file contains a NUL character; save it as CSV UTF-8 text"
+        "line 3: a NUL character, which cannot be stored (is this a text file?)"
     )
 
 
@@ -132,3 +132,12 @@ def test_a_byte_that_is_not_utf8_is_found_on_its_own_line():
 def test_a_file_over_the_limit_is_refused_by_its_size_alone():
     assert too_large(8 * 1024 * 1024) is None
     assert str(too_large(8 * 1024 * 1024 + 1)) == ("the file is 9 MB; at most 8 MB can be imported")
+
+
+def test_a_nul_in_a_json_staff_list_is_refused_with_its_position():
+    with pytest.raises(StaffListRejected) as rejected:
+        staff_list_from_json('{"employees": [{"employee_id": "1", "name": "A\\u0000"}]}')
+
+    assert [str(error) for error in rejected.value.errors] == [
+        "line 1: a NUL character, which cannot be stored (is this a text file?)"
+    ]
