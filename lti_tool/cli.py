@@ -253,6 +253,7 @@ def framework() -> None:
 def framework_import(path, organisation_slug, file_format, language, framework_id) -> None:
     """Import a framework; a file with any bad row is refused whole, every problem listed."""
     file_format = file_format or ("json" if path.suffix.lower() == ".json" else "moodle-csv")
+    _refuse_large(path)
     content = path.read_bytes()
     try:
         parsed = (
