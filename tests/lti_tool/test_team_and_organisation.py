@@ -12,6 +12,7 @@ from competence.staff_list import staff_list_from_csv
 from lti import claims as c
 from storage import Employee, Grant, HrImport, Organisation, RoleProfile, SharedInstrument
 from storage.hr_import import apply_staff_list
+from storage.staff_import import MassEndingRefused, import_staff_list
 from tests.support.assessing import answer_all, start, submit
 from tests.support.browsing import form_fields, text_of
 
@@ -313,3 +314,18 @@ def test_a_list_ending_nobody_is_imported_without_a_warning(platform, browser, t
     assert preview.status_code == 200
     assert 'data-testid="mass-ending"' not in preview.text
     assert 'name="confirm_ending"' not in preview.text
+
+
+def test_the_import_history_says_why_a_list_was_stopped_with_the_numbers(
+    platform, browser, tool_url, db, database, staff
+):
+    organisation_id = db.scalar(select(Organisation.id).where(Organisation.slug == "test-org"))
+    with pytest.raises(MassEndingRefused):
+        import_staff_list(database, organisation_id, "tom.csv", b"employee_id;name\n")
+    launch(platform, browser, "9", roles=ADMINISTRATOR)
+
+    history = browser.get(tool_url + "/organisation/imports?lang=sv")
+
+    row = re.search(r'<tr data-status="rejected">.*?</tr>', history.text, re.S).group(0)
+    assert "Stoppad: den skulle avsluta för många anställningar" in text_of(row)
+    assert "listan skulle avsluta 5 av 5 nuvarande anställningar (100 %)" in text_of(row)
