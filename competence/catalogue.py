@@ -6,8 +6,9 @@ sentences): the web layer and the CLI say them in their own language.
 
 CSV columns (header row required, UTF-8, comma or semicolon separated):
 
-    title, kind, url, language, duration_minutes, framework, builds, roles, description
+    id, title, kind, url, language, duration_minutes, framework, builds, roles, description
 
+- id: optional, the organisation's own id for the activity (at most 100 characters)
 - kind: course | self-study | lecture | network
 - url: empty, or an http(s) address (e.g. a Moodle course)
 - language: sv | en
@@ -15,22 +16,29 @@ CSV columns (header row required, UTF-8, comma or semicolon separated):
 - framework: framework key; empty means digcomp-2.2
 - builds: competences and levels, e.g. ``1.1:1-3; 2.4:2-4`` (from level 1 to level 3)
 - roles: yrkesroller it suits, separated by ``;``; empty means everyone
+
+A value holding the file's separator (``;`` in ``builds`` of a ``;`` file) must be in
+quotes; a row with more or fewer columns than the header is refused with its line.
+Importing a file again updates the organisation's entries it matches (`entry_key`:
+the id, else the link, else the title) instead of adding them twice.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from competence.frameworks import Framework
+from competence.strict_csv import PROBLEMS as CSV_PROBLEMS
+from competence.strict_csv import CsvProblem, CsvRefused, read_table
 
 KINDS = ("course", "self-study", "lecture", "network")
 LANGUAGES = ("sv", "en")
 DEFAULT_FRAMEWORK = "digcomp-2.2"
 COLUMNS = (
+    "id",
     "title",
     "kind",
     "url",
@@ -43,6 +51,7 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("title", "kind", "builds")
 TITLE_MAX = 255
+EXTERNAL_ID_MAX = 100
 _BUILD = re.compile(r"^\s*([^:\s]+)\s*:\s*(\d+)\s*-\s*(\d+)\s*$")
 
 
@@ -51,9 +60,11 @@ class Problem:
     """What is wrong with an entry: a code the caller words, and the offending value."""
 
     code: str  # missing_title, bad_kind, bad_url, bad_language, bad_duration, bad_builds,
-    # unknown_framework, unknown_competence, bad_levels, missing_columns, not_csv, empty
+    # unknown_framework, unknown_competence, bad_levels, bad_id, missing_columns, not_csv,
+    # empty, duplicate_key, and competence.strict_csv's codes for a file that is no table
     value: str = ""
     line: int | None = None
+    params: tuple[tuple[str, str], ...] = ()
 
 
 ENGLISH = {
@@ -69,12 +80,22 @@ ENGLISH = {
     "missing_columns": "missing columns: {value}",
     "not_csv": "not a CSV file in UTF-8",
     "empty": "no activities in the file",
+    "bad_id": "id {value!r} is longer than 100 characters",
+    "duplicate_key": (
+        "{value!r} is also on line {other}: both rows would be the same activity; "
+        "give each its own id"
+    ),
 }
 
 
 def describe(problem: Problem) -> str:
     """The problem in English, for the command line and logs."""
-    text = ENGLISH.get(problem.code, problem.code).format(value=problem.value)
+    if problem.code in CSV_PROBLEMS and problem.code != "not_csv":
+        text = CSV_PROBLEMS[problem.code] % dict(problem.params)
+    else:
+        text = ENGLISH.get(problem.code, problem.code).format(
+            value=problem.value, **dict(problem.params)
+        )
     return f"line {problem.line}: {text}" if problem.line is not None else text
 
 
@@ -103,6 +124,8 @@ class Entry:
     builds: tuple[Build, ...]
     roles: tuple[str, ...] = ()
     description: str | None = None
+    # The organisation's own id for the entry (the file's `id` column), if it gives one.
+    external_id: str | None = None
 
 
 @dataclass
@@ -170,6 +193,9 @@ def entry_from_fields(
                 problems.append(
                     Problem("bad_levels", f"{build.competence}:{build.from_level}-{build.to_level}")
                 )
+    external_id = (fields.get("id") or "").strip() or None
+    if external_id is not None and len(external_id) > EXTERNAL_ID_MAX:
+        problems.append(Problem("bad_id", external_id[:40]))
     if problems:
         return None, problems
     return (
@@ -183,50 +209,70 @@ def entry_from_fields(
             builds=tuple(builds),
             roles=split_roles(fields.get("roles") or ""),
             description=(fields.get("description") or "").strip() or None,
+            external_id=external_id,
         ),
         [],
     )
 
 
 def entries_from_csv(
-    content: bytes, find_framework: Callable[[str], Framework | None]
+    content: bytes | BinaryIO, find_framework: Callable[[str], Framework | None]
 ) -> list[Entry]:
-    """Every row as an entry, or `Rejected` with every problem and its line: all or nothing."""
+    """Every row as an entry, or `Rejected` with every problem and its line: all or nothing.
+
+    Read strictly (competence.strict_csv): a row whose columns do not match the header
+    (an unquoted `;` in `builds` of a `;` file, say) or a quote never closed is refused
+    with its line, never read shifted.  Only `description` may run over several lines.
+    Two rows with the same key (`entry_key`) are refused too: one would undo the other."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Rejected([Problem("not_csv", "UTF-8", 1)]) from error
-    if not text.strip():
+        table = read_table(content, line_breaks_in={"description"}, header_name=str.lower)
+    except CsvRefused as refused:
+        raise Rejected([_from_csv(problem) for problem in refused.problems]) from refused
+    if table is None:
         raise Rejected([Problem("empty", "", 1)])
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    header = [name.lower() for name in table.header]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise Rejected([Problem("missing_columns", ", ".join(missing), 1)])
-    reader.fieldnames = header
+        raise Rejected([Problem("missing_columns", ", ".join(missing), table.header_line)])
     entries: list[Entry] = []
     problems: list[Problem] = []
     cache: dict[str, Framework | None] = {}
+    keys: dict[tuple[str, str], int] = {}
 
     def cached(key: str) -> Framework | None:
         if key not in cache:
             cache[key] = find_framework(key)
         return cache[key]
 
-    for row in reader:
-        line = reader.line_num
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        entry, found = entry_from_fields(
-            {k: v for k, v in row.items() if isinstance(v, str)}, cached
-        )
+    for line, values in table.rows:
+        row = dict(zip(header, values, strict=True))
+        entry, found = entry_from_fields(row, cached)
         problems.extend(Problem(p.code, p.value, line) for p in found)
-        if entry is not None:
-            entries.append(entry)
+        if entry is None:
+            continue
+        key = entry_key(entry)
+        if key in keys:
+            problems.append(Problem("duplicate_key", key[1], line, (("other", str(keys[key])),)))
+            continue
+        keys[key] = line
+        entries.append(entry)
     if problems:
         raise Rejected(problems)
     if not entries:
         raise Rejected([Problem("empty", "", 1)])
     return entries
+
+
+def entry_key(entry: Entry) -> tuple[str, str]:
+    """What a re-import matches an entry on: its `id` in the file, else its link, else
+    its title (any case).  A matching entry is updated, not added again."""
+    if entry.external_id:
+        return ("id", entry.external_id)
+    if entry.url:
+        return ("url", entry.url)
+    return ("title", entry.title.casefold())
+
+
+def _from_csv(found: CsvProblem) -> Problem:
+    code = "not_csv" if found.code == "not_utf8" else found.code
+    return Problem(code, "", found.line or None, found.params)

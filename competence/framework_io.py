@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import NamedTuple
 
+from competence import strict_csv
 from competence.frameworks import IDENTIFIER, Framework, Scale, framework_from_document
 from competence.texts import LANGUAGES, DocumentError, Text
 
@@ -620,27 +621,26 @@ def _php_true(value: str) -> bool:
 
 
 def _records(text: str) -> tuple[list[tuple[int, list[str]]], list[RowError], bool]:
-    """(line, fields) per non-blank row, errors, and whether the reader got to the end."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    while True:
-        line = reader.line_num + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return records, [], True
-        except csv.Error as error:
-            return records, [RowError(line, _csv_problem(str(error)))], False
-        if fields and not (len(fields) == 1 and not fields[0].strip()):
-            records.append((line, fields))
+    """(line, fields) per non-blank row, errors, and whether the reader got to the end.
+
+    Read by the tool's one strict reader (competence.strict_csv), so a quote never closed
+    is refused here as in every other file; the width check against Moodle's fourteen
+    columns is this format's own (read_moodle_csv)."""
+    found: list[tuple[int, list[str]]] = []
+    try:
+        for record in strict_csv.records(text, delimiter=",", nul_allowed=True):
+            found.append((record.line, record.values))
+    except strict_csv.CsvRefused as refused:
+        return found, [RowError(p.line, _csv_problem(p)) for p in refused.problems], False
+    return found, [], True
 
 
-def _csv_problem(message: str) -> str:
-    if "unexpected end of data" in message:
+def _csv_problem(problem: strict_csv.CsvProblem) -> str:
+    if problem.code == "unclosed_quote":
         return "a quoted field that starts on this row is never closed"
-    if "expected after" in message:
+    if problem.code == "text_after_quote":
         return 'text after a closing quote; write a quote inside a quoted field as ""'
-    return f"not readable as CSV ({message})"
+    return problem.message
 
 
 def _decoded(content: str | bytes) -> str:

@@ -25,13 +25,14 @@ in `employees` for JSON) and nothing is imported until the list is clean.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
+from competence.strict_csv import PROBLEMS as CSV_PROBLEMS
+from competence.strict_csv import CsvProblem, CsvRefused, read_table
 from competence.texts import DocumentError
 
 FIELDS = (
@@ -83,12 +84,9 @@ class StaffRow:
 PROBLEMS = {
     "empty": "the file is empty",
     "missing_columns": "the header has no column %(columns)s",
-    "column_count": "%(found)s columns, the header has %(expected)s",
-    "not_csv": "not readable as CSV (%(reason)s)",
     "not_json": "not valid JSON (%(reason)s)",
     "not_employees": 'expected {"employees": [...]}',
     "not_object": "not an object",
-    "not_utf8": "the file is not UTF-8; save it as CSV UTF-8",
     "missing_id": "employee_id is missing",
     "missing_name": "name is missing",
     "too_long": "%(field)s is longer than %(limit)s characters",
@@ -107,6 +105,12 @@ PROBLEMS = {
     "unknown_parent": "unknown parent unit '%(value)s'",
     "unit_cycle": "unit '%(unit)s' is among its own parent units",
     "source": "%(reason)s",
+    "mass_ending": (
+        "the list would end %(ending)s of %(current)s current employments (%(percent)s %%); "
+        "more than %(limit)s %% are ended only when someone confirms it"
+    ),
+    # competence.strict_csv's, for a CSV that is not a clean table:
+    **CSV_PROBLEMS,
 }
 
 
@@ -138,41 +142,24 @@ class StaffListRejected(DocumentError):
         super().__init__("; ".join(str(error) for error in self.errors))
 
 
-def staff_list_from_csv(content: str | bytes) -> list[StaffRow]:
-    text = _decoded(content)
-    lines = text.splitlines()
-    header_line = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_line is None:
-        raise StaffListRejected([problem(0, "empty")])
-    header = lines[header_line]
-    delimiter = ";" if header.count(";") >= header.count(",") and ";" in header else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[int, dict[str, str]]] = []
-    columns: list[str] | None = None
-    errors: list[RowError] = []
+def staff_list_from_csv(content: str | bytes | BinaryIO) -> list[StaffRow]:
+    """The rows of a CSV staff list, read strictly (competence.strict_csv): a quote never
+    closed, a value running over lines or a row wider or narrower than the header is
+    refused with its line, never read as something else."""
     try:
-        line = 1
-        for values in reader:
-            start, line = line, reader.line_num + 1
-            if not any(value.strip() for value in values):
-                continue
-            if columns is None:
-                columns = [value.strip().lstrip("\ufeff").lower() for value in values]
-                missing = [name for name in REQUIRED if name not in columns]
-                if missing:
-                    raise StaffListRejected(
-                        [problem(start, "missing_columns", columns=", ".join(missing))]
-                    )
-                continue
-            if len(values) > len(columns) and any(v.strip() for v in values[len(columns) :]):
-                errors.append(
-                    problem(start, "column_count", found=len(values), expected=len(columns))
-                )
-                continue
-            records.append((start, dict(zip(columns, values, strict=False))))
-    except csv.Error as error:
-        raise StaffListRejected([problem(line, "not_csv", reason=error)]) from error
-    return _checked(records, errors)
+        table = read_table(content, header_name=str.lower)
+    except CsvRefused as refused:
+        raise StaffListRejected([_from_csv(p) for p in refused.problems]) from refused
+    if table is None:
+        raise StaffListRejected([problem(0, "empty")])
+    columns = [name.lower() for name in table.header]
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise StaffListRejected(
+            [problem(table.header_line, "missing_columns", columns=", ".join(missing))]
+        )
+    records = [(line, dict(zip(columns, values, strict=True))) for line, values in table.rows]
+    return _checked(records, [])
 
 
 def staff_list_from_json(content: str | bytes | dict) -> list[StaffRow]:
@@ -195,11 +182,16 @@ def staff_list_from_json(content: str | bytes | dict) -> list[StaffRow]:
     return _checked(records, errors)
 
 
-def staff_list_from_file(name: str, content: bytes) -> list[StaffRow]:
-    """By the file's name: .json is the JSON document, anything else CSV."""
+def staff_list_from_file(name: str, content: bytes | BinaryIO) -> list[StaffRow]:
+    """By the file's name: .json is the JSON document, anything else CSV.  `content` may
+    be an open binary file: a CSV is then read as a stream."""
     if name.lower().endswith(".json"):
-        return staff_list_from_json(content)
+        return staff_list_from_json(content if isinstance(content, bytes) else content.read())
     return staff_list_from_csv(content)
+
+
+def _from_csv(found: CsvProblem) -> RowError:
+    return RowError(found.line, found.code, found.params)
 
 
 def _text(value: object) -> str:
@@ -253,6 +245,8 @@ def _checked(records: list[tuple[int, dict[str, str]]], errors: list[RowError]) 
 def _row(line: int, record: dict[str, str]) -> tuple[StaffRow | None, list[RowError]]:
     value = {name: (record.get(name) or "").strip() for name in FIELDS}
     problems = []
+    if any("\x00" in text for text in value.values()):  # JSON's \u0000: no database stores it
+        return None, [problem(line, "nul")]
     if not value["employee_id"]:
         problems.append(problem(line, "missing_id"))
     if not value["name"]:

@@ -61,6 +61,11 @@ class Settings:
     retention_job_runs_days: int = 14
     retention_delivered_days: int = 90
     retention_audit_days: int = 730
+    # A staff list that would end more than this share (percent) of the organisation's
+    # current employments is refused by the nightly HR poll and needs an explicit
+    # confirmation on the command line (--allow-mass-ending) and the organisation page.
+    # An empty list always needs it.  0: every ending needs it; 100: only an empty list.
+    hr_max_ending_percent: int = 10
     # Per-job overrides of sync.scheduler's job table: {"hr-poll": {"hour": 4}, ...}.
     jobs: dict = field(default_factory=dict, hash=False)
     # A launch's session ends after this long without a request (a person reading one item
@@ -233,6 +238,8 @@ def _check(settings: Settings) -> None:
     ):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name} must be 0 (unlimited) or more")
+    if not 0 <= settings.hr_max_ending_percent <= 100:
+        raise SettingsError("hr_max_ending_percent must be a percentage from 0 to 100")
     if settings.log_format not in {"", "json", "console"}:
         raise SettingsError("log_format must be json or console")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

@@ -22,16 +22,18 @@ from competence.catalogue import (
     entry_from_fields,
     format_builds,
 )
+from competence.strict_csv import MAX_IMPORT_BYTES
 from lti_tool import csrf
 from lti_tool.access import access_required, current_access
+from lti_tool.csv_problems import csv_problem_text
 from lti_tool.database import db_session
 from storage.assessments import FrameworkVersion, LearningActivity
-from storage.catalogue import add_entries, apply_entry, catalogue_of, own_activity
+from storage.catalogue import add_entries, apply_entry, catalogue_of, import_entries, own_activity
 from storage.frameworks import find_framework
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
-# A catalogue of a few thousand entries is well under 1 MB; the app's own limit fits launches.
-csrf.UPLOAD_LIMITS["catalogue.import_csv"] = 4 * 1024 * 1024
+# Every import shares one size limit (the command line's too); the app's own fits launches.
+csrf.UPLOAD_LIMITS["catalogue.import_csv"] = MAX_IMPORT_BYTES
 
 KIND_NAMES = {
     "course": lazy_gettext("Course"),
@@ -76,8 +78,15 @@ def problem_message(problem: Problem) -> str:
         "missing_columns": gettext("The file lacks the columns: %(value)s.", value=value),
         "not_csv": gettext("The file is not a CSV file in UTF-8."),
         "empty": gettext("The file has no activities."),
+        "bad_id": gettext("The id “%(value)s” is longer than 100 characters.", value=value),
+        "duplicate_key": gettext(
+            "“%(value)s” is also on line %(other)s: both rows would be the same activity. "
+            "Give each its own id.",
+            value=value,
+            other=dict(problem.params).get("other", ""),
+        ),
     }
-    message = messages.get(problem.code, problem.code)
+    message = messages.get(problem.code) or csv_problem_text(problem.code, problem.params)
     if problem.line is not None:
         return gettext("Line %(line)s: %(message)s", line=problem.line, message=message)
     return message
@@ -217,16 +226,18 @@ def import_csv():
     if request.method == "GET":
         return render_template("catalogue/import.html", errors=[], preview=None)
     upload = request.files.get("file")
-    content = upload.read() if upload else b""
     dry_run = request.form.get("dry_run") == "1"
+    session = db_session()
     try:
-        entries = entries_from_csv(content, _finder(access.organisation.id))
+        entries = entries_from_csv(
+            upload.stream if upload else b"", _finder(access.organisation.id)
+        )
     except Rejected as rejected:
         errors = [problem_message(p) for p in rejected.problems]
         return render_template("catalogue/import.html", errors=errors, preview=None), 400
+    done = import_entries(session, access.organisation.id, entries, dry_run=dry_run)
     if dry_run:
-        return render_template("catalogue/import.html", errors=[], preview=entries)
-    session = db_session()
-    count = add_entries(session, access.organisation.id, entries)
+        session.rollback()
+        return render_template("catalogue/import.html", errors=[], preview=entries, counts=done)
     session.commit()
-    return redirect(url_for(".index", imported=count), 303)
+    return redirect(url_for(".index", imported=done.added, updated=done.updated or None), 303)

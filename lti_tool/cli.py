@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from competence import catalogue as catalogue_rows
 from competence import framework_io
-from competence.staff_list import StaffListRejected, staff_list_from_file
+from competence.staff_list import StaffListRejected
+from competence.strict_csv import too_large
 from competence.texts import DocumentError
 from config import SettingsError, load_settings
 from lti.tool_keys import ensure_keys, rotate_keys
@@ -33,9 +34,8 @@ from storage import (
     PlatformRegistration,
     ToolKey,
     migrate,
-    utcnow,
 )
-from storage.catalogue import add_entries
+from storage.catalogue import import_entries
 from storage.frameworks import (
     AlreadyStored,
     find_framework,
@@ -43,9 +43,9 @@ from storage.frameworks import (
     save_instrument,
     save_role_profile,
 )
-from storage.hr_import import apply_staff_list, record_import
 from storage.lrs import XAPI_VERSIONS, LrsEndpoint, lrs_of, seal
 from storage.organisations import xapi_pseudonym_key
+from storage.staff_import import MassEndingRefused, import_staff_list
 from storage.statement_api import create_credential, list_credentials, remove_credential
 from storage.statement_queries import StatementFilter, count_statements, stream_statements
 from sync.xapi_forwarding import backfill as backfill_lrs
@@ -253,6 +253,7 @@ def framework() -> None:
 def framework_import(path, organisation_slug, file_format, language, framework_id) -> None:
     """Import a framework; a file with any bad row is refused whole, every problem listed."""
     file_format = file_format or ("json" if path.suffix.lower() == ".json" else "moodle-csv")
+    _refuse_large(path)
     content = path.read_bytes()
     try:
         parsed = (
@@ -401,28 +402,41 @@ def catalogue() -> None:
 @catalogue.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--organisation", "organisation_slug", required=True)
-@click.option("--dry-run", is_flag=True, help="Check the file and show what would be added.")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
 def catalogue_import(path, organisation_slug, dry_run) -> None:
-    """Add activities from a CSV file (columns: see competence/catalogue.py); all or nothing."""
+    """Add or update activities from a CSV file (columns: see competence/catalogue.py); all
+    or nothing.  An activity already there (same id, else link, else title) is updated."""
+    _refuse_large(path)
     with _transaction() as session:
         organisation = _organisation(session, organisation_slug)
         try:
-            entries = catalogue_rows.entries_from_csv(
-                path.read_bytes(), lambda key: find_framework(session, key, organisation.id)
-            )
+            with path.open("rb") as stream:
+                entries = catalogue_rows.entries_from_csv(
+                    stream, lambda key: find_framework(session, key, organisation.id)
+                )
         except catalogue_rows.Rejected as rejected:
             for problem in rejected.problems:
                 click.echo(f"{path.name}: {catalogue_rows.describe(problem)}", err=True)
             raise click.ClickException(
                 f"nothing imported: {len(rejected.problems)} problem(s)"
             ) from rejected
+        done = import_entries(session, organisation.id, entries, dry_run=dry_run)
         if dry_run:
             for entry in entries:
-                click.echo(f"would add: {entry.title} ({entry.kind})")
-            click.echo(f"dry run: {len(entries)} activities would be imported; nothing changed")
+                click.echo(f"would import: {entry.title} ({entry.kind})")
+            click.echo(
+                f"dry run: {len(entries)} activities would be imported ({done.added} new, "
+                f"{done.updated} updated); nothing changed"
+            )
             return
-        add_entries(session, organisation.id, entries)
-    click.echo(f"imported {len(entries)} activities")
+    click.echo(f"imported {len(entries)} activities: {done.added} added, {done.updated} updated")
+
+
+def _refuse_large(path: Path) -> None:
+    """A file over the import limit is refused before a byte of it is read."""
+    refused = too_large(path.stat().st_size)
+    if refused is not None:
+        raise click.ClickException(f"nothing imported: {path.name}: {refused}")
 
 
 @cli.command()
@@ -762,65 +776,81 @@ def hr() -> None:
 PROGRESS_FROM_ROWS = 1000
 
 
+class _MassEnding(click.ClickException):
+    """Refused by the guard: exit code 2, as for a command used wrongly."""
+
+    exit_code = 2
+
+
 @hr.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--organisation", "organisation_slug", required=True)
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-def hr_import(path, organisation_slug, dry_run) -> None:
+@click.option(
+    "--allow-mass-ending",
+    is_flag=True,
+    help="Apply the list even when it ends more than hr_max_ending_percent (10 %) of the "
+    "current employments; an empty list ends everyone and always needs this.",
+)
+def hr_import(path, organisation_slug, dry_run, allow_mass_ending) -> None:
     """Import a staff list (.csv, `;` or `,`, or .json): all or nothing, every bad row listed.
 
     Whoever is not listed any more is deactivated; moves keep their history."""
-    started = utcnow()
+    _refuse_large(path)
+    settings = load_settings()
+    database = Database(settings.database_url)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total >= PROGRESS_FROM_ROWS:
+            bar = click.progressbar(length=total, label="importing", file=sys.stderr)
+        if bar is not None:
+            bar.update(done)
+
     try:
-        rows = staff_list_from_file(path.name, path.read_bytes())
+        with database.transaction() as session:
+            organisation_id = _organisation(session, organisation_slug).id
+        with path.open("rb") as stream:
+            done = import_staff_list(
+                database,
+                organisation_id,
+                path.name,
+                stream,
+                max_ending_percent=settings.hr_max_ending_percent,
+                allow_mass_ending=allow_mass_ending,
+                dry_run=dry_run,
+                progress=progress,
+            )
     except StaffListRejected as rejected:
         for error in rejected.errors:
             click.echo(f"{path.name}: {error}", err=True)
-        if not dry_run:
-            with _transaction() as session:
-                organisation = _organisation(session, organisation_slug)
-                record_import(
-                    session,
-                    organisation.id,
-                    source=_source_kind(path),
-                    name=path.name,
-                    rows=0,
-                    errors=rejected.errors,
-                    started_at=started,
-                )
         raise click.ClickException(
             f"nothing imported: {len(rejected.errors)} problem(s)"
         ) from rejected
-    with _transaction() as session:
-        organisation = _organisation(session, organisation_slug)
-        if len(rows) >= PROGRESS_FROM_ROWS:
-            with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
-                diff = apply_staff_list(
-                    session, organisation.id, rows, dry_run=dry_run, progress=bar.update
-                )
-        else:
-            diff = apply_staff_list(session, organisation.id, rows, dry_run=dry_run)
-        if not dry_run:
-            record_import(
-                session,
-                organisation.id,
-                source=_source_kind(path),
-                name=path.name,
-                rows=len(rows),
-                diff=diff,
-                started_at=started,
-            )
-    for kind, count in diff.summary().items():
+    except MassEndingRefused as refused:
+        raise _MassEnding(
+            f"nothing imported: {path.name} would end {refused.ending.ending} of "
+            f"{refused.ending.current} current employments ({refused.ending.percent} %), "
+            f"more than {refused.max_ending_percent} %. If that is right, run again with "
+            "--allow-mass-ending."
+        ) from refused
+    finally:
+        if bar is not None:
+            bar.render_finish()
+        database.dispose()
+    for kind, count in done.diff.summary().items():
         click.echo(f"{kind.replace('_', ' ')}: {count}")
+    if dry_run and done.needs_confirmation:
+        click.echo(
+            f"note: this list ends {done.ending.ending} of {done.ending.current} current "
+            f"employments ({done.ending.percent} %); importing it needs --allow-mass-ending"
+        )
     click.echo(
-        f"dry run: nothing changed ({len(rows)} rows read)"
+        f"dry run: nothing changed ({done.rows} rows read)"
         if dry_run
-        else f"imported {len(rows)} rows"
+        else f"imported {done.rows} rows"
     )
-
-
-def _source_kind(path: Path) -> str:
-    return "json" if path.suffix.lower() == ".json" else "csv"
 
 
 @hr.group("source")
@@ -874,7 +904,13 @@ def hr_poll(organisation_slug) -> None:
             with database.transaction() as session:
                 organisation_id = _organisation(session, organisation_slug).id
         http = make_http_session(timeout=settings.http_timeout_seconds)
-        results = poll_hr_sources(database, http, settings.secret_key, organisation_id)
+        results = poll_hr_sources(
+            database,
+            http,
+            settings.secret_key,
+            organisation_id,
+            max_ending_percent=settings.hr_max_ending_percent,
+        )
     finally:
         database.dispose()
     if not results:

@@ -4,27 +4,35 @@ Only organisation admins (the platform's Administrator role, or a grant) see the
 pages, and only their own organisation's data: an id from another organisation
 is a 404.
 
-An uploaded staff list is checked and shown as a dry run first.  Between that
-preview and the confirmation the upload is kept server-side in an `HrImport` row
-with status "preview" (its text in `summary["pending"]`), so nothing large or
-personal travels through the browser and any web process can confirm it.  Confirming
-applies the list as the database is then, in one transaction, and turns the row
-into the import's record; previews older than a day are deleted at the next upload.
+An uploaded staff list is checked and shown as a dry run first, by the same action
+as the command line and the nightly poll (storage.staff_import, which says how the
+preview is kept).  A list that would end more than `hr_max_ending_percent` of the
+current employments is shown with a warning naming the number and the share, and is
+applied only when the admin ticks the box that names that number.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, gettext, lazy_gettext
 from sqlalchemy import delete, or_, select
 
 from competence.instruments import shipped_documents
-from competence.staff_list import StaffListRejected, staff_list_from_file
+from competence.staff_list import StaffListRejected
+from competence.strict_csv import MAX_IMPORT_BYTES
 from competence.texts import translated
 from lti_tool import csrf
 from lti_tool.access import access_required, current_access
+from lti_tool.csv_problems import CSV_PROBLEM_TEXTS
 from lti_tool.database import db_session
 from storage import (
     Grant,
@@ -33,16 +41,13 @@ from storage import (
     InstrumentVersion,
     Person,
     SharedInstrument,
-    utcnow,
+    staff_import,
 )
-from storage.hr_import import apply_staff_list, record_import
 from storage.person_search import find_people
 from storage.staff import ROLES
 
 bp = Blueprint("organisation", __name__, url_prefix="/organisation")
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # a 10,000-row staff list is about 1 MB
-csrf.UPLOAD_LIMITS["organisation.preview_staff_list"] = MAX_UPLOAD_BYTES
-PREVIEW_KEPT = timedelta(days=1)
+csrf.UPLOAD_LIMITS["organisation.preview_staff_list"] = MAX_IMPORT_BYTES  # as the CLI's
 CHANGES_SHOWN = 200
 HISTORY_SHOWN = 50
 SEARCH_RESULTS = 20
@@ -53,12 +58,9 @@ organisation_admin = access_required(lambda access: access.is_organisation_admin
 PROBLEM_TEXTS = {
     "empty": lazy_gettext("the file is empty"),
     "missing_columns": lazy_gettext("the header has no column %(columns)s"),
-    "column_count": lazy_gettext("%(found)s columns, the header has %(expected)s"),
-    "not_csv": lazy_gettext("not readable as CSV (%(reason)s)"),
     "not_json": lazy_gettext("not valid JSON (%(reason)s)"),
     "not_employees": lazy_gettext('expected {"employees": [...]}'),
     "not_object": lazy_gettext("not an object"),
-    "not_utf8": lazy_gettext("the file is not UTF-8; save it as CSV UTF-8"),
     "missing_id": lazy_gettext("employee_id is missing"),
     "missing_name": lazy_gettext("name is missing"),
     "too_long": lazy_gettext("%(field)s is longer than %(limit)s characters"),
@@ -78,6 +80,11 @@ PROBLEM_TEXTS = {
     ),
     "unknown_parent": lazy_gettext("unknown parent unit '%(value)s'"),
     "unit_cycle": lazy_gettext("unit '%(unit)s' is among its own parent units"),
+    "mass_ending": lazy_gettext(
+        "the list would end %(ending)s of %(current)s current employments (%(percent)s %%); "
+        "more than %(limit)s %% are ended only when someone confirms it"
+    ),
+    **CSV_PROBLEM_TEXTS,
 }
 
 
@@ -113,7 +120,6 @@ def staff_list_form():
 @organisation_admin
 def preview_staff_list():
     access = current_access()
-    session = db_session()
     upload = request.files.get("staff_list")
     if upload is None or not upload.filename:
         return render_template(
@@ -121,80 +127,71 @@ def preview_staff_list():
             errors=None,
             missing=gettext("Choose a file to upload."),
         ), 400
-    content = upload.read()
     try:
-        rows = staff_list_from_file(upload.filename, content)
-    except StaffListRejected as rejected:
-        record_import(
-            session,
+        result = staff_import.preview_staff_list(
+            _database(),
             access.organisation.id,
-            source=_kind(upload.filename),
-            name=upload.filename,
-            rows=0,
-            errors=rejected.errors,
+            upload.filename,
+            upload.read(),
+            by_person_id=access.person.id,
+            max_ending_percent=_max_ending_percent(),
         )
-        session.commit()
+    except StaffListRejected as rejected:
         return render_template(
             "organisation/staff_upload.html", errors=rejected.errors, filename=upload.filename
         ), 422
-    diff = apply_staff_list(session, access.organisation.id, rows, dry_run=True)
-    session.execute(
-        delete(HrImport).where(
-            HrImport.organisation_id == access.organisation.id,
-            HrImport.status == "preview",
-            HrImport.started_at < utcnow() - PREVIEW_KEPT,
-        )
-    )
-    preview = HrImport(
-        organisation_id=access.organisation.id,
-        source=_kind(upload.filename),
-        name=upload.filename[:255],
-        status="preview",
-        rows=len(rows),
-        summary={
-            "pending": content.decode("utf-8-sig"),
-            "by": access.person.id,
-            **diff.summary(),
-        },
-    )
-    session.add(preview)
-    session.commit()
-    return render_template(
-        "organisation/staff_preview.html",
-        preview=preview,
-        diff=diff,
-        summary=diff.summary(),
-        shown=CHANGES_SHOWN,
-    )
+    return _preview_page(result)
 
 
 @bp.post("/staff/<int:preview_id>/apply")
 @organisation_admin
 def apply_staff_list_preview(preview_id: int):
+    """Apply a previewed list.  One that ends many employments needs the named
+    confirmation: the box "Yes, end 196 employments (100 %)" sends that number."""
     access = current_access()
-    session = db_session()
-    preview = session.scalar(
-        select(HrImport).where(
-            HrImport.id == preview_id,
-            HrImport.organisation_id == access.organisation.id,
-            HrImport.status == "preview",
-        )
-    )
-    if preview is None:
-        abort(404)
-    content = preview.summary.get("pending", "")
+    confirmed = request.form.get("confirm_ending", type=int)
     try:
-        rows = staff_list_from_file(preview.name, content.encode("utf-8"))
+        result = staff_import.apply_staff_list_preview(
+            _database(),
+            access.organisation.id,
+            preview_id,
+            confirmed_ending=confirmed,
+            max_ending_percent=_max_ending_percent(),
+        )
+    except staff_import.PreviewGone:
+        abort(404)
     except StaffListRejected:  # it was checked at upload; the rules may have changed since
         abort(409)
-    diff = apply_staff_list(session, access.organisation.id, rows)
-    preview.status = "done"
-    preview.summary = diff.summary()
-    preview.started_at = utcnow()
-    preview.finished_at = utcnow()
-    session.commit()
-    flash(gettext("The staff list was imported: %(count)s rows.", count=len(rows)))
+    except staff_import.MassEndingRefused:
+        preview = staff_import.preview_again(
+            _database(), access.organisation.id, preview_id, _max_ending_percent()
+        )
+        return _preview_page(preview, refused=True), 409
+    flash(gettext("The staff list was imported: %(count)s rows.", count=result.rows))
     return redirect(url_for("organisation.import_history"))
+
+
+def _preview_page(result: staff_import.StaffImport, refused: bool = False):
+    preview = db_session().get(HrImport, result.record_id)
+    return render_template(
+        "organisation/staff_preview.html",
+        preview=preview,
+        diff=result.diff,
+        summary=result.diff.summary(),
+        shown=CHANGES_SHOWN,
+        ending=result.ending,
+        needs_confirmation=result.needs_confirmation,
+        max_ending_percent=_max_ending_percent(),
+        refused=refused,
+    )
+
+
+def _database():
+    return current_app.extensions["database"]
+
+
+def _max_ending_percent() -> int:
+    return current_app.config["SETTINGS"].hr_max_ending_percent
 
 
 @bp.get("/imports")
@@ -353,7 +350,3 @@ def instrument_names(organisation_id: int) -> list[tuple[str, str]]:
         for key, document in documents.items()
     }
     return sorted(names.items(), key=lambda item: item[1].casefold())
-
-
-def _kind(filename: str) -> str:
-    return "json" if filename.lower().endswith(".json") else "csv"

@@ -99,6 +99,9 @@ class LearningActivity(Base):
     """A catalogue entry: a course, self-study material, lecture or network."""
 
     __tablename__ = "learning_activities"
+    __table_args__ = (
+        Index("ix_learning_activities_external_id", "organisation_id", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int | None] = mapped_column(
@@ -117,6 +120,9 @@ class LearningActivity(Base):
     roles: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     # A retired entry stays in agreed plans but is no longer offered.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The organisation's own id for it (a catalogue file's `id` column): what a re-import
+    # of the file matches first (competence.catalogue.entry_key).
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class AttemptStatus(enum.StrEnum):

@@ -7,10 +7,12 @@ deleting them, so plans that name them keep their title and link.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from competence.catalogue import Entry
+from competence.catalogue import Entry, entry_key
 from competence.recommendations import Activity
 from storage.assessments import LearningActivity
 
@@ -95,9 +97,58 @@ def apply_entry(row: LearningActivity, entry: Entry) -> LearningActivity:
 
 def add_entries(session: Session, organisation_id: int, entries: list[Entry]) -> int:
     for entry in entries:
-        session.add(apply_entry(LearningActivity(organisation_id=organisation_id), entry))
+        row = apply_entry(LearningActivity(organisation_id=organisation_id), entry)
+        row.external_id = entry.external_id
+        session.add(row)
     session.flush()
     return len(entries)
+
+
+@dataclass(frozen=True)
+class CatalogueImport:
+    added: int
+    updated: int
+
+
+def import_entries(
+    session: Session, organisation_id: int, entries: list[Entry], *, dry_run: bool = False
+) -> CatalogueImport:
+    """A catalogue file into the organisation's own entries: an entry it already has (same
+    key, `entry_key`: id, else link, else title) is updated, any other added.  Importing
+    the same file twice changes nothing the second time.  A retired entry that matches is
+    updated and stays retired; shared entries are never touched."""
+    own = session.scalars(
+        select(LearningActivity)
+        .where(LearningActivity.organisation_id == organisation_id)
+        .order_by(LearningActivity.id)
+    ).all()
+    by_key: dict[tuple[str, str], LearningActivity] = {}
+    for row in own:
+        for key in _stored_keys(row):
+            by_key.setdefault(key, row)
+    added = updated = 0
+    for entry in entries:
+        row = by_key.get(entry_key(entry))
+        if row is None:
+            added += 1
+            if not dry_run:
+                add_entries(session, organisation_id, [entry])
+            continue
+        updated += 1
+        if not dry_run:
+            apply_entry(row, entry)
+            row.external_id = entry.external_id or row.external_id
+    session.flush()
+    return CatalogueImport(added=added, updated=updated)
+
+
+def _stored_keys(row: LearningActivity) -> list[tuple[str, str]]:
+    keys = [("title", row.title.casefold())]
+    if row.url:
+        keys.insert(0, ("url", row.url))
+    if row.external_id:
+        keys.insert(0, ("id", row.external_id))
+    return keys
 
 
 def as_activity(row: LearningActivity) -> Activity:

@@ -2,9 +2,11 @@
 
 The endpoint answers GET with ``{"employees": [...]}`` (the contract in the README,
 fields as in `competence.staff_list`), with the sealed bearer token when one is
-set.  Each source is imported in its own transaction, all or nothing, and the run
-is recorded as an `HrImport`; a down endpoint or a rejected list changes nothing
-and is kept as the source's `last_error` for the organisation admin to see.
+set.  Each source is imported in its own transaction, all or nothing, by the same
+action as the command line and the organisation page (storage.staff_import), and the
+run is recorded as an `HrImport`; a down endpoint, a rejected list or a list that
+would end too many employments changes nothing, is kept as the source's `last_error`
+for the organisation admin to see, and fails the night's job run.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from dataclasses import dataclass
 import requests
 from sqlalchemy import select
 
-from competence.staff_list import RowError, StaffListRejected, problem, staff_list_from_json
+from competence.staff_list import StaffListRejected, problem
 from storage import Database, HrSource, utcnow
-from storage.hr_import import ImportDiff, apply_staff_list, record_import
+from storage.hr_import import ImportDiff, record_import
 from storage.lrs import CredentialsUnavailable, unseal
+from storage.staff_import import DEFAULT_MAX_ENDING_PERCENT, MassEndingRefused, import_staff_list
 
 log = logging.getLogger(__name__)
-MAX_ERRORS_KEPT = 200
 
 
 @dataclass
@@ -37,24 +39,61 @@ def poll_hr_sources(
     http: requests.Session,
     secret_key: str,
     organisation_id: int | None = None,
+    max_ending_percent: int = DEFAULT_MAX_ENDING_PERCENT,
 ) -> list[PollResult]:
-    """Poll every enabled source (or the one of `organisation_id`) once."""
+    """Poll every enabled source (or the one of `organisation_id`) once.
+
+    A list that would end more than `max_ending_percent` of an organisation's current
+    employments is refused (storage.staff_import): the poll never confirms that."""
     with database.sessions() as session:
         query = select(HrSource.id).where(HrSource.enabled.is_(True))
         if organisation_id is not None:
             query = query.where(HrSource.organisation_id == organisation_id)
         source_ids = list(session.scalars(query.order_by(HrSource.id)))
-    return [_poll(database, http, secret_key, source_id) for source_id in source_ids]
+    return [
+        _poll(database, http, secret_key, source_id, max_ending_percent) for source_id in source_ids
+    ]
 
 
-def _poll(database: Database, http: requests.Session, secret_key: str, source_id: int):
+class HrPollFailed(RuntimeError):
+    """At least one organisation's list was not imported; the job run fails with why."""
+
+
+def nightly_hr_poll(
+    database: Database, http: requests.Session, secret_key: str, max_ending_percent: int
+) -> dict[str, int]:
+    """The scheduler's job: every source polled; if any changed nothing, the run is
+    recorded as failed with each source's reason (the others were imported all the same)."""
+    results = poll_hr_sources(database, http, secret_key, max_ending_percent=max_ending_percent)
+    failed = [result for result in results if result.error]
+    if failed:
+        raise HrPollFailed(
+            "; ".join(
+                f"organisation {result.organisation_id} ({result.url}): {result.error}; "
+                "nothing was changed"
+                for result in failed
+            )
+        )
+    counts = {"sources": len(results)}
+    for result in results:
+        for kind, count in result.diff.summary().items():
+            counts[kind] = counts.get(kind, 0) + count
+    return counts
+
+
+def _poll(
+    database: Database,
+    http: requests.Session,
+    secret_key: str,
+    source_id: int,
+    max_ending_percent: int,
+) -> PollResult:
     started = utcnow()
     with database.sessions() as session:
         source = session.get(HrSource, source_id)
         result = PollResult(source.organisation_id, source.url)
         token = source.sealed_token
-    errors: list[RowError] = []
-    rows = 0
+    recorded = False  # the import action records what it refused itself
     try:
         headers = {"Accept": "application/json"}
         if token:
@@ -62,22 +101,21 @@ def _poll(database: Database, http: requests.Session, secret_key: str, source_id
         response = http.get(result.url, headers=headers)
         if response.status_code != 200:
             raise _Failed(f"the HR endpoint answered HTTP {response.status_code}")
-        staff = staff_list_from_json(response.content)
-        rows = len(staff)
-        with database.transaction() as session:
-            result.diff = apply_staff_list(session, result.organisation_id, staff)
-            record_import(
-                session,
-                result.organisation_id,
-                source="json",
-                name=result.url,
-                rows=rows,
-                diff=result.diff,
-                started_at=started,
-            )
+        result.diff = import_staff_list(
+            database,
+            result.organisation_id,
+            result.url,
+            response.content,
+            source="json",
+            max_ending_percent=max_ending_percent,
+            started_at=started,
+        ).diff
     except StaffListRejected as rejected:
-        errors = rejected.errors[:MAX_ERRORS_KEPT]
+        recorded = True
         result.error = f"the staff list was refused: {len(rejected.errors)} problem(s)"
+    except MassEndingRefused as refused:
+        recorded = True
+        result.error = str(refused)
     except CredentialsUnavailable:
         result.error = "the HR token was sealed with another secret key; set it again"
     except (requests.RequestException, _Failed) as error:
@@ -89,16 +127,16 @@ def _poll(database: Database, http: requests.Session, secret_key: str, source_id
         source = session.get(HrSource, source_id)
         source.last_polled_at = utcnow()
         source.last_error = result.error
-        if result.error:
+        if result.error and not recorded:
             record_import(
                 session,
                 result.organisation_id,
                 source="json",
                 name=result.url,
-                rows=rows,
-                errors=errors or [problem(0, "source", reason=result.error)],
+                rows=0,
+                errors=[problem(0, "source", reason=result.error)],
                 started_at=started,
-                status="rejected" if errors else "failed",
+                status="failed",
             )
     return result
 

@@ -37,7 +37,7 @@ from sync import jobs as job_records
 from sync.completions import own_senders
 from sync.dispatcher import Sender, deliver_due
 from sync.hr_delivery import BatchSender, deliver_hr_records
-from sync.hr_polling import poll_hr_sources
+from sync.hr_polling import nightly_hr_poll
 from sync.hr_senders import build_hr_senders
 from sync.lrs_completions import poll_lrs_completions
 from sync.moodle_completions import poll_moodle_completions
@@ -120,7 +120,9 @@ def _rosters(context: JobContext):
 def _hr_poll(context: JobContext):
     settings = context.settings
     http = make_http_session(timeout=settings.http_timeout_seconds, retries=2)
-    return poll_hr_sources(context.database, http, settings.secret_key)
+    return nightly_hr_poll(
+        context.database, http, settings.secret_key, settings.hr_max_ending_percent
+    )
 
 
 def _forget_old_runs(context: JobContext):

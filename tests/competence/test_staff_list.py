@@ -69,7 +69,7 @@ def test_a_header_without_the_required_columns_is_refused():
 
 def test_a_file_that_is_not_utf8_says_so():
     assert problems("employee_id;name\n1;Åsa\n".encode("cp1252")) == [
-        "the file is not UTF-8; save it as CSV UTF-8"
+        "line 2: not UTF-8; save the file as CSV UTF-8"
     ]
 
 

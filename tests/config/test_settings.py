@@ -55,6 +55,8 @@ def test_environment_overrides_the_toml_file(tmp_path):
         ({"KOMPETENSLYFT_PUBLIC_URL": "moodle.example"}, "public_url"),
         ({"KOMPETENSLYFT_DEV_PLATFORM": "maybe"}, "dev_platform"),
         ({"KOMPETENSLYFT_CONFIG": "/no/such/file.toml"}, "does not exist"),
+        ({"KOMPETENSLYFT_HR_MAX_ENDING_PERCENT": "150"}, "hr_max_ending_percent must be"),
+        ({"KOMPETENSLYFT_HR_MAX_ENDING_PERCENT": "-1"}, "hr_max_ending_percent must be"),
     ],
 )
 def test_malformed_settings_are_named(environ, message, tmp_path):

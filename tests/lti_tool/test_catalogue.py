@@ -210,7 +210,10 @@ def test_a_catalogue_larger_than_a_launch_can_be_uploaded_on_the_page(
 ):
     launch(platform, browser, ADMIN)
     header, row = GOOD_CSV.splitlines()[:2]
-    rows = [row.replace("Säkra lösenord", f"Säkra lösenord del {n}") for n in range(1500)]
+    rows = [
+        row.replace("Säkra lösenord", f"Säkra lösenord del {n}").replace("/pw", f"/pw{n}")
+        for n in range(1500)
+    ]
     content = "\n".join([header, *rows]) + "\n"
     assert len(content.encode()) > 100_000
 
@@ -277,3 +280,77 @@ def test_the_dialogue_offers_recommended_activities_first_for_each_gap_and_only_
     assert offered("2.1") == [(for_teachers.id, True)]
     assert other_role.id not in [i for i, _ in offered("1.1")]
     assert 'data-testid="options-1.2"' not in page.text  # no gap, nothing offered
+
+
+def test_importing_the_same_catalogue_again_updates_instead_of_doubling(
+    platform, kompetenslyft, tmp_path, db
+):
+    path = tmp_path / "katalog.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    first = kompetenslyft("catalogue", "import", "--organisation", "test-org", str(path))
+    assert first.exit_code == 0, first.output
+
+    path.write_text(
+        GOOD_CSV.replace("Säkra lösenord", "Säkra lösenord och tvåstegsinloggning").replace(
+            "Monthly", "Every month"
+        ),
+        encoding="utf-8",
+    )
+    again = kompetenslyft("catalogue", "import", "--organisation", "test-org", str(path))
+
+    assert again.exit_code == 0, again.output
+    assert "0 added, 2 updated" in again.output
+    db.expire_all()
+    rows = db.scalars(select(LearningActivity).order_by(LearningActivity.title)).all()
+    assert [(row.title, row.description) for row in rows] == [
+        ("Digital nätverksträff", "Every month"),  # no link: matched on its title
+        ("Säkra lösenord och tvåstegsinloggning", None),  # matched on its link
+    ]
+
+
+def test_an_id_column_is_what_a_reimport_matches_first(platform, kompetenslyft, tmp_path, db):
+    path = tmp_path / "katalog.csv"
+    header = "id;title;kind;url;builds\n"
+    path.write_text(header + "K1;Kurs ett;course;https://example.invalid/a;1.1:1-2\n")
+    kompetenslyft("catalogue", "import", "--organisation", "test-org", str(path))
+    path.write_text(header + "K1;Kurs ett, ny länk;course;https://example.invalid/b;1.1:1-3\n")
+
+    again = kompetenslyft("catalogue", "import", "--organisation", "test-org", str(path))
+
+    assert again.exit_code == 0, again.output
+    db.expire_all()
+    [row] = db.scalars(select(LearningActivity)).all()
+    assert (row.external_id, row.title, row.url) == (
+        "K1",
+        "Kurs ett, ny länk",
+        "https://example.invalid/b",
+    )
+
+
+def test_a_shifted_catalogue_row_is_refused_on_the_page_with_its_line(
+    platform, browser, tool_url, db
+):
+    launch(platform, browser, ADMIN)
+    content = (
+        "title;kind;url;language;duration_minutes;framework;builds;roles;description\n"
+        "Digitala verktyg;course;;sv;60;;2.1:1-3; 2.2:1-3;;\n"
+    )
+
+    refused = upload(browser, tool_url, content)
+
+    assert refused.status_code == 400
+    assert "Line 2: 10 columns, the header has 9" in text_of(refused.text)
+    assert db.scalar(select(LearningActivity)) is None
+
+
+def test_an_oversized_catalogue_is_refused_on_the_command_line_before_it_is_read(
+    platform, kompetenslyft, tmp_path, db
+):
+    path = tmp_path / "enorm.csv"
+    with path.open("wb") as file:
+        file.truncate(9 * 1024 * 1024)
+
+    refused = kompetenslyft("catalogue", "import", "--organisation", "test-org", str(path))
+
+    assert refused.exit_code == 1
+    assert "the file is 9 MB; at most 8 MB can be imported" in refused.output

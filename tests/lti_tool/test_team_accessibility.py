@@ -117,3 +117,68 @@ def test_the_role_links_preview_and_refusal_are_accessible(
     assert_accessible(page)
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("imports")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_list_ending_most_of_the_organisation_is_warned_and_confirmed_by_name(
+    page, tool_url, organisation_with_staff, tmp_path, lang
+):
+    open_as(page, tool_url, "administrator", "/organisation/staff", lang)
+    half = tmp_path / "halv.csv"
+    half.write_text("\n".join(STAFF.splitlines()[:2]) + "\n", encoding="utf-8")
+    page.locator("#staff_list").set_input_files(str(half))
+    page.get_by_test_id("preview").click()
+
+    warning = page.get_by_test_id("mass-ending")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(
+        {"sv": "avslutar 3 av 4 anställningar (75 %)", "en": "ends 3 of 4 employments (75 %)"}[lang]
+    )
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(tmp_path / f"mass-ending-{lang}-{width}.png"), full_page=True)
+        assert_accessible(page)
+    confirm = page.get_by_label(
+        {"sv": "Ja, avsluta 3 anställningar (75 %)", "en": "Yes, end 3 employments (75 %)"}[lang]
+    )
+    expect(confirm).not_to_be_checked()
+    confirm.check()
+    page.get_by_test_id("confirm").click()
+
+    expect(page.get_by_test_id("imports")).to_be_visible()
+    expect(page.locator('[data-status="done"]').first).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_catalogue_import_page_with_a_refused_file_and_a_trial_run_is_accessible(
+    page, tool_url, organisation_with_staff, tmp_path, lang
+):
+    open_as(page, tool_url, "administrator", "/catalogue/import", lang)
+    expect(page.get_by_test_id("matching-rule")).to_be_visible()
+    shifted = tmp_path / "katalog.csv"
+    shifted.write_text(
+        "title;kind;url;language;duration_minutes;framework;builds;roles;description\n"
+        "Digitala verktyg;course;;sv;60;;2.1:1-3; 2.2:1-3;;\n",
+        encoding="utf-8",
+    )
+    page.locator("#file").set_input_files(str(shifted))
+    page.get_by_test_id("import").click()
+    expect(page.get_by_test_id("nothing-imported")).to_be_visible()
+    expect(page.locator("body")).to_contain_text(
+        {"sv": "Rad 2: 10 kolumner, rubrikraden har 9", "en": "Line 2: 10 columns"}[lang]
+    )
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(tmp_path / f"catalogue-{lang}-{width}.png"), full_page=True)
+        assert_accessible(page)
+
+    shifted.write_text(
+        "title;kind;url;language;duration_minutes;framework;builds;roles;description\n"
+        'Digitala verktyg;course;;sv;60;;"2.1:1-3; 2.2:1-3";;\n',
+        encoding="utf-8",
+    )
+    page.locator("#file").set_input_files(str(shifted))
+    page.locator("#dry_run").check()
+    page.get_by_test_id("import").click()
+    expect(page.get_by_test_id("preview-counts")).to_be_visible()
+    assert_accessible(page)

@@ -12,6 +12,7 @@ from competence.staff_list import staff_list_from_csv
 from lti import claims as c
 from storage import Employee, Grant, HrImport, Organisation, RoleProfile, SharedInstrument
 from storage.hr_import import apply_staff_list
+from storage.staff_import import MassEndingRefused, import_staff_list
 from tests.support.assessing import answer_all, start, submit
 from tests.support.browsing import form_fields, text_of
 
@@ -254,3 +255,77 @@ def test_a_staff_list_larger_than_a_launch_can_be_uploaded(platform, browser, to
     assert preview.status_code == 200, preview.status_code
     assert '<dd data-kind="created">3000</dd>' in preview.text
     assert "the first 200 of 3000" in text_of(preview.text)
+
+
+def test_a_list_ending_most_employments_shows_a_warning_and_needs_the_named_confirmation(
+    platform, browser, tool_url, db, staff
+):
+    launch(platform, browser, "9", roles=ADMINISTRATOR)
+    form = browser.get(tool_url + "/organisation/staff?lang=sv")
+    only_two = "\n".join(STAFF.splitlines()[:3]) + "\n"  # 3 of the 5 are missing
+
+    preview = browser.post(
+        tool_url + "/organisation/staff?lang=sv",
+        data=form_fields(form.text),
+        files={"staff_list": ("halv.csv", only_two.encode(), "text/csv")},
+    )
+
+    assert preview.status_code == 200, preview.text
+    warning = re.search(r'<section class="notice warning".*?</section>', preview.text, re.S)
+    assert warning is not None
+    assert "Varning: listan avslutar 3 av 5 anställningar (60 %)" in text_of(warning.group(0))
+    assert 'value="3" id="confirm_ending" required' in preview.text
+    assert "Ja, avsluta 3 anställningar (60 %)" in text_of(preview.text)
+    action = re.search(r'action="([^"]+/apply[^"]*)"', preview.text).group(1)
+
+    unconfirmed = browser.post(tool_url + action + "?lang=sv", data=form_fields(preview.text))
+
+    assert unconfirmed.status_code == 409
+    assert 'data-testid="not-confirmed"' in unconfirmed.text
+    db.expire_all()
+    assert len(db.scalars(select(Employee).where(Employee.active.is_(True))).all()) == 5
+
+    wrong_number = browser.post(
+        tool_url + action, data={**form_fields(preview.text), "confirm_ending": "2"}
+    )
+    assert wrong_number.status_code == 409
+    db.expire_all()
+    assert len(db.scalars(select(Employee).where(Employee.active.is_(True))).all()) == 5
+
+    confirmed = browser.post(
+        tool_url + action, data={**form_fields(preview.text), "confirm_ending": "3"}
+    )
+
+    assert confirmed.status_code == 200 and 'data-status="done"' in confirmed.text
+    db.expire_all()
+    assert len(db.scalars(select(Employee).where(Employee.active.is_(True))).all()) == 2
+
+
+def test_a_list_ending_nobody_is_imported_without_a_warning(platform, browser, tool_url, db, staff):
+    launch(platform, browser, "9", roles=ADMINISTRATOR)
+    form = browser.get(tool_url + "/organisation/staff")
+
+    preview = browser.post(
+        tool_url + "/organisation/staff",
+        data=form_fields(form.text),
+        files={"staff_list": ("alla.csv", STAFF.encode(), "text/csv")},
+    )
+
+    assert preview.status_code == 200
+    assert 'data-testid="mass-ending"' not in preview.text
+    assert 'name="confirm_ending"' not in preview.text
+
+
+def test_the_import_history_says_why_a_list_was_stopped_with_the_numbers(
+    platform, browser, tool_url, db, database, staff
+):
+    organisation_id = db.scalar(select(Organisation.id).where(Organisation.slug == "test-org"))
+    with pytest.raises(MassEndingRefused):
+        import_staff_list(database, organisation_id, "tom.csv", b"employee_id;name\n")
+    launch(platform, browser, "9", roles=ADMINISTRATOR)
+
+    history = browser.get(tool_url + "/organisation/imports?lang=sv")
+
+    row = re.search(r'<tr data-status="rejected">.*?</tr>', history.text, re.S).group(0)
+    assert "Stoppad: den skulle avsluta för många anställningar" in text_of(row)
+    assert "listan skulle avsluta 5 av 5 nuvarande anställningar (100 %)" in text_of(row)
