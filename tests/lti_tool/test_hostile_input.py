@@ -12,12 +12,18 @@ import re
 
 import pytest
 import requests
+from flask import session
+from playwright.sync_api import expect
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
-from storage import HrImport
+from lti_tool.database import db_session
+from storage import HrImport, Organisation
 from storage.assessments import LearningActivity
+from tests.lti_tool.test_accessibility import heading, launch_from_dev_platform
 from tests.support import staff
+from tests.support.accessibility import assert_accessible
 from tests.support.assessing import csrf
 from tests.support.browsing import text_of
 from tests.support.statement_store import organisation, reader
@@ -119,6 +125,42 @@ def test_a_staff_list_with_a_zero_byte_is_refused_with_the_usual_page_and_the_to
     assert "Save it as CSV UTF-8" in usual_error_page(refused, 400)
     assert db.scalar(select(func.count()).select_from(HrImport)) == 0
     assert afterwards.status_code == 200
+
+
+NUL_REFUSAL = {
+    "sv": "Förfrågan innehåller ett NUL-tecken (en nollbyte), som verktyget inte tar emot.",
+    "en": "The request contains a NUL character (a zero byte), which the tool does not accept.",
+}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_nul_refusal_page_reads_right_and_passes_axe(page, tool_url, lang):
+    launch_from_dev_platform(page, tool_url, "learner", lang)
+
+    response = page.goto(f"{tool_url}/my/plan?q=Anna%00")
+
+    assert response.status == 400
+    expect(page.get_by_test_id("message")).to_contain_text(NUL_REFUSAL[lang])
+    expect(heading(page)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    assert_accessible(page)
+
+
+def test_the_error_page_still_renders_after_a_failed_database_write(app):
+    """The page reads the database (whose launch is this?): a write that failed on the way
+    must not take the page down with it, leaving a bare line of text."""
+    with app.test_request_context("/organisation/staff", method="POST"):
+        session["launch_id"] = 999_999
+        database = db_session()
+        database.add(Organisation(slug=None, name=None))
+        with pytest.raises(IntegrityError) as failed:
+            database.flush()
+
+        response = app.make_response(app.handle_user_exception(failed.value))
+
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+    assert "Något gick fel i verktyget" in text_of(response.get_data(as_text=True))
 
 
 # --- 15: the Statement API ----------------------------------------------------------------
