@@ -3,9 +3,10 @@ or a page, never a 500: NUL characters in query and form fields (names and value
 no database id holds in every path parameter and number field, and oversized fields and
 uploads.
 
-The routes and the people who may use them are the authorization matrix's: each request is
-made as a role the route lets in (so the hostile value reaches the view, not only the access
-check), with that session's own CSRF token.
+The routes and the people who may use them are the authorization matrix's, and the public
+routes beside it (LTI login and launch, registration, the admin sign-in, static files): each
+request is made as a role the route lets in (so the hostile value reaches the view, not only
+the access check), with that session's own CSRF token.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 
 from tests.lti_tool import test_authorization_matrix as matrix
 from tests.lti_tool.test_authorization_matrix import MATRIX, _fill
+from tests.lti_tool.test_route_guard import PUBLIC
 from tests.support.assessing import csrf
 
 people = matrix.people  # the matrix's fixture: a logged-in session per role, and the ids
@@ -42,11 +44,18 @@ def _as(methods: dict[str, set[str]], method: str) -> str:
     return allowed[0] if allowed else "org_admin"
 
 
-def _rules() -> list[str]:
-    return sorted(MATRIX, key=lambda rule: rule == LAST)
+def _routes(app) -> dict[str, dict[str, set[str]]]:
+    """The matrix's routes, and the public ones (the LTI endpoints, the admin sign-in, ...),
+    which anyone may use: the employee's browser tries them."""
+    routes = dict(MATRIX)
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC:
+            methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+            routes.setdefault(rule.rule, {}).update({m: {"employee"} for m in methods})
+    return dict(sorted(routes.items(), key=lambda route: route[0] == LAST))
 
 
-def test_no_route_answers_hostile_input_with_a_server_error(people, tool_url):
+def test_no_route_answers_hostile_input_with_a_server_error(people, tool_url, app):
     sessions, ids = people
     tokens = {role: csrf(browser.get(tool_url + "/").text) for role, browser in sessions.items()}
     answered: dict[tuple[str, ...], int] = {}
@@ -60,9 +69,11 @@ def test_no_route_answers_hostile_input_with_a_server_error(people, tool_url):
         if response.status_code >= 500:
             wrong[key] = response.status_code
 
-    for rule in _rules():
-        for method in sorted(MATRIX[rule]):
-            role = _as(MATRIX[rule], method)
+    routes = _routes(app)
+    assert set(PUBLIC) <= set(routes)
+    for rule, methods in routes.items():
+        for method in sorted(methods):
+            role = _as(methods, method)
             url = tool_url + _fill(rule, ids)
             carry = "params" if method == "GET" else "data"
             for turn in range(len(ODD_VALUES)):
