@@ -85,6 +85,9 @@ def test_no_route_answers_hostile_input_with_a_server_error(people, tool_url, ap
             for turn in range(len(ODD_VALUES)):
                 odd = {f: ODD_VALUES[(i + turn) % len(ODD_VALUES)] for i, f in enumerate(FIELDS)}
                 send((rule, method, f"odd values {turn}"), role, method, url, **{carry: odd})
+            # Longer than any text column (255 characters), within the size the tool takes.
+            long = dict.fromkeys(FIELDS, "x" * 1000)
+            send((rule, method, "odd values: long text"), role, method, url, **{carry: long})
             nul = {"q\x00": "1", **dict.fromkeys(FIELDS, "Anna\x00Berg")}
             send((rule, method, "NUL"), role, method, url, **{carry: nul})
             for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule):

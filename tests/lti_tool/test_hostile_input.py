@@ -15,7 +15,7 @@ import requests
 from flask import session
 from playwright.sync_api import expect
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import NotFound
 
 from lti_tool.database import db_session
@@ -161,6 +161,17 @@ def test_the_error_page_still_renders_after_a_failed_database_write(app):
     assert response.status_code == 500
     assert response.mimetype == "text/html"
     assert "Något gick fel i verktyget" in text_of(response.get_data(as_text=True))
+
+
+def test_a_value_only_the_database_refuses_is_the_persons_error_not_the_tools(app):
+    """What slipped past every check (PostgreSQL: a text longer than its column) is the
+    request's fault: 400 with the usual page, not 500 "something went wrong in the tool"."""
+    refused = DataError("UPDATE …", {}, Exception("value too long for type character varying"))
+    with app.test_request_context("/catalogue/new", method="POST"):
+        response = app.make_response(app.handle_user_exception(refused))
+
+    assert response.status_code == 400
+    assert "ett för stort tal eller en för lång text" in text_of(response.get_data(as_text=True))
 
 
 # --- 15: the Statement API ----------------------------------------------------------------
