@@ -47,8 +47,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             x_prefix=settings.proxy_count,
         )
 
-    from lti_tool import csrf, errors, i18n, rate_limits, request_logs, security, sessions
+    from lti_tool import (
+        csrf,
+        errors,
+        i18n,
+        input_limits,
+        rate_limits,
+        request_logs,
+        security,
+        sessions,
+    )
     from lti_tool import database as database_ext
+
+    input_limits.bound_ids(app)
 
     request_logs.init_app(app)
     database_ext.init_app(app, database or Database(settings.database_url))
@@ -103,4 +114,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         from lti_tool import dev_platform
 
         app.register_blueprint(dev_platform.bp)
+    input_limits.refuse_nul_last(app)
     return app

@@ -38,6 +38,7 @@ from lti.claims import primary_role
 from lti_tool import sessions
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
+from lti_tool.input_limits import whole_number
 from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
 from storage.completions import TARGET_OF_KIND, JobLease, SyncTarget
 from storage.database import utcnow
@@ -181,7 +182,7 @@ def set_enabled(registration_id: int):
 def invite():
     database = db_session()
     days_text = request.form.get("days", "").strip()
-    days = int(days_text) if days_text.isdigit() else 0
+    days = whole_number(days_text) or 0
     if not 1 <= days <= MAX_INVITATION_DAYS:
         return _index_page(invite_error="days"), 400
     chosen = request.form.get("organisation", "new")
@@ -191,7 +192,7 @@ def invite():
             return _index_page(invite_error="organisation_name"), 400
         organisation = dynreg.new_organisation(database, name)
     else:
-        organisation = database.get(Organisation, int(chosen)) if chosen.isdigit() else None
+        organisation = database.get(Organisation, whole_number(chosen) or 0)
         if organisation is None:
             return _index_page(invite_error="organisation"), 400
     token, invitation = dynreg.create_invitation(database, organisation, days)

@@ -19,6 +19,7 @@ from competence.strict_csv import too_large
 from competence.texts import DocumentError
 from config import SettingsError, load_settings
 from lti.tool_keys import ensure_keys, rotate_keys
+from lti_tool.cli_errors import CommandLine, one_line
 from lti_tool.cli_privacy import audit as audit_commands
 from lti_tool.cli_privacy import person as person_commands
 from lti_tool.cli_support import organisation_by_slug as _organisation
@@ -55,9 +56,18 @@ from xapi.actors import ACTOR_MODES, LTI, PSEUDONYM
 from xapi.served import served, tool_authority
 
 
-@click.group()
-def cli() -> None:
-    """Kompetenslyft: digital competence assessment as an LTI 1.3 tool."""
+@click.group(cls=CommandLine)
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="KOMPETENSLYFT_DEBUG",
+    help="Show the traceback of an unexpected error (also KOMPETENSLYFT_DEBUG=1).",
+)
+def cli(debug: bool) -> None:
+    """Kompetenslyft: digital competence assessment as an LTI 1.3 tool.
+
+    A failure ends in one line: exit code 2 for input that cannot be used (a file nested too
+    deeply, a NUL character, a value the database cannot store), 1 for anything else."""
 
 
 @cli.group()
@@ -936,7 +946,7 @@ def main() -> None:
     try:
         # Every command's log lines (the scheduler's above all) in the production format.
         configure_logging(load_settings())
-        cli(standalone_mode=True)
     except SettingsError as error:
-        click.echo(f"kompetenslyft: configuration error: {error}", err=True)
+        one_line(error).show()
         sys.exit(2)
+    cli(standalone_mode=True)

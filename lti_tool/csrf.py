@@ -37,6 +37,8 @@ def _check() -> None:
         request.max_content_length = UPLOAD_LIMITS[request.endpoint]
     if request.method in {"GET", "HEAD", "OPTIONS"} or request.endpoint in EXEMPT_ENDPOINTS:
         return
+    if request.routing_exception is not None:
+        return  # no such page, or not by this method: no form is taken, say what is wrong
     sent = request.form.get(FIELD, "")
     expected = session.get(FIELD, "")
     if not expected or not hmac.compare_digest(sent, expected):

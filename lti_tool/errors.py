@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request, session
+from flask import Flask, g, jsonify, render_template, request, session
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from lti.errors import LaunchRejected
@@ -14,6 +15,18 @@ from lti_tool import metrics
 from lti_tool.rate_limits import RateLimited
 
 log = logging.getLogger(__name__)
+
+# A NUL character anywhere in a request (lti_tool.input_limits).
+NUL_MESSAGES = {
+    "nul": _l(
+        "The request contains a NUL character (a zero byte), which the tool does not accept. "
+        "Check what you entered or pasted and try again."
+    ),
+    "nul_in_file": _l(
+        "The file contains a zero byte, so it is not a text file the tool can read. "
+        "Save it as CSV UTF-8 (or JSON) and upload it again."
+    ),
+}
 
 # What the person is told for each reason code; the code itself is shown for support.
 LAUNCH_MESSAGES = {
@@ -68,10 +81,13 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(LaunchRejected, _launch_rejected)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DataError, _not_storable)
     app.register_error_handler(Exception, _unexpected_error)
 
 
 def wants_json() -> bool:
+    if g.get("stateless"):  # a program's request (the Statement API): JSON whatever it accepts
+        return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return (
         best == "application/json"
@@ -115,6 +131,18 @@ def _http_error(error: HTTPException):
         if wants_json():
             return jsonify(error="csrf_failed", message=message), 400
         return render_template("errors/http.html", status=400, message=message), 400
+    if status == 400 and error.description in NUL_MESSAGES:
+        metrics.refused("nul_character")
+        message = str(NUL_MESSAGES[error.description])
+        if wants_json():
+            return jsonify(error="nul_character", message=message), 400
+        return render_template("errors/http.html", status=400, message=message), 400
+    # A 405 says which methods the address does take (RFC 9110, 15.5.6).
+    headers = (
+        {"Allow": ", ".join(sorted(error.valid_methods))}
+        if getattr(error, "valid_methods", None)
+        else {}
+    )
     message = {
         400: gettext("The request could not be understood."),
         401: gettext("Open the tool from your course in Moodle."),
@@ -128,14 +156,40 @@ def _http_error(error: HTTPException):
         413: gettext("The request is larger than the tool accepts."),
     }.get(status, gettext("Something went wrong."))
     if wants_json():
-        return jsonify(error=error.name.lower().replace(" ", "_"), message=message), status
-    return render_template("errors/http.html", status=status, message=message), status
+        if headers:
+            message = gettext(
+                "This address does not take %(method)s; it takes %(methods)s.",
+                method=request.method,
+                methods=headers["Allow"],
+            )
+        body = jsonify(error=error.name.lower().replace(" ", "_"), message=message)
+        return body, status, headers
+    return render_template("errors/http.html", status=status, message=message), status, headers
+
+
+def _not_storable(error: DataError):
+    """What only the database noticed: a value it cannot hold (a number beyond its integer
+    range, text it refuses, a text longer than its column) that slipped past every check.
+
+    The request, not the tool, is at fault, so the person gets a 400 saying so; the log keeps
+    the whole error (never its parameters: the engine hides them), since a check is missing."""
+    _forget_failed_transaction()
+    log.exception("a value the database cannot store, on %s %s", request.method, request.path)
+    metrics.refused("not_storable")
+    message = gettext(
+        "The request holds a value the tool cannot store: a number that is too large "
+        "or a text that is too long. Check what you entered and try again."
+    )
+    if wants_json():
+        return jsonify(error="not_storable", message=message), 400
+    return render_template("errors/http.html", status=400, message=message), 400
 
 
 def _unexpected_error(error: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
     metrics.refused("internal_error")
     message = gettext("Something went wrong in the tool. The error has been logged.")
+    _forget_failed_transaction()
     if wants_json():
         return jsonify(error="internal_error", message=message), 500
     try:
@@ -143,3 +197,15 @@ def _unexpected_error(error: Exception):
     except Exception:  # the error page itself failed: still no stack trace for the person
         log.exception("error page failed")
         return message, 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _forget_failed_transaction() -> None:
+    """The error page reads the database too (who is asking, their organisation): a
+    transaction the failure left broken is rolled back first, or the page fails as well."""
+    database_session = g.get("db_session")
+    if database_session is None:
+        return
+    try:
+        database_session.rollback()
+    except Exception:  # the connection itself is gone: the page is still tried
+        log.exception("rollback after an error failed")

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from lti import link_settings as ls
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
+from lti_tool.input_limits import whole_number
 from storage import Launch
 
 bp = Blueprint("link_settings", __name__)
@@ -45,13 +46,14 @@ def read_attempts(form: MultiDict, errors: dict[str, str]) -> int | None:
     raw = (form.get("attempts") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= ls.MAX_ATTEMPTS:
+    attempts = whole_number(raw, ls.MAX_ATTEMPTS)
+    if attempts is None or attempts < 1:
         errors["attempts"] = gettext(
             "Give the number of attempts as a whole number from 1 to %(max)s, or leave it empty.",
             max=ls.MAX_ATTEMPTS,
         )
         return None
-    return int(raw)
+    return attempts
 
 
 def read_share(form: MultiDict, errors: dict[str, str]) -> bool:

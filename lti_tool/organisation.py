@@ -34,6 +34,7 @@ from lti_tool import csrf
 from lti_tool.access import access_required, current_access
 from lti_tool.csv_problems import CSV_PROBLEM_TEXTS
 from lti_tool.database import db_session
+from lti_tool.input_limits import whole_number
 from storage import (
     Grant,
     HrImport,
@@ -240,7 +241,7 @@ def add_grant():
     access = current_access()
     session = db_session()
     role = request.form.get("role", "")
-    person = session.get(Person, request.form.get("person_id", type=int) or 0)
+    person = session.get(Person, whole_number(request.form.get("person_id")) or 0)
     if person is None or person.organisation_id != access.organisation.id:
         abort(404)
     if role not in ROLES:

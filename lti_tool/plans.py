@@ -36,6 +36,7 @@ from competence.texts import translated
 from lti_tool.access import Access, access_required, current_access
 from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
+from lti_tool.input_limits import whole_number
 from lti_tool.results import level_name
 from storage import Attempt, Employee, Person, utcnow
 from storage.attempts import load_instrument
@@ -299,7 +300,8 @@ def save(employee_id: int):
         raw = request.form.get(f"target-{row.id}", "").strip()
         if not raw:
             continue
-        if not raw.isdigit() or not 0 <= int(raw) <= max_level:
+        target = whole_number(raw, max_level)
+        if target is None:
             errors.append(
                 gettext(
                     "The target for %(competence)s must be a level from 0 to %(max)s.",
@@ -308,12 +310,12 @@ def save(employee_id: int):
                 )
             )
             continue
-        targets[row.id] = int(raw)
+        targets[row.id] = target
     items: list[dict] = []
     offered = {a.id: cid for cid, options in data.options.items() for a, _ in options}
     for value in request.form.getlist("activity"):
         competence, _, activity_id = value.partition(":")
-        if not activity_id.isdigit() or offered.get(int(activity_id)) is None:
+        if offered.get(whole_number(activity_id)) is None:
             errors.append(gettext("A chosen learning activity is no longer offered."))
             continue
         key = f"a:{activity_id}"

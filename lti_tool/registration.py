@@ -34,6 +34,7 @@ from lti import dynamic_registration as dynreg
 from lti.http_client import make_http_session
 from lti_tool.database import db_session
 from lti_tool.errors import wants_json
+from lti_tool.input_limits import whole_number
 from storage import Organisation
 
 bp = Blueprint("registration", __name__)
@@ -199,7 +200,7 @@ def _complete(carried: dict, invitation):
     if organisation is None:
         chosen = request.form.get("organisation", NEW_ORGANISATION)
         if invitation is None and chosen != NEW_ORGANISATION:
-            organisation = database.get(Organisation, int(chosen)) if chosen.isdigit() else None
+            organisation = database.get(Organisation, whole_number(chosen) or 0)
             if organisation is None:
                 return _organisation_form(carried, _fetch(carried), error="organisation"), 400
         elif not new_name:

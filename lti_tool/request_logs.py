@@ -6,8 +6,10 @@ collector parses one format.  Development (`make run`) gets the same lines for p
 
 Logs must not carry personal data or secrets.  The code logs ids and reason codes, never
 names, e-mail addresses, tokens or query strings (the launch session `ls` travels in
-them); as a second line of defence `redact` blanks fields with a sensitive name and any
-secret-bearing query parameter that slips into a message (werkzeug's request line, say).
+them); as a second line of defence `redact` blanks fields with a sensitive name, the value
+of every query parameter in a message but a few harmless ones (werkzeug's request line
+of `kompetenslyft serve` carries invitation and registration tokens, say), and any
+secret-bearing `name=value` that slips into other text.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import time
 import uuid
 from typing import TextIO
+from urllib.parse import unquote_plus
 
 import structlog
 from flask import Flask, g, request
@@ -48,8 +51,32 @@ SENSITIVE = frozenset(
     )
 )
 _SECRET_PARAMETER = re.compile(
-    r"((?:^|[?&\s])(?:ls|id_token|state|token|access_token|code|lti_message_hint|login_hint)=)"
-    r"[^&\s\"']+"
+    r"((?:^|[?&\s])(?:ls|id_token|state|token|access_token|code|lti_message_hint|login_hint"
+    r"|invitation|registration_token|openid_configuration)=)"
+    r"[^&\s\"']+",
+    re.IGNORECASE,
+)
+# A query string in a message (werkzeug's request line, an error naming a URL).  Its values
+# are blanked but for these, which say which page and never whose or which secret: a new
+# parameter is hidden until someone decides it is harmless, not shown until someone notices.
+_QUERY = re.compile(r"\?([^\s\"'<>#?]+=[^\s\"'<>#]*)")
+HARMLESS_PARAMETERS = frozenset(
+    (
+        "lang",
+        "period",
+        "split",
+        "saved",
+        "left",
+        "retired",
+        "imported",
+        "dry_run",
+        "format",
+        "limit",
+        "ascending",
+        "attachments",
+        "related_agents",
+        "related_activities",
+    )
 )
 REDACTED = "[redacted]"
 
@@ -61,8 +88,19 @@ def redact(_logger, _method, event: dict) -> dict:
         if key.lower() in SENSITIVE:
             event[key] = REDACTED
         elif isinstance(value, str):
+            value = _QUERY.sub(_blank_query_values, value)
             event[key] = _SECRET_PARAMETER.sub(r"\1" + REDACTED, value)
     return event
+
+
+def _blank_query_values(query: re.Match) -> str:
+    pairs = []
+    for pair in query.group(1).split("&"):
+        name, equals, value = pair.partition("=")
+        if value and unquote_plus(name).strip().lower() not in HARMLESS_PARAMETERS:
+            value = REDACTED
+        pairs.append(name + equals + value)
+    return "?" + "&".join(pairs)
 
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:

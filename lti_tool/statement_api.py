@@ -87,8 +87,12 @@ class Query:
     attachments: bool = False
 
 
-@bp.before_request
+@bp.before_app_request
 def _stateless_in_the_clients_language() -> None:
+    # For every address under /xapi/, also those no route matches (a POST to /statements
+    # is a 405): the refusal is JSON in the client's language, never the person's page.
+    if not request.path.startswith(f"{bp.url_prefix}/"):
+        return
     sessions.stateless()
     g.request_locale = language_of(request.accept_languages.best_match(LANGUAGES))
 
@@ -392,9 +396,19 @@ def _agent(text: str) -> str:
     ):
         raise refused
     key = agent_key(agent)
-    if key is None:
+    if key is None or not _is_unicode(key):
         raise refused
     return key
+
+
+def _is_unicode(text: str) -> bool:
+    """False for a lone surrogate, which JSON can escape ("\\ud800") but no text encoding,
+    nor the database, holds."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _iri(name: str, value: str) -> str:
@@ -424,7 +438,9 @@ def _limit() -> int:
     value = request.args.get("limit", "0")
     if not value.isascii() or not value.isdigit():
         raise _bad("bad_limit", _("limit must be a whole number, 0 or more."))
-    return int(value)
+    # Beyond the server's maximum a limit means the maximum, and int() refuses 5,000 digits.
+    digits = value.lstrip("0") or "0"
+    return int(digits) if len(digits) <= len(str(queries.MAX_LIMIT)) else queries.MAX_LIMIT
 
 
 def _timestamp(name: str) -> datetime | None:
@@ -435,9 +451,11 @@ def _timestamp(name: str) -> datetime | None:
     for candidate in (value, value.replace(" ", "+")):
         try:
             moment = datetime.fromisoformat(candidate)
-        except ValueError:
+            # In UTC, as stored: year 1 or 9999 with an offset falls outside what a
+            # datetime holds (OverflowError), so it is refused like any other bad value.
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except (ValueError, OverflowError):
             continue
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     raise _bad(
         "bad_timestamp",
         _("%(name)s must be an ISO 8601 timestamp, e.g. 2026-03-02T09:00:00Z.", name=name),

@@ -92,6 +92,9 @@ def read_json(text: str | bytes):
 
 def make_engine(database_url: str, **options) -> Engine:
     options.setdefault("json_deserializer", read_json)
+    # A failed statement's error names its parameters unless hidden, and errors are logged:
+    # a staff list's names and e-mail addresses, a search, a token would reach the log.
+    options.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(database_url, **options)

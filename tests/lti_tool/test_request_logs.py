@@ -89,3 +89,27 @@ def test_redaction_blanks_sensitive_fields_and_query_parameters():
         "email": "[redacted]",
         "logger": "werkzeug",
     }
+
+
+def test_the_servers_request_log_shows_no_invitation_or_registration_token(log_lines, tool_url):
+    """`kompetenslyft serve` logs each request line (werkzeug's log): Moodle opens the
+    registration with its one-time tokens in the query string."""
+    secrets = ("INVITATION-8c1f", "REGISTRATION-77aa", "moodle.kommun.example", "SPELLED-9d2e")
+    requests.get(
+        tool_url + "/lti/register",
+        params={
+            "invitation": secrets[0],
+            "registration_token": secrets[1],
+            "openid_configuration": f"https://{secrets[2]}/mod/lti/openid-configuration.php",
+            "lang": "sv",
+        },
+        timeout=10,
+    )
+    requests.get(tool_url + f"/lti/register?registration%5Ftoken={secrets[3]}", timeout=10)
+
+    lines = log_lines()
+    request_lines = [line for line in lines if "/lti/register?" in line]
+    assert len(request_lines) == 2  # werkzeug's: the tool's own log no query string at all
+    assert "lang=sv" in request_lines[0]
+    for secret in secrets:
+        assert secret not in "\n".join(lines)
