@@ -7,10 +7,11 @@ export KOMPETENSLYFT_INSTANCE_PATH ?= instance
 
 .PHONY: run test lint translations messages migrate clean lock bench
 
-$(STAMP): pyproject.toml constraints.txt
+# docker/lrs: the backend of the LRS compose ships, which the forwarding tests' LRS runs too.
+$(STAMP): pyproject.toml constraints.txt docker/lrs/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]' -e ./docker/lrs
 	touch $(STAMP)
 
 translations: $(STAMP)

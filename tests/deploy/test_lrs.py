@@ -12,11 +12,13 @@ import pytest
 import requests
 import yaml
 
+from tests.deploy.dockerfile import ROOT, stages
 from tests.deploy.test_compose import COMPOSE
 from tests.support.ralph_lrs import PASSWORD, USERNAME, RalphLrs, deployed_lrs
 from tests.sync.forwarding import learner_statements
 
 XAPI = {"X-Experience-API-Version": "1.0.3"}
+LRS_DOCKERFILE = ROOT / "docker" / "lrs" / "Dockerfile"
 
 
 @pytest.fixture
@@ -63,3 +65,16 @@ def test_the_tests_lrs_is_the_compose_service_with_its_data_in_the_tests_folder(
     assert set(environment) == set(service["environment"])
     assert environment["RALPH_RUNSERVER_BACKEND"] == "fsappend"  # docker/lrs, not Ralph's fs
     assert environment["RALPH_AUTH_FILE"] == str(tmp_path / "auth.json")
+
+
+def test_the_lrs_image_runs_what_compose_runs_on_the_appending_backend():
+    service = yaml.safe_load(COMPOSE.read_text())["services"]["lrs"]
+    builder, runtime = stages(LRS_DOCKERFILE)
+
+    assert service["build"] == {"context": "..", "dockerfile": "docker/lrs/Dockerfile"}
+    assert builder.base == runtime.base == "${PYTHON_IMAGE}"
+    assert any("./docker/lrs" in run for run in builder.runs())
+    (command,) = runtime.all("CMD")
+    assert command.exec_form() == service["command"]
+    (user,) = runtime.all("USER")
+    assert user.arguments.split(":")[0] not in {"root", "0"}
