@@ -45,6 +45,13 @@ node-deps:
 		npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
 	fi
 
+# The images built (on a Debian bookworm base made from Debian's packages) and run with podman
+# as docker/compose.yaml runs them, against the local PostgreSQL (tests/deploy/built_image.py
+# says what it checks). Needs podman, runc and debootstrap (.ci/run installs them) and root.
+.PHONY: image-test
+image-test: translations
+	$(BIN)/python -m tests.deploy.built_image
+
 # The benchmarks (bench/): gunicorn and PostgreSQL as in production; prints one table and
 # writes bench/out/latest.md and latest.json. Not a test: a missed target is reported.
 bench: translations

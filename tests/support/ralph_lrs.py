@@ -290,24 +290,13 @@ def serve(port: int, directory: Path) -> None:
     """Runs compose's `lrs` service here, behind the fault layer; one user, the tests'."""
     import importlib
 
-    import bcrypt
-
     app_path, environment = deployed_lrs(directory)
-    password_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
-    # What `ralph auth -w` writes (README's step for the compose LRS), for the tests' user.
-    Path(environment["RALPH_AUTH_FILE"]).write_text(
-        json.dumps(
-            [
-                {
-                    "agent": {"account": {"homePage": "http://127.0.0.1", "name": USERNAME}},
-                    "scopes": ["all"],
-                    "username": USERNAME,
-                    "hash": password_hash,
-                }
-            ]
-        )
-    )
     os.environ.update(environment)  # before Ralph is imported: it reads them then
+    from kompetenslyft_lrs import add_user
+
+    agent = {"objectType": "Agent", "account": {"homePage": "http://127.0.0.1", "name": USERNAME}}
+    # The users file as `python -m kompetenslyft_lrs add-user` writes it (README's step).
+    add_user(Path(environment["RALPH_AUTH_FILE"]), USERNAME, PASSWORD, agent, ["all"], rounds=4)
     import uvicorn
 
     module, _, name = app_path.partition(":")
