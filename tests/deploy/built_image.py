@@ -286,6 +286,15 @@ def container_log(container: str) -> str:
                           stderr=subprocess.STDOUT, text=True, timeout=60).stdout  # fmt: skip
 
 
+def exec_in(container: str, *command: str, stdin: str = "") -> str:
+    """`podman exec` with `stdin` as the command's standard input; fails with its stderr."""
+    done = subprocess.run(["podman", "exec", "--interactive", container, *command],
+                          input=stdin, capture_output=True, text=True, timeout=300)  # fmt: skip
+    if done.returncode != 0:
+        raise Failed(f"{' '.join(command[:4])} … exited {done.returncode}: {done.stderr[-2000:]}")
+    return done.stdout
+
+
 def in_container(container: str, code: str) -> str:
     return podman("exec", container, "python", "-c", code).strip()
 
@@ -303,6 +312,7 @@ class ImageTest:
         self.stack: Stack | None = None
         self.web_url = ""
         self.lrs_url = ""
+        self.lrs_password = ""
 
     def check(self, name: str, step: Callable[[], str | None]) -> bool:
         started = time.monotonic()
@@ -453,7 +463,7 @@ class ImageTest:
     def lrs(self) -> str:
         port = free_port()
         self.lrs_url = f"http://127.0.0.1:{port}"
-        password = secrets.token_urlsafe(24)
+        password = self.lrs_password = secrets.token_urlsafe(24)
         # README's step: the LRS's user, written into the LRS's volume by its own image.
         made = subprocess.run(
             ["podman", "run", "--rm", "--interactive", *self.stack.options("lrs", LRS_IMAGE),
@@ -478,6 +488,34 @@ class ImageTest:
         if stored != sent:
             raise Failed(f"sent {len(sent)} statements in 2 batches, the LRS holds {len(stored)}")
         return f"2 batches POSTed, 200 each; all {len(sent)} statements read back"
+
+    def forwarding(self) -> str:
+        """README's steps: an organisation, its LRS; the scheduler forwards in batches of 2."""
+        web = self.stack.name("web")
+        exec_in(web, "kompetenslyft", "platform", "invite", "--organisation", "umea",
+                "--organisation-name", "Umeå kommun")  # fmt: skip
+        exec_in(web, "kompetenslyft", "xapi", "lrs", "set", "--organisation", "umea",
+                "--endpoint", f"{self.lrs_url}/xAPI/", "--username", "kompetenslyft",
+                "--password-stdin", "--batch-size", "2",
+                stdin=self.lrs_password + "\n")  # fmt: skip
+        made = [statement() for _ in range(5)]
+        # As the app records a learner's statements: each queued for the organisation's LRS.
+        exec_in(web, "python", "-c", RECORD_STATEMENTS, stdin=json.dumps(made))
+        auth, xapi = ("kompetenslyft", self.lrs_password), {"X-Experience-API-Version": "1.0.3"}
+
+        def held():
+            status, read = http(
+                "GET", f"{self.lrs_url}/xAPI/statements?limit=100", None, auth, xapi
+            )
+            return status == 200 and {s["id"] for s in made} <= {
+                s["id"] for s in read["statements"]
+            }
+
+        wait_for(held, "the 5 statements in the LRS", self.stack.name("scheduler"))
+        posts = container_log(self.stack.name("lrs")).count('"POST /xAPI/statements')
+        if posts < 2 + 3:
+            raise Failed(f"the LRS saw {posts} POSTs: 2 of this test and at least 3 batches of 2")
+        return f"5 statements recorded, all in the LRS; {posts - 2} POSTs from the scheduler"
 
     def stops_cleanly(self) -> str:
         codes, unclean = {}, {}
@@ -524,7 +562,9 @@ class ImageTest:
                            self.production_mode)  # fmt: skip
                 self.check("the image's health check passes", self.health_check)
                 self.check("the scheduler runs its jobs", self.scheduler)
-                self.check("the LRS compose ships keeps every batch", self.lrs)
+                if self.check("the LRS compose ships keeps every batch", self.lrs):
+                    self.check("the scheduler forwards statements to it in batches",
+                               self.forwarding)  # fmt: skip
                 self.check("no service runs as root; root filesystems are read-only",
                            self.unprivileged_and_read_only)  # fmt: skip
                 self.check("every service stops cleanly on SIGTERM", self.stops_cleanly)
@@ -536,6 +576,21 @@ class ImageTest:
             print(f"failed: {name}")
         print(f"image-test: {len(self.results) - len(failed)} passed, {len(failed)} failed")
         return 1 if failed else 0
+
+
+RECORD_STATEMENTS = """
+import json, sys
+from sqlalchemy import select
+from config import load_settings
+from storage import Database, Organisation
+from xapi.record import record_json
+
+database = Database(load_settings().database_url)
+with database.transaction() as session:
+    organisation = session.scalars(select(Organisation).where(Organisation.slug == "umea")).one()
+    for statement in json.load(sys.stdin):
+        record_json(session, statement, organisation.id)
+"""
 
 
 def statement() -> dict:
