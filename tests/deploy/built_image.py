@@ -98,11 +98,13 @@ def make_base_image(folder: Path) -> str:
         return f"{BASE} already in podman's store"
     rootfs = folder / "rootfs"
     started = time.monotonic()
-    subprocess.run(
+    made = subprocess.run(
         ["debootstrap", "--variant=minbase", f"--include={DEBIAN_PACKAGES}", "bookworm",
          str(rootfs), "http://deb.debian.org/debian"],
-        check=True, capture_output=True, timeout=1800,
+        capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
+    if made.returncode != 0:
+        raise Failed(f"debootstrap exited {made.returncode}: {(made.stdout + made.stderr)[-3000:]}")
     shutil.rmtree(rootfs / "var" / "cache" / "apt" / "archives", ignore_errors=True)
     tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
     subprocess.run(["podman", "import", "-", BASE], stdin=tar.stdout, check=True,
@@ -113,13 +115,21 @@ def make_base_image(folder: Path) -> str:
 
 
 def build(dockerfile: str, tag: str) -> str:
+    """Builds `tag`, its builder stage tagged too, then prunes what no tag uses any more.
+
+    The builder stage's layers are the ones worth caching (the pip installs); without a tag
+    of their own nothing refers to them and `podman image prune` would take them. The layers
+    of builds from older sources go, so repeated runs keep podman's store from growing.
+    """
     started = time.monotonic()
     arguments = ["build", "--format", "docker", "--layers", "--network", "host",
-                 "--build-arg", f"PYTHON_IMAGE={BASE}", "-f", dockerfile, "-t", tag]  # fmt: skip
+                 "--build-arg", f"PYTHON_IMAGE={BASE}", "-f", dockerfile]  # fmt: skip
     if HOST_CA_BUNDLE.is_file():
         arguments += ["--volume", f"{HOST_CA_BUNDLE}:/run/host-ca.crt:ro",
                       "--build-arg", "PIP_CERT=/run/host-ca.crt"]  # fmt: skip
-    podman(*arguments, str(ROOT))
+    podman(*arguments, "--target", "builder", "-t", f"{tag}-builder", str(ROOT))
+    podman(*arguments, "-t", tag, str(ROOT))
+    podman("image", "prune", "--force")
     return f"{tag} from {dockerfile} in {time.monotonic() - started:.0f} s"
 
 
