@@ -1,6 +1,7 @@
 """docker/compose.yaml and docker/.env.example against the tool's settings and documentation.
 
-No compose engine here: the file is parsed and read. New settings in config/settings.py fail
+The file is parsed and read here; `make image-test` (tests/deploy/built_image.py) runs its
+services with podman. New settings in config/settings.py fail
 these tests until .env.example documents them.
 """
 
