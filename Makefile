@@ -7,10 +7,11 @@ export KOMPETENSLYFT_INSTANCE_PATH ?= instance
 
 .PHONY: run test lint translations messages migrate clean lock bench
 
-$(STAMP): pyproject.toml constraints.txt
+# docker/lrs: the backend of the LRS compose ships, which the forwarding tests' LRS runs too.
+$(STAMP): pyproject.toml constraints.txt docker/lrs/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]' -e ./docker/lrs
 	touch $(STAMP)
 
 translations: $(STAMP)
@@ -43,6 +44,13 @@ node-deps:
 		|| [ package-lock.json -nt $(NODE_STAMP) ]; then \
 		npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
 	fi
+
+# The images built (on a Debian bookworm base made from Debian's packages) and run with podman
+# as docker/compose.yaml runs them, against the local PostgreSQL (tests/deploy/built_image.py
+# says what it checks). Needs podman, runc and debootstrap (.ci/run installs them) and root.
+.PHONY: image-test
+image-test: translations
+	$(BIN)/python -m tests.deploy.built_image
 
 # The benchmarks (bench/): gunicorn and PostgreSQL as in production; prints one table and
 # writes bench/out/latest.md and latest.json. Not a test: a missed target is reported.

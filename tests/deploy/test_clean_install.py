@@ -1,9 +1,10 @@
 """The image's build step, run for real: docker/Dockerfile's builder commands in a fresh venv.
 
-No container engine runs here or in CI, so the image itself is never built. What it would
-contain is: this test copies exactly the files the builder stage COPYs, runs the builder's
-commands (the same lock, constraints.txt, runtime dependencies only) in a new venv, and
-then uses the installed tool from outside the source tree, as the runtime stage does. It
+`make image-test` builds the image itself (with podman, on a Debian base; see
+tests/deploy/built_image.py); this test is the quicker check within the suite: it copies
+exactly the files the builder stage COPYs, runs the builder's commands (the same lock,
+constraints.txt, runtime dependencies only) in a new venv, and then uses the installed tool
+from outside the source tree, as the runtime stage does. It
 needs PyPI (or the machine's configured index); pip's cache is used, the image's build
 does without. Runs once, not per database backend.
 """

@@ -10,8 +10,10 @@ def test_builds_in_two_stages_from_slim_python_3_11():
     builder, runtime = stages()
 
     assert (builder.name, runtime.name) == ("builder", "runtime")
-    (base_image,) = [i.arguments for i in instructions() if i.keyword == "ARG"]
+    base_image, *build_only = [i.arguments for i in instructions() if i.keyword == "ARG"]
     assert base_image.startswith("PYTHON_IMAGE=python:3.11-slim")
+    # The builder's proxy CA bundle, if any: declared without a value, in the builder only.
+    assert build_only == ["PIP_CERT"] and builder.all("ARG")[0].arguments == "PIP_CERT"
     assert builder.base == runtime.base == "${PYTHON_IMAGE}"
 
 

@@ -1,12 +1,13 @@
-"""An LRS on loopback for the forwarding tests: Ralph's own Statement API server.
+"""An LRS on loopback for the forwarding tests: the LRS that docker/compose.yaml ships.
 
 Ralph (openfun/ralph, the LRS behind France Université Numérique) validates
 every statement with its xAPI models, answers POST /xAPI/statements with the
 stored ids, keeps one copy of a statement it already holds with the same
-content and answers 409 for a different one.  Its file backend refuses every
-write after the first (it creates its file with operation "create"), so the
-backend here appends; everything else is Ralph's code, except that FastAPI's 422 for an invalid
-statement is answered as the specification's 400.
+content and answers 409 for a different one (422 for a statement its models
+refuse, as FastAPI does).  The process runs what compose's `lrs` service runs:
+the ASGI app its command names, with its environment (the backend, docker/lrs/,
+that appends every batch; the users file; the statements folder), its data
+volume's mount point moved into the test's folder.  Nothing here patches Ralph.
 
 In front of it sits a small ASGI layer that misbehaves on command, the way
 real LRSs do: 503 or 429 with Retry-After, 413 for batches over a size, 409 for
@@ -33,8 +34,33 @@ import requests
 
 USERNAME = "kompetenslyft"
 PASSWORD = "lrs-test-password"
+# Ralph's file backend's DEFAULT_LRS_FILE, in the folder its settings name.
 STATEMENTS_FILE = "fs_lrs.jsonl"
+STATEMENTS_FOLDER = "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH"
 ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker" / "compose.yaml"
+
+
+def deployed_lrs(data: Path) -> tuple[str, dict[str, str]]:
+    """Compose's `lrs` service as a process here: its ASGI app and its environment.
+
+    Paths under the service's data volume (/data) are moved to `data`; nothing else changes.
+    """
+    import yaml
+
+    service = yaml.safe_load(COMPOSE.read_text())["services"]["lrs"]
+    (volume,) = service["volumes"]
+    mount_point = volume.split(":")[1].rstrip("/")
+    program, app, *_ = service["command"]
+    if program != "uvicorn":
+        raise RuntimeError(f"compose's lrs service runs {program}, not uvicorn: update this double")
+    environment = {}
+    for name, value in service["environment"].items():
+        value = str(value)
+        if value == mount_point or value.startswith(mount_point + "/"):
+            value = str(data) + value[len(mount_point) :]
+        environment[name] = value
+    return app, environment
 
 
 class RalphLrs:
@@ -42,6 +68,7 @@ class RalphLrs:
 
     def __init__(self, directory: Path, port: int | None = None) -> None:
         self.directory = directory
+        self.statements_file = Path(deployed_lrs(directory)[1][STATEMENTS_FOLDER]) / STATEMENTS_FILE
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.endpoint = f"{self.url}/xAPI/"
@@ -91,16 +118,13 @@ class RalphLrs:
 
     def statements(self) -> list[dict]:
         """Every statement Ralph wrote, in order, duplicates included (there must be none)."""
-        path = self.directory / STATEMENTS_FILE
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return _read_lines(self.statements_file)
 
     def statement_ids(self) -> list[str]:
         return [statement["id"] for statement in self.statements()]
 
     def clear(self) -> None:
-        (self.directory / STATEMENTS_FILE).unlink(missing_ok=True)
+        self.statements_file.unlink(missing_ok=True)
         self.control(reset=True)
 
 
@@ -166,10 +190,6 @@ class Faults:
 
         async def watch(message):
             if message["type"] == "http.response.start":
-                if message["status"] == 422:
-                    # FastAPI's answer to a statement that fails Ralph's models; the
-                    # Statement API says 400 Bad Request.
-                    message = {**message, "status": 400}
                 status_seen.append(message["status"])
             await send(message)
 
@@ -267,48 +287,22 @@ async def _respond(send, status: int, document: dict, headers: dict | None = Non
 
 
 def serve(port: int, directory: Path) -> None:
-    import bcrypt
+    """Runs compose's `lrs` service here, behind the fault layer; one user, the tests'."""
+    import importlib
 
-    auth_file = directory / "auth.json"
-    password_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
-    auth_file.write_text(
-        json.dumps(
-            [
-                {
-                    "agent": {"account": {"homePage": "http://127.0.0.1", "name": USERNAME}},
-                    "scopes": ["all"],
-                    "username": USERNAME,
-                    "hash": password_hash,
-                }
-            ]
-        )
-    )
-    os.environ.update(
-        {
-            "RALPH_RUNSERVER_BACKEND": "fs",
-            "RALPH_AUTH_FILE": str(auth_file),
-            "RALPH_APP_DIR": str(directory / "app"),
-            "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(directory),
-        }
-    )
+    app_path, environment = deployed_lrs(directory)
+    os.environ.update(environment)  # before Ralph is imported: it reads them then
+    from kompetenslyft_lrs import add_user
+
+    agent = {"objectType": "Agent", "account": {"homePage": "http://127.0.0.1", "name": USERNAME}}
+    # The users file as `python -m kompetenslyft_lrs add-user` writes it (README's step).
+    add_user(Path(environment["RALPH_AUTH_FILE"]), USERNAME, PASSWORD, agent, ["all"], rounds=4)
     import uvicorn
-    from ralph.api import app
-    from ralph.api.routers import health, statements
-    from ralph.backends.data.base import BaseOperationType
-    from ralph.backends.lrs.fs import FSLRSBackend
 
-    class AppendingFSLRSBackend(FSLRSBackend):
-        """Ralph's file backend, appending instead of refusing every write after the first."""
-
-        def write(self, data, target=None, chunk_size=None, ignore_errors=False, **_):
-            return super().write(data, target, chunk_size, ignore_errors, BaseOperationType.APPEND)
-
-    backend = AppendingFSLRSBackend()
-    statements.BACKEND_CLIENT = backend
-    health.BACKEND_CLIENT = backend
-    uvicorn.run(
-        Faults(app, directory / STATEMENTS_FILE), host="127.0.0.1", port=port, log_level="warning"
-    )
+    module, _, name = app_path.partition(":")
+    app = getattr(importlib.import_module(module), name)
+    statements_file = Path(environment[STATEMENTS_FOLDER]) / STATEMENTS_FILE
+    uvicorn.run(Faults(app, statements_file), host="127.0.0.1", port=port, log_level="warning")
 
 
 if __name__ == "__main__":

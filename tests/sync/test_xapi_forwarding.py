@@ -118,7 +118,7 @@ def test_a_poison_statement_in_a_batch_of_500_delivers_the_other_499(database, r
     organisation, _ = organisation_with_lrs(database, ralph, batch_size=500)
     made = learner_statements(500)
     poison = made[317]
-    poison["actor"] = {"objectType": "Agent", "name": "Ingen identitet"}  # no identifier: 400
+    poison["actor"] = {"objectType": "Agent", "name": "Ingen identitet"}  # no identifier: 422
     record_all(database, organisation, made)
 
     counts = forward()
@@ -129,7 +129,7 @@ def test_a_poison_statement_in_a_batch_of_500_delivers_the_other_499(database, r
     with database.sessions() as session:
         dead = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.DEAD)).one()
         assert dead.payload["statement_id"] == poison["id"]
-        assert "HTTP 400" in dead.last_error and "actor" in dead.last_error
+        assert "HTTP 422" in dead.last_error and "actor" in dead.last_error
     # Halving isolates it in about 2·log2(500) requests, not 500.
     assert ralph.state()["posts"] <= 20
 
