@@ -19,15 +19,19 @@ refusals, so the person gets a page in their language and support gets a code.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import requests
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -61,6 +65,10 @@ REQUIRED_ENDPOINTS = (
     "jwks_uri",
     "registration_endpoint",
 )
+# Moodle's registration token lives an hour; a registration form need not outlive it.
+FORM_SECONDS = 3600
+FORM_SALT = "kompetenslyft-dynamic-registration-form"
+CARRIED = ("openid_configuration", "registration_token", "invitation")
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_STORED_LENGTH = 255
 DEFAULT_INVITATION_DAYS = 7
@@ -75,6 +83,9 @@ REASONS: dict[str, HTTPStatus] = {
     "invitation_expired": HTTPStatus.FORBIDDEN,
     "invitation_used": HTTPStatus.FORBIDDEN,
     "not_authorised": HTTPStatus.FORBIDDEN,
+    # The signed form token (the registration pages keep no cookie: see form_token).
+    "form_expired": HTTPStatus.BAD_REQUEST,
+    "form_invalid": HTTPStatus.FORBIDDEN,
     "registration_token_used": HTTPStatus.CONFLICT,
     # The platform's configuration.
     "configuration_unreachable": HTTPStatus.BAD_REQUEST,
@@ -316,6 +327,49 @@ def _json_object(content: bytes, reason: str) -> dict:
 
 def _short_text(value: object) -> str:
     return value.strip()[:100] if isinstance(value, str) else ""
+
+
+# --- the registration form, without a cookie -------------------------------------------------
+
+
+def form_token(secret_key: str, carried: Mapping[str, str], *, authorised: bool) -> str:
+    """The signed token every registration form carries instead of a session and CSRF cookie.
+
+    Moodle shows the registration page in an iframe of its admin page; with the tool on
+    another site, a browser that blocks third-party cookies keeps none of the tool's, so
+    nothing of the registration may live in a cookie.  The token is signed with the
+    instance's secret key, dated, and bound to this registration's parameters (platform
+    configuration URL, registration token, invitation): a form cannot be posted for another
+    registration, nor forged by another site (it never saw the page), which is what the
+    session's CSRF token gave.  The registration token and the invitation it is bound to are
+    spent when the registration is stored, so a posted form works once.  `authorised` says
+    the admin secret was typed for this registration (step 1 of 2 without an invitation).
+    """
+    serializer = URLSafeTimedSerializer(secret_key, salt=FORM_SALT)
+    return serializer.dumps({"for": _form_binding(secret_key, carried), "authorised": authorised})
+
+
+def check_form_token(
+    secret_key: str, token: str, carried: Mapping[str, str], *, max_age: int = FORM_SECONDS
+) -> bool:
+    """Whether the posted form's token is this registration's; returns its `authorised` mark."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=FORM_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise RegistrationRefused("form_expired") from error
+    except BadSignature as error:
+        raise RegistrationRefused("form_invalid", "no valid form token") from error
+    if not isinstance(data, dict) or not hmac.compare_digest(
+        str(data.get("for", "")), _form_binding(secret_key, carried)
+    ):
+        raise RegistrationRefused("form_invalid", "the form belongs to another registration")
+    return data.get("authorised") is True
+
+
+def _form_binding(secret_key: str, carried: Mapping[str, str]) -> str:
+    text = "\n".join(carried.get(name, "") for name in CARRIED)
+    return hmac.new(secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 # --- invitations ---------------------------------------------------------------------------

@@ -10,11 +10,15 @@ Who may register:
 
 Everything a platform sent is re-read and re-checked on the final POST; the pages only carry
 the URL parameters along in hidden fields.  The protocol lives in `lti.dynamic_registration`.
+
+No cookie is needed: Moodle shows these pages in an iframe of its admin page, and with the
+tool on another site a browser blocking third-party cookies keeps none of the tool's.  Each
+form carries a signed token bound to its registration instead of the session's CSRF token
+(`dynreg.form_token`), and whether the admin secret was typed travels in that token.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from flask import (
@@ -32,16 +36,19 @@ from sqlalchemy import select
 
 from lti import dynamic_registration as dynreg
 from lti.http_client import make_http_session
+from lti_tool import csrf
 from lti_tool.database import db_session
 from lti_tool.errors import wants_json
 from storage import Organisation
 
 bp = Blueprint("registration", __name__)
-# Marks, per registration URL, that this browser typed the admin secret (step 1 of 2).
-AUTHORISED_KEY = "registration_authorised"
-# The parameters of the registration shown last, so that choosing a language keeps them.
+# The parameters of the registration shown last, so that choosing a language keeps them
+# (a convenience for browsers that keep the cookie; nothing depends on it).
 PENDING_KEY = "registration_pending"
 NEW_ORGANISATION = "new"
+FORM_FIELD = "registration_form"
+# The forms carry their own signed token (dynreg.form_token), not the session's CSRF token.
+csrf.EXEMPT_ENDPOINTS.add("registration.register")
 
 REFUSAL_MESSAGES = {
     "missing_configuration_url": _l(
@@ -64,6 +71,14 @@ REFUSAL_MESSAGES = {
     ),
     "not_authorised": _l(
         "The registration was not authorised. Start again from the learning platform."
+    ),
+    "form_expired": _l(
+        "The registration form has expired. Start the registration again from the learning "
+        "platform."
+    ),
+    "form_invalid": _l(
+        "The registration form does not belong to this registration. Start the registration "
+        "again from the learning platform."
     ),
     "registration_token_used": _l(
         "This registration has already been completed. To register again, start a new "
@@ -123,10 +138,7 @@ def _refused(error: dynreg.RegistrationRefused):
 @bp.route("/lti/register", methods=["GET", "POST"])
 def register():
     params = request.form if request.method == "POST" else request.args
-    carried = {
-        name: params.get(name, "").strip()
-        for name in ("openid_configuration", "registration_token", "invitation")
-    }
+    carried = {name: params.get(name, "").strip() for name in dynreg.CARRIED}
     if request.method == "GET":
         if any(carried.values()):
             session[PENDING_KEY] = carried
@@ -153,6 +165,11 @@ def register():
     # Moodle shows this page in an iframe of its admin page: let that platform frame it.
     g.frame_ancestors_extra = (platform_origin,)
     dynreg.check_token_unused(database, carried["registration_token"] or None)
+    authorised = False
+    if request.method == "POST":
+        authorised = dynreg.check_form_token(
+            current_app.secret_key, request.form.get(FORM_FIELD, ""), carried
+        )
 
     if carried["invitation"]:
         invitation = dynreg.valid_invitation(database, carried["invitation"])
@@ -161,6 +178,7 @@ def register():
             return render_template(
                 "registration/confirm.html",
                 carried=carried,
+                form_token=_form_token(carried),
                 configuration=configuration,
                 organisation=_organisation_of(invitation),
             )
@@ -173,10 +191,9 @@ def register():
         if not _secret_matches(request.form.get("admin_secret", "")):
             return _secret_form(carried, platform_origin, error=True), 403
         configuration = _fetch(carried)
-        session[AUTHORISED_KEY] = _authorisation_mark(carried)
         return _organisation_form(carried, configuration)
     if step == "register":
-        if not hmac.compare_digest(session.get(AUTHORISED_KEY, ""), _authorisation_mark(carried)):
+        if not authorised:
             raise dynreg.RegistrationRefused("not_authorised")
         return _complete(carried, invitation=None)
     return _secret_form(carried, platform_origin)
@@ -207,6 +224,7 @@ def _complete(carried: dict, invitation):
                 return render_template(
                     "registration/confirm.html",
                     carried=carried,
+                    form_token=_form_token(carried),
                     configuration=_fetch(carried),
                     organisation=None,
                     error="organisation_name",
@@ -239,7 +257,6 @@ def _complete(carried: dict, invitation):
     )
     organisation_name = organisation.name
     database.commit()
-    session.pop(AUTHORISED_KEY, None)
     session.pop(PENDING_KEY, None)
     current_app.extensions["frame_ancestors"].invalidate()
     current_app.logger.info(
@@ -262,6 +279,7 @@ def _secret_form(carried: dict, platform_origin: str, error: bool = False) -> st
     return render_template(
         "registration/secret.html",
         carried=carried,
+        form_token=_form_token(carried),
         platform_origin=platform_origin,
         error=error,
     )
@@ -272,6 +290,8 @@ def _organisation_form(carried: dict, configuration, error: str | None = None) -
     return render_template(
         "registration/organisation.html",
         carried=carried,
+        # Only shown once the admin secret was typed: step 2 may register.
+        form_token=_form_token(carried, authorised=True),
         configuration=configuration,
         organisations=organisations,
         chosen=request.form.get("organisation", NEW_ORGANISATION),
@@ -291,10 +311,8 @@ def _secret_matches(typed: str) -> bool:
     return bool(expected) and hmac.compare_digest(typed.encode(), expected.encode())
 
 
-def _authorisation_mark(carried: dict) -> str:
-    """Binds step 2 to the registration URL whose step 1 had the right secret."""
-    text = "\n".join((carried["openid_configuration"], carried["registration_token"]))
-    return hmac.new(current_app.secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+def _form_token(carried: dict, authorised: bool = False) -> str:
+    return dynreg.form_token(current_app.secret_key, carried, authorised=authorised)
 
 
 def _public(path: str) -> str:
