@@ -63,7 +63,9 @@ class RegistrationRefusedByPlatform(Exception):
 class RegistrationPlatform:
     """A Moodle site that a tool can register with dynamically."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        """`host="localhost"`: the site is another site than the tool's (on 127.0.0.1) for a
+        browser, so the tool's cookies in Moodle's iframe are third-party."""
         self.key = SigningKey("moodle-double-key")
         self.tools: dict[str, dict] = {}  # client id -> the registration Moodle stored
         self.registration_requests: list[dict] = []  # every POST, accepted or not
@@ -77,7 +79,7 @@ class RegistrationPlatform:
         self._lock = threading.Lock()
         self.app = self._make_app()
         self._server = LiveServer(self.app)
-        self.url = self._server.url
+        self.url = self._server.url.replace("127.0.0.1", host, 1)
         self.configuration_url = self.url + CONFIGURATION_PATH
 
     def stop(self) -> None:
