@@ -40,6 +40,7 @@ from lti_tool import csrf
 from lti_tool.database import db_session
 from lti_tool.errors import wants_json
 from storage import Organisation
+from storage.audit import UPDATE_REGISTRATION, record_audit
 
 bp = Blueprint("registration", __name__)
 # The parameters of the registration shown last, so that choosing a language keeps them
@@ -101,7 +102,9 @@ REFUSAL_MESSAGES = {
     "registration_response_invalid": _l(
         "The learning platform's answer to the registration could not be read."
     ),
-    "already_registered": _l("This tool entry of the learning platform is already registered."),
+    "already_registered": _l(
+        "This tool entry of the learning platform is already registered for another organisation."
+    ),
 }
 
 
@@ -172,15 +175,19 @@ def register():
         )
 
     if carried["invitation"]:
-        invitation = dynreg.valid_invitation(database, carried["invitation"])
-        if request.method == "GET":
+        configuration, updating = None, None
+        if dynreg.is_update_token(carried["registration_token"]):
             configuration = _fetch(carried)
+            updating = _update_target(configuration, carried)
+        invitation = dynreg.valid_invitation(database, carried["invitation"], updating=updating)
+        if request.method == "GET":
             return render_template(
                 "registration/confirm.html",
                 carried=carried,
                 form_token=_form_token(carried),
-                configuration=configuration,
-                organisation=_organisation_of(invitation),
+                configuration=configuration or _fetch(carried),
+                organisation=updating.organisation if updating else _organisation_of(invitation),
+                updating=updating,
             )
         return _complete(carried, invitation=invitation)
 
@@ -211,27 +218,36 @@ def _fetch(carried: dict) -> dynreg.PlatformConfiguration:
 def _complete(carried: dict, invitation):
     """Final POST: choose the organisation, register with the platform, store, say it is done."""
     database = db_session()
-    organisation = _organisation_of(invitation) if invitation is not None else None
+    configuration = _fetch(carried)
+    updating = _update_target(configuration, carried)
+    if updating is not None and invitation is not None:
+        # Checked again: the organisation's, and an invitation spent once is not spent again.
+        dynreg.valid_invitation(database, carried["invitation"], updating=updating)
+        invitation = None
+        organisation = updating.organisation
+    elif updating is not None:
+        organisation = updating.organisation
+    else:
+        organisation = _organisation_of(invitation) if invitation is not None else None
     new_name = request.form.get("organisation_name", "").strip()
     if organisation is None:
         chosen = request.form.get("organisation", NEW_ORGANISATION)
         if invitation is None and chosen != NEW_ORGANISATION:
             organisation = database.get(Organisation, int(chosen)) if chosen.isdigit() else None
             if organisation is None:
-                return _organisation_form(carried, _fetch(carried), error="organisation"), 400
+                return _organisation_form(carried, configuration, error="organisation"), 400
         elif not new_name:
             if invitation is not None:
                 return render_template(
                     "registration/confirm.html",
                     carried=carried,
                     form_token=_form_token(carried),
-                    configuration=_fetch(carried),
+                    configuration=configuration,
                     organisation=None,
                     error="organisation_name",
                 ), 400
-            return _organisation_form(carried, _fetch(carried), error="organisation_name"), 400
+            return _organisation_form(carried, configuration, error="organisation_name"), 400
 
-    configuration = _fetch(carried)
     body = dynreg.tool_configuration(
         _settings().public_url,
         description=gettext(
@@ -247,7 +263,7 @@ def _complete(carried: dict, invitation):
     )
     if organisation is None:
         organisation = dynreg.new_organisation(database, new_name)
-    registration = dynreg.store_registration(
+    stored = dynreg.store_registration(
         database,
         organisation=organisation,
         configuration=configuration,
@@ -255,12 +271,28 @@ def _complete(carried: dict, invitation):
         registration_token=carried["registration_token"] or None,
         invitation=invitation,
     )
+    registration = stored.registration
+    if stored.updated:
+        record_audit(
+            database,
+            organisation_id=organisation.id,
+            action=UPDATE_REGISTRATION,
+            actor_person_id=None,
+            subject_person_id=None,
+            detail={
+                "issuer": registration.issuer,
+                "client_id": registration.client_id,
+                "deployment_id": result.deployment_id,
+                "changed": list(stored.changed),
+            },
+        )
     organisation_name = organisation.name
     database.commit()
     session.pop(PENDING_KEY, None)
     current_app.extensions["frame_ancestors"].invalidate()
     current_app.logger.info(
-        "registered platform %s client %s deployment %s for organisation %s",
+        "%s platform %s client %s deployment %s for organisation %s",
+        "updated" if stored.updated else "registered",
         registration.issuer,
         registration.client_id,
         result.deployment_id,
@@ -269,9 +301,17 @@ def _complete(carried: dict, invitation):
     return render_template(
         "registration/done.html",
         registration=registration,
+        updated=stored.updated,
         deployment_id=result.deployment_id,
         organisation_name=organisation_name,
         configuration=configuration,
+    )
+
+
+def _update_target(configuration, carried: dict):
+    """The registration Moodle's "Update" is for, if this is one."""
+    return dynreg.update_target(
+        db_session(), configuration.issuer, carried["registration_token"] or None
     )
 
 
@@ -289,6 +329,7 @@ def _organisation_form(carried: dict, configuration, error: str | None = None) -
     organisations = db_session().scalars(select(Organisation).order_by(Organisation.name)).all()
     return render_template(
         "registration/organisation.html",
+        updating=_update_target(configuration, carried),
         carried=carried,
         # Only shown once the admin secret was typed: step 2 may register.
         form_token=_form_token(carried, authorised=True),

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from lti import dynamic_registration as dynreg
 from lti_tool.cli import cli
 from storage import (
+    AuditEvent,
     Deployment,
     Organisation,
     PlatformRegistration,
@@ -358,6 +359,81 @@ def test_the_secret_step_is_bound_to_its_registration(admin_secret, moodle, brow
 
     refused(post_form(browser, tool_url, second, step="register"), 403, "not_authorised")
     assert registrations(db) == []
+
+
+# --- Moodle's "Update" on the registered tool ---------------------------------------------------
+
+
+def test_updating_the_tool_from_moodle_updates_the_registration_and_says_so(
+    invite, moodle, browser, other_browser, tool_url, db, jwks_server
+):
+    """Issue 17: Moodle updated its tool, the tool answered 409 already_registered."""
+    link = invite()
+    post_form(browser, tool_url, browser.get(moodle.start_registration(link)))
+    [client_id] = moodle.tools
+    moodle.tools[client_id]["state"] = "configured"  # the admin activated it meanwhile
+    # The site moved its keys; the admin pastes the same link and chooses "Update".
+    moodle.configuration_changes = {"jwks_uri": moodle.url + "/mod/lti/certs.php?v=2"}
+
+    page = other_browser.get(moodle.start_update(link, client_id))
+
+    assert page.status_code == 200, page.text
+    assert "uppdatera sin registrering för Umeå kommun" in text_of(page.text)
+    done = post_form(other_browser, tool_url, page)
+
+    assert done.status_code == 200, done.text
+    text = text_of(done.text)
+    assert "Registreringen uppdaterades" in text
+    assert "Manage tools" not in text  # nothing to activate: Moodle kept the tool's state
+    [registration] = registrations(db)
+    assert registration.client_id == client_id
+    assert registration.key_set_url == moodle.url + "/mod/lti/certs.php?v=2"
+    assert [d.deployment_id for d in registration.deployments] == [
+        moodle.tools[client_id]["deployment_id"]
+    ]
+    [event] = db.scalars(select(AuditEvent)).all()
+    assert (event.action, event.organisation_id) == (
+        "update_registration",
+        registration.organisation_id,
+    )
+    assert event.detail["changed"] == ["key_set_url"]
+    assert db.scalar(select(func.count()).select_from(Organisation)) == 1
+
+
+def test_an_update_with_a_new_deployment_adds_it(admin_secret, moodle, browser, tool_url, db):
+    page = browser.get(moodle.start_registration(tool_url + "/lti/register"))
+    choose = post_form(browser, tool_url, page, admin_secret=admin_secret)
+    post_form(browser, tool_url, choose, organisation_name="Umeå kommun")
+    [client_id] = moodle.tools
+    moodle.update_deployment_id = "11"  # a platform that answers an update with a new one
+
+    page = browser.get(moodle.start_update(tool_url + "/lti/register", client_id))
+    choose = post_form(browser, tool_url, page, admin_secret=admin_secret)
+
+    text = text_of(choose.text)
+    assert "uppdatera sin registrering för Umeå kommun" in text
+    assert "Den nya organisationens namn" not in text  # nothing to choose: it is theirs
+    done = post_form(browser, tool_url, choose)
+    assert "Registreringen uppdaterades" in text_of(done.text), done.text
+    [registration] = registrations(db)
+    # The old deployment stays: activities made with it keep launching.
+    assert sorted(d.deployment_id for d in registration.deployments) == ["11", "5"]
+    assert db.scalar(select(AuditEvent.detail))["changed"] == ["deployment"]
+
+
+def test_an_update_cannot_move_another_organisations_registration(
+    invite, moodle, browser, other_browser, tool_url, db
+):
+    first = invite()
+    post_form(browser, tool_url, browser.get(moodle.start_registration(first)))
+    [client_id] = moodle.tools
+    stranger = invite(organisation="lulea", name="Luleå kommun")
+
+    refused(other_browser.get(moodle.start_update(stranger, client_id)), 409, "already_registered")
+
+    [registration] = registrations(db)
+    assert registration.organisation.slug == "umea"
+    assert len(moodle.registration_requests) == 1  # Moodle was not asked to update anything
 
 
 # --- replays and refusals -------------------------------------------------------------------
