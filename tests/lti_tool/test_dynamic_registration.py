@@ -379,6 +379,7 @@ def test_updating_the_tool_from_moodle_updates_the_registration_and_says_so(
 
     assert page.status_code == 200, page.text
     assert "uppdatera sin registrering för Umeå kommun" in text_of(page.text)
+    assert "Uppdatera registreringen" in text_of(page.text)  # the button says what it does
     done = post_form(other_browser, tool_url, page)
 
     assert done.status_code == 200, done.text

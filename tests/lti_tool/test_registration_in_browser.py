@@ -27,6 +27,7 @@ ADMIN_SECRET = "the-owners-admin-secret-0123456789abcdef"
 TEXT = {
     "register": {"sv": "Registrera en lärplattform", "en": "Register a learning platform"},
     "done": {"sv": "Lärplattformen är registrerad", "en": "The learning platform is registered"},
+    "updated": {"sv": "Registreringen uppdaterades", "en": "The registration was updated"},
     "refused": {
         "sv": "Registreringen gick inte att genomföra",
         "en": "The registration did not work",
@@ -218,6 +219,20 @@ def open_done(page, tool_url, lang, moodle, link):
     expect(heading(page)).to_have_text(TEXT["done"][lang])
 
 
+def open_update_confirm(page, tool_url, lang, moodle, link):
+    """Moodle's "Update" on the registered tool, the same invitation link pasted again."""
+    open_done(page, tool_url, lang, moodle, link)
+    [client_id] = moodle.tools
+    page.goto(with_language(moodle.start_update(link, client_id), lang))
+    expect(page.get_by_test_id("updating")).to_contain_text("Umeå kommun")
+
+
+def open_update_done(page, tool_url, lang, moodle, link):
+    open_update_confirm(page, tool_url, lang, moodle, link)
+    page.get_by_test_id("register").click()
+    expect(heading(page)).to_have_text(TEXT["updated"][lang])
+
+
 def open_refused(page, tool_url, lang, moodle, link):
     response = page.goto(
         with_language(moodle.start_registration(tool_url + "/lti/register?invitation=x"), lang)
@@ -308,6 +323,8 @@ PAGES = {
     "registration with an invitation": open_invitation_confirm,
     "invitation opened directly": open_invitation_instructions,
     "registration done": open_done,
+    "update asked": open_update_confirm,
+    "update done": open_update_done,
     "registration refused": open_refused,
     "admin secret": open_secret_form,
     "admin secret wrong": open_wrong_secret,
