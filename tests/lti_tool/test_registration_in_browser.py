@@ -161,8 +161,10 @@ def test_an_invited_moodle_on_another_site_registers_inside_its_iframe(
     frame = page.frame_locator("#registration")
     expect(frame.get_by_role("heading", level=1)).to_have_text(TEXT["register"]["sv"])
 
-    frame.get_by_test_id("register").click()
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        frame.get_by_test_id("register").click()
 
+    assert posted.value.status == 200, (posted.value.status, posted.value.url)
     expect(frame.get_by_role("heading", level=1)).to_have_text(TEXT["done"]["sv"])
     assert tool_cookies(page, tool_url) == []  # it all ran without the tool's cookie
     assert [tool["state"] for tool in moodle_elsewhere.tools.values()] == ["pending"]
