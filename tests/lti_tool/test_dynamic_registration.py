@@ -361,6 +361,63 @@ def test_the_secret_step_is_bound_to_its_registration(admin_secret, moodle, brow
     assert registrations(db) == []
 
 
+# --- the signed form token that replaces the cookie ---------------------------------------------
+
+
+def test_a_form_posted_without_its_token_is_refused_and_nothing_is_registered(
+    invite, moodle, browser, tool_url, db
+):
+    page = browser.get(moodle.start_registration(invite()))
+
+    refused(post_form(browser, tool_url, page, registration_form=""), 403, "form_invalid")
+    refused(
+        post_form(browser, tool_url, page, registration_form="forged.token"), 403, "form_invalid"
+    )
+
+    assert registrations(db) == [] and moodle.registration_requests == []
+
+
+def test_a_form_of_another_registration_is_refused(invite, moodle, browser, tool_url, db):
+    """Another site cannot post a registration: it never saw this registration's page."""
+    first = browser.get(moodle.start_registration(invite()))
+    second = browser.get(moodle.start_registration(invite(organisation="lulea", name="Luleå")))
+    stolen = form_fields(first.text)["registration_form"]
+
+    refused(post_form(browser, tool_url, second, registration_form=stolen), 403, "form_invalid")
+
+    assert registrations(db) == [] and moodle.registration_requests == []
+
+
+def test_an_expired_registration_form_is_refused():
+    carried = {"openid_configuration": "https://moodle.example/c", "registration_token": "t"}
+    token = dynreg.form_token("secret", carried, authorised=True)
+
+    assert dynreg.check_form_token("secret", token, carried) is True
+    with pytest.raises(dynreg.RegistrationRefused) as expired:
+        dynreg.check_form_token("secret", token, carried, max_age=-1)
+    assert expired.value.reason == "form_expired"
+    with pytest.raises(dynreg.RegistrationRefused) as other_key:
+        dynreg.check_form_token("another instance", token, carried)
+    assert other_key.value.reason == "form_invalid"
+
+
+def test_the_registration_pages_set_no_cookie_they_need(invite, moodle, tool_url):
+    """Whatever cookie a browser drops, the forms work: each carries what the next step needs."""
+    import requests
+
+    from tests.lti_tool.test_launch_in_iframe import _NoCookies
+
+    cookieless = requests.Session()
+    cookieless.cookies.set_policy(_NoCookies())
+    page = cookieless.get(moodle.start_registration(invite()))
+
+    done = post_form(cookieless, tool_url, page)
+
+    assert done.status_code == 200, done.text
+    assert "Lärplattformen är registrerad" in text_of(done.text)
+    assert not cookieless.cookies
+
+
 # --- Moodle's "Update" on the registered tool ---------------------------------------------------
 
 
