@@ -19,15 +19,21 @@ refusals, so the person gets a page in their language and support gets a code.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import requests
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -61,6 +67,10 @@ REQUIRED_ENDPOINTS = (
     "jwks_uri",
     "registration_endpoint",
 )
+# Moodle's registration token lives an hour; a registration form need not outlive it.
+FORM_SECONDS = 3600
+FORM_SALT = "kompetenslyft-dynamic-registration-form"
+CARRIED = ("openid_configuration", "registration_token", "invitation")
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_STORED_LENGTH = 255
 DEFAULT_INVITATION_DAYS = 7
@@ -75,6 +85,9 @@ REASONS: dict[str, HTTPStatus] = {
     "invitation_expired": HTTPStatus.FORBIDDEN,
     "invitation_used": HTTPStatus.FORBIDDEN,
     "not_authorised": HTTPStatus.FORBIDDEN,
+    # The signed form token (the registration pages keep no cookie: see form_token).
+    "form_expired": HTTPStatus.BAD_REQUEST,
+    "form_invalid": HTTPStatus.FORBIDDEN,
     "registration_token_used": HTTPStatus.CONFLICT,
     # The platform's configuration.
     "configuration_unreachable": HTTPStatus.BAD_REQUEST,
@@ -86,6 +99,9 @@ REASONS: dict[str, HTTPStatus] = {
     "registration_response_invalid": HTTPStatus.BAD_REQUEST,
     "already_registered": HTTPStatus.CONFLICT,
 }
+# Moodle's registration token for "Update" on an existing tool (registration_helper, 4.x):
+# scope `reg-update`, `sub` the tool type's id, which Moodle also sends as the deployment id.
+UPDATE_SCOPE = "reg-update"
 
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]+$")
 
@@ -318,6 +334,49 @@ def _short_text(value: object) -> str:
     return value.strip()[:100] if isinstance(value, str) else ""
 
 
+# --- the registration form, without a cookie -------------------------------------------------
+
+
+def form_token(secret_key: str, carried: Mapping[str, str], *, authorised: bool) -> str:
+    """The signed token every registration form carries instead of a session and CSRF cookie.
+
+    Moodle shows the registration page in an iframe of its admin page; with the tool on
+    another site, a browser that blocks third-party cookies keeps none of the tool's, so
+    nothing of the registration may live in a cookie.  The token is signed with the
+    instance's secret key, dated, and bound to this registration's parameters (platform
+    configuration URL, registration token, invitation): a form cannot be posted for another
+    registration, nor forged by another site (it never saw the page), which is what the
+    session's CSRF token gave.  The registration token and the invitation it is bound to are
+    spent when the registration is stored, so a posted form works once.  `authorised` says
+    the admin secret was typed for this registration (step 1 of 2 without an invitation).
+    """
+    serializer = URLSafeTimedSerializer(secret_key, salt=FORM_SALT)
+    return serializer.dumps({"for": _form_binding(secret_key, carried), "authorised": authorised})
+
+
+def check_form_token(
+    secret_key: str, token: str, carried: Mapping[str, str], *, max_age: int = FORM_SECONDS
+) -> bool:
+    """Whether the posted form's token is this registration's; returns its `authorised` mark."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=FORM_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise RegistrationRefused("form_expired") from error
+    except BadSignature as error:
+        raise RegistrationRefused("form_invalid", "no valid form token") from error
+    if not isinstance(data, dict) or not hmac.compare_digest(
+        str(data.get("for", "")), _form_binding(secret_key, carried)
+    ):
+        raise RegistrationRefused("form_invalid", "the form belongs to another registration")
+    return data.get("authorised") is True
+
+
+def _form_binding(secret_key: str, carried: Mapping[str, str]) -> str:
+    text = "\n".join(carried.get(name, "") for name in CARRIED)
+    return hmac.new(secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
 # --- invitations ---------------------------------------------------------------------------
 
 
@@ -345,13 +404,26 @@ def invitation_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/lti/register?invitation={token}"
 
 
-def valid_invitation(session: Session, token: str) -> RegistrationInvitation:
-    """The invitation for a token, if it can still be used; otherwise a refusal saying why."""
+def valid_invitation(
+    session: Session, token: str, *, updating: PlatformRegistration | None = None
+) -> RegistrationInvitation:
+    """The invitation for a token, if it can still be used; otherwise a refusal saying why.
+
+    When the platform updates a registration of the invitation's own organisation (Moodle's
+    "Update", after the admin pasted the same link again), a used or expired invitation still
+    counts: the platform itself vouches for the update, and nothing new is connected.
+    """
     invitation = session.scalar(
         select(RegistrationInvitation).where(RegistrationInvitation.token_hash == token_hash(token))
     )
     if invitation is None:
         raise RegistrationRefused("invitation_unknown")
+    if updating is not None:
+        if invitation.organisation_id != updating.organisation_id:
+            raise RegistrationRefused(
+                "already_registered", f"{updating.issuer} {updating.client_id} is another's"
+            )
+        return invitation
     if invitation.used_at is not None:
         raise RegistrationRefused("invitation_used")
     if invitation.expires_at <= utcnow():
@@ -359,11 +431,63 @@ def valid_invitation(session: Session, token: str) -> RegistrationInvitation:
     return invitation
 
 
+def is_update_token(registration_token: str | None) -> bool:
+    """Whether the platform's registration token asks to update a tool (Moodle's "Update")."""
+    return bool(registration_token) and (
+        _unverified_claims(registration_token).get("scope") == UPDATE_SCOPE
+    )
+
+
 def check_token_unused(session: Session, registration_token: str | None) -> None:
     if registration_token and session.scalar(
         select(exists().where(UsedRegistrationToken.token_hash == token_hash(registration_token)))
     ):
         raise RegistrationRefused("registration_token_used")
+
+
+# --- updating an existing registration --------------------------------------------------------
+
+
+def update_target(
+    session: Session, issuer: str, registration_token: str | None
+) -> PlatformRegistration | None:
+    """The stored registration a platform's "update" registration token is for, if any.
+
+    Moodle's "Update" on a dynamically registered tool sends the same configuration URL with a
+    registration token whose scope is `reg-update` and whose `sub` is the tool type's id, which
+    is the deployment id it gave the tool.  The token is read, not verified: it only says what
+    the pages should expect; what is stored follows the platform's answer (store_registration
+    matches the client id it returns), and only a platform that accepts the token answers.
+    """
+    claims = _unverified_claims(registration_token) if registration_token else {}
+    sub = claims.get("sub")
+    if claims.get("scope") != UPDATE_SCOPE or not isinstance(sub, str | int) or sub == "":
+        return None
+    return session.scalar(
+        select(PlatformRegistration)
+        .join(Deployment, Deployment.registration_id == PlatformRegistration.id)
+        .where(PlatformRegistration.issuer == issuer, Deployment.deployment_id == str(sub))
+        .limit(1)
+    )
+
+
+def _unverified_claims(token: str) -> dict:
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        body = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    registration: PlatformRegistration
+    # An existing registration (same issuer and client id) took the platform's new values.
+    updated: bool = False
+    changed: tuple[str, ...] = ()
 
 
 # --- storing a completed registration --------------------------------------------------------
@@ -377,12 +501,17 @@ def store_registration(
     result: RegistrationResult,
     registration_token: str | None,
     invitation: RegistrationInvitation | None = None,
-) -> PlatformRegistration:
+) -> StoredResult:
     """Save the registration, spend the token and the invitation, all in the caller's transaction.
 
     Spending is what makes a replay fail even when two arrive at once: the token's hash is a
     primary key and the invitation is taken by one conditional UPDATE.  On refusal the session
     is rolled back.
+
+    A platform that answers with a client id already registered for its issuer has updated
+    that tool (Moodle's "Update" keeps client and deployment ids): the registration of the
+    same organisation takes the new values and any new deployment.  One of another
+    organisation is never touched.
     """
     now = utcnow()
     try:
@@ -405,6 +534,21 @@ def store_registration(
             if taken.rowcount != 1:
                 raise RegistrationRefused("invitation_used")
         audience = configuration.authorization_server
+        existing = session.scalar(
+            select(PlatformRegistration).where(
+                PlatformRegistration.issuer == configuration.issuer,
+                PlatformRegistration.client_id == result.client_id,
+            )
+        )
+        if existing is not None:
+            if existing.organisation_id != organisation.id:
+                raise RegistrationRefused(
+                    "already_registered",
+                    f"{configuration.issuer} {result.client_id} is another organisation's",
+                )
+            changed = _update(existing, configuration, result)
+            session.flush()
+            return StoredResult(existing, updated=True, changed=changed)
         registration = PlatformRegistration(
             organisation=organisation,
             name=configuration.display_name,
@@ -431,7 +575,34 @@ def store_registration(
     except RegistrationRefused:
         session.rollback()
         raise
-    return registration
+    return StoredResult(registration)
+
+
+def _update(
+    registration: PlatformRegistration,
+    configuration: PlatformConfiguration,
+    result: RegistrationResult,
+) -> tuple[str, ...]:
+    """The platform's new values on an existing registration; returns what changed.
+
+    `enabled` stays as the tool's owner left it: re-registering does not switch a connection
+    back on that someone switched off.
+    """
+    audience = configuration.authorization_server
+    values = {
+        "name": configuration.display_name,
+        "auth_login_url": configuration.authorization_endpoint,
+        "auth_token_url": configuration.token_endpoint,
+        "key_set_url": configuration.jwks_uri,
+        "auth_audience": audience if audience != configuration.token_endpoint else None,
+    }
+    changed = [name for name, value in values.items() if getattr(registration, name) != value]
+    for name in changed:
+        setattr(registration, name, values[name])
+    if result.deployment_id not in {d.deployment_id for d in registration.deployments}:
+        registration.deployments.append(Deployment(deployment_id=result.deployment_id))
+        changed.append("deployment")
+    return tuple(changed)
 
 
 def new_organisation(session: Session, name: str) -> Organisation:

@@ -45,6 +45,8 @@ REASONS: dict[str, HTTPStatus] = {
     "unsupported_message_type": HTTPStatus.BAD_REQUEST,
     "wrong_lti_version": HTTPStatus.BAD_REQUEST,
     "missing_claim": HTTPStatus.BAD_REQUEST,
+    # The signed target_link_uri names another address than the login's, or another site.
+    "wrong_target_link_uri": HTTPStatus.FORBIDDEN,
     "claim_too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
 }
 

@@ -86,6 +86,7 @@ def start_login(
             storage_target=storage_target,
             browser_secret_hash=fingerprint(browser_secret) if browser_secret else None,
             user_agent_hash=fingerprint(user_agent),
+            target_link_uri=params["target_link_uri"],
         )
     )
     query = {

@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import jwt
 from jwcrypto.jwk import JWK
@@ -41,6 +42,7 @@ class ToolMessageLaunch(MessageLaunch):
         evidence: BrowserEvidence,
         leeway: timedelta,
         max_token_bytes: int,
+        tool_url: str,
         cookie_service,
         session_service,
     ) -> None:
@@ -56,6 +58,7 @@ class ToolMessageLaunch(MessageLaunch):
         self._evidence = evidence
         self._leeway = leeway
         self._max_token_bytes = max_token_bytes
+        self._tool_origin = web_origin(tool_url)
         self.deployment_row: Deployment | None = None
         self.registration: StoredRegistration | None = None
         # The registration the login was started for, known even when validation fails later.
@@ -77,6 +80,7 @@ class ToolMessageLaunch(MessageLaunch):
         self._check_deployment(registration, body)
         self._check_message(body)
         self._check_sizes(body)
+        self._check_target(login, body)
         self._consume(login)
         self._registration = self.registration = registration
         self._validated = True
@@ -229,6 +233,23 @@ class ToolMessageLaunch(MessageLaunch):
         if len(c.claim(body, (c.CUSTOM,)) or {}) > c.MAX_CUSTOM_ENTRIES:
             raise LaunchRejected("claim_too_large", "custom")
 
+    def _check_target(self, login: LoginNonce, body: dict) -> None:
+        """The signed target must be the login's and on the tool's own site.
+
+        A platform signs whatever target it likes; without this, a launch made for another
+        tool's address (or for a login started for another target) would be accepted here.
+        """
+        target = body.get(c.TARGET_LINK_URI)
+        if not isinstance(target, str) or not target:
+            raise LaunchRejected("missing_claim", "target_link_uri")
+        if web_origin(target) != self._tool_origin:
+            raise LaunchRejected("wrong_target_link_uri", f"{target[:200]} is not on this tool")
+        # Logins started before the target was stored have none: the site check above holds.
+        if login.target_link_uri is not None and target != login.target_link_uri:
+            raise LaunchRejected(
+                "wrong_target_link_uri", f"{target[:200]} is not the login's target"
+            )
+
     def _consume(self, login: LoginNonce) -> None:
         now = utcnow()
         spent = self._db.execute(
@@ -243,6 +264,19 @@ class ToolMessageLaunch(MessageLaunch):
         )
         if spent.rowcount != 1:
             raise LaunchRejected("nonce_replayed", "another request used this login first")
+
+
+def web_origin(url: str) -> str | None:
+    """`scheme://host:port` of a URL, lower-cased with the default port made explicit."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    port = port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{parts.hostname.lower()}:{port}"
 
 
 def decode_unverified(token: str) -> tuple[dict, dict]:

@@ -43,6 +43,7 @@ from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, Platfor
 from storage.completions import TARGET_OF_KIND, JobLease, SyncTarget
 from storage.database import utcnow
 from storage.outbox import dead_deliveries, delivery_counts, revive
+from storage.platform_activity import last_grades_sent
 from sync.hr_delivery import resume_target
 from sync.jobs import latest_runs, request_run
 from sync.scheduler import configured_jobs
@@ -131,6 +132,7 @@ def _index_page(invite_error: str | None = None):
         query = query.where(PlatformRegistration.organisation_id == viewer.organisation.id)
     database = db_session()
     registrations = database.scalars(query).all()
+    grades_sent = last_grades_sent(database, (r.id for r in registrations))
     organisations = (
         database.scalars(select(Organisation).order_by(Organisation.name)).all()
         if viewer.owner
@@ -140,6 +142,7 @@ def _index_page(invite_error: str | None = None):
         "admin/registrations.html",
         viewer=viewer,
         registrations=registrations,
+        grades_sent=grades_sent,
         organisations=organisations,
         invite_error=invite_error,
         chosen=request.form.get("organisation", "new"),

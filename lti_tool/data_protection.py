@@ -20,7 +20,7 @@ from lti_tool.database import db_session
 from lti_tool.organisation import SEARCH_RESULTS, organisation_admin
 from lti_tool.privacy import erase_person, export_person, subject_of
 from storage import Employee, Person
-from storage.audit import ERASE, EXPORT, VIEW_PLAN, VIEW_RESULTS, audit_events
+from storage.audit import ERASE, EXPORT, UPDATE_REGISTRATION, VIEW_PLAN, VIEW_RESULTS, audit_events
 from storage.person_search import find_people
 from storage.personal_data import TABLES, Erasure, collect
 from storage.personal_erasure import external_holders
@@ -47,6 +47,7 @@ ACTION_NAMES = {
     VIEW_PLAN: lazy_gettext("viewed the development plan"),
     EXPORT: lazy_gettext("exported the person's data"),
     ERASE: lazy_gettext("erased a person's data"),
+    UPDATE_REGISTRATION: lazy_gettext("updated the learning platform's registration"),
 }
 
 

@@ -74,6 +74,9 @@ LAUNCH_MESSAGES = {
     "wrong_lti_version": _l("The launch uses an LTI version the tool does not support."),
     "missing_claim": _l("The launch message is missing required information."),
     "claim_too_large": _l("Part of the launch message is longer than the tool accepts."),
+    "wrong_target_link_uri": _l(
+        "The launch message was made for another address than the one the login was started for."
+    ),
 }
 
 

@@ -138,6 +138,7 @@ def launch():
         ),
         leeway=timedelta(seconds=settings.jwt_leeway_seconds),
         max_token_bytes=settings.max_id_token_bytes,
+        tool_url=settings.public_url,
         cookie_service=FlaskCookieService(flask_request),
         session_service=FlaskSessionService(flask_request),
     )

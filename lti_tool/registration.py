@@ -10,11 +10,15 @@ Who may register:
 
 Everything a platform sent is re-read and re-checked on the final POST; the pages only carry
 the URL parameters along in hidden fields.  The protocol lives in `lti.dynamic_registration`.
+
+No cookie is needed: Moodle shows these pages in an iframe of its admin page, and with the
+tool on another site a browser blocking third-party cookies keeps none of the tool's.  Each
+form carries a signed token bound to its registration instead of the session's CSRF token
+(`dynreg.form_token`), and whether the admin secret was typed travels in that token.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from flask import (
@@ -32,17 +36,21 @@ from sqlalchemy import select
 
 from lti import dynamic_registration as dynreg
 from lti.http_client import make_http_session
+from lti_tool import csrf
 from lti_tool.database import db_session
 from lti_tool.errors import wants_json
 from lti_tool.input_limits import whole_number
 from storage import Organisation
+from storage.audit import UPDATE_REGISTRATION, record_audit
 
 bp = Blueprint("registration", __name__)
-# Marks, per registration URL, that this browser typed the admin secret (step 1 of 2).
-AUTHORISED_KEY = "registration_authorised"
-# The parameters of the registration shown last, so that choosing a language keeps them.
+# The parameters of the registration shown last, so that choosing a language keeps them
+# (a convenience for browsers that keep the cookie; nothing depends on it).
 PENDING_KEY = "registration_pending"
 NEW_ORGANISATION = "new"
+FORM_FIELD = "registration_form"
+# The forms carry their own signed token (dynreg.form_token), not the session's CSRF token.
+csrf.EXEMPT_ENDPOINTS.add("registration.register")
 
 REFUSAL_MESSAGES = {
     "missing_configuration_url": _l(
@@ -66,6 +74,14 @@ REFUSAL_MESSAGES = {
     "not_authorised": _l(
         "The registration was not authorised. Start again from the learning platform."
     ),
+    "form_expired": _l(
+        "The registration form has expired. Start the registration again from the learning "
+        "platform."
+    ),
+    "form_invalid": _l(
+        "The registration form does not belong to this registration. Start the registration "
+        "again from the learning platform."
+    ),
     "registration_token_used": _l(
         "This registration has already been completed. To register again, start a new "
         "registration in the learning platform."
@@ -87,7 +103,9 @@ REFUSAL_MESSAGES = {
     "registration_response_invalid": _l(
         "The learning platform's answer to the registration could not be read."
     ),
-    "already_registered": _l("This tool entry of the learning platform is already registered."),
+    "already_registered": _l(
+        "This tool entry of the learning platform is already registered for another organisation."
+    ),
 }
 
 
@@ -124,10 +142,7 @@ def _refused(error: dynreg.RegistrationRefused):
 @bp.route("/lti/register", methods=["GET", "POST"])
 def register():
     params = request.form if request.method == "POST" else request.args
-    carried = {
-        name: params.get(name, "").strip()
-        for name in ("openid_configuration", "registration_token", "invitation")
-    }
+    carried = {name: params.get(name, "").strip() for name in dynreg.CARRIED}
     if request.method == "GET":
         if any(carried.values()):
             session[PENDING_KEY] = carried
@@ -154,16 +169,26 @@ def register():
     # Moodle shows this page in an iframe of its admin page: let that platform frame it.
     g.frame_ancestors_extra = (platform_origin,)
     dynreg.check_token_unused(database, carried["registration_token"] or None)
+    authorised = False
+    if request.method == "POST":
+        authorised = dynreg.check_form_token(
+            current_app.secret_key, request.form.get(FORM_FIELD, ""), carried
+        )
 
     if carried["invitation"]:
-        invitation = dynreg.valid_invitation(database, carried["invitation"])
-        if request.method == "GET":
+        configuration, updating = None, None
+        if dynreg.is_update_token(carried["registration_token"]):
             configuration = _fetch(carried)
+            updating = _update_target(configuration, carried)
+        invitation = dynreg.valid_invitation(database, carried["invitation"], updating=updating)
+        if request.method == "GET":
             return render_template(
                 "registration/confirm.html",
                 carried=carried,
-                configuration=configuration,
-                organisation=_organisation_of(invitation),
+                form_token=_form_token(carried),
+                configuration=configuration or _fetch(carried),
+                organisation=updating.organisation if updating else _organisation_of(invitation),
+                updating=updating,
             )
         return _complete(carried, invitation=invitation)
 
@@ -174,10 +199,9 @@ def register():
         if not _secret_matches(request.form.get("admin_secret", "")):
             return _secret_form(carried, platform_origin, error=True), 403
         configuration = _fetch(carried)
-        session[AUTHORISED_KEY] = _authorisation_mark(carried)
         return _organisation_form(carried, configuration)
     if step == "register":
-        if not hmac.compare_digest(session.get(AUTHORISED_KEY, ""), _authorisation_mark(carried)):
+        if not authorised:
             raise dynreg.RegistrationRefused("not_authorised")
         return _complete(carried, invitation=None)
     return _secret_form(carried, platform_origin)
@@ -195,26 +219,36 @@ def _fetch(carried: dict) -> dynreg.PlatformConfiguration:
 def _complete(carried: dict, invitation):
     """Final POST: choose the organisation, register with the platform, store, say it is done."""
     database = db_session()
-    organisation = _organisation_of(invitation) if invitation is not None else None
+    configuration = _fetch(carried)
+    updating = _update_target(configuration, carried)
+    if updating is not None and invitation is not None:
+        # Checked again: the organisation's, and an invitation spent once is not spent again.
+        dynreg.valid_invitation(database, carried["invitation"], updating=updating)
+        invitation = None
+        organisation = updating.organisation
+    elif updating is not None:
+        organisation = updating.organisation
+    else:
+        organisation = _organisation_of(invitation) if invitation is not None else None
     new_name = request.form.get("organisation_name", "").strip()
     if organisation is None:
         chosen = request.form.get("organisation", NEW_ORGANISATION)
         if invitation is None and chosen != NEW_ORGANISATION:
             organisation = database.get(Organisation, whole_number(chosen) or 0)
             if organisation is None:
-                return _organisation_form(carried, _fetch(carried), error="organisation"), 400
+                return _organisation_form(carried, configuration, error="organisation"), 400
         elif not new_name:
             if invitation is not None:
                 return render_template(
                     "registration/confirm.html",
                     carried=carried,
-                    configuration=_fetch(carried),
+                    form_token=_form_token(carried),
+                    configuration=configuration,
                     organisation=None,
                     error="organisation_name",
                 ), 400
-            return _organisation_form(carried, _fetch(carried), error="organisation_name"), 400
+            return _organisation_form(carried, configuration, error="organisation_name"), 400
 
-    configuration = _fetch(carried)
     body = dynreg.tool_configuration(
         _settings().public_url,
         description=gettext(
@@ -230,7 +264,7 @@ def _complete(carried: dict, invitation):
     )
     if organisation is None:
         organisation = dynreg.new_organisation(database, new_name)
-    registration = dynreg.store_registration(
+    stored = dynreg.store_registration(
         database,
         organisation=organisation,
         configuration=configuration,
@@ -238,13 +272,28 @@ def _complete(carried: dict, invitation):
         registration_token=carried["registration_token"] or None,
         invitation=invitation,
     )
+    registration = stored.registration
+    if stored.updated:
+        record_audit(
+            database,
+            organisation_id=organisation.id,
+            action=UPDATE_REGISTRATION,
+            actor_person_id=None,
+            subject_person_id=None,
+            detail={
+                "issuer": registration.issuer,
+                "client_id": registration.client_id,
+                "deployment_id": result.deployment_id,
+                "changed": list(stored.changed),
+            },
+        )
     organisation_name = organisation.name
     database.commit()
-    session.pop(AUTHORISED_KEY, None)
     session.pop(PENDING_KEY, None)
     current_app.extensions["frame_ancestors"].invalidate()
     current_app.logger.info(
-        "registered platform %s client %s deployment %s for organisation %s",
+        "%s platform %s client %s deployment %s for organisation %s",
+        "updated" if stored.updated else "registered",
         registration.issuer,
         registration.client_id,
         result.deployment_id,
@@ -253,9 +302,17 @@ def _complete(carried: dict, invitation):
     return render_template(
         "registration/done.html",
         registration=registration,
+        updated=stored.updated,
         deployment_id=result.deployment_id,
         organisation_name=organisation_name,
         configuration=configuration,
+    )
+
+
+def _update_target(configuration, carried: dict):
+    """The registration Moodle's "Update" is for, if this is one."""
+    return dynreg.update_target(
+        db_session(), configuration.issuer, carried["registration_token"] or None
     )
 
 
@@ -263,6 +320,7 @@ def _secret_form(carried: dict, platform_origin: str, error: bool = False) -> st
     return render_template(
         "registration/secret.html",
         carried=carried,
+        form_token=_form_token(carried),
         platform_origin=platform_origin,
         error=error,
     )
@@ -272,7 +330,10 @@ def _organisation_form(carried: dict, configuration, error: str | None = None) -
     organisations = db_session().scalars(select(Organisation).order_by(Organisation.name)).all()
     return render_template(
         "registration/organisation.html",
+        updating=_update_target(configuration, carried),
         carried=carried,
+        # Only shown once the admin secret was typed: step 2 may register.
+        form_token=_form_token(carried, authorised=True),
         configuration=configuration,
         organisations=organisations,
         chosen=request.form.get("organisation", NEW_ORGANISATION),
@@ -292,10 +353,8 @@ def _secret_matches(typed: str) -> bool:
     return bool(expected) and hmac.compare_digest(typed.encode(), expected.encode())
 
 
-def _authorisation_mark(carried: dict) -> str:
-    """Binds step 2 to the registration URL whose step 1 had the right secret."""
-    text = "\n".join((carried["openid_configuration"], carried["registration_token"]))
-    return hmac.new(current_app.secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+def _form_token(carried: dict, authorised: bool = False) -> str:
+    return dynreg.form_token(current_app.secret_key, carried, authorised=authorised)
 
 
 def _public(path: str) -> str:

@@ -20,7 +20,9 @@ VIEW_RESULTS = "view_results"
 VIEW_PLAN = "view_plan"
 EXPORT = "export"
 ERASE = "erase"
-ACTIONS = (VIEW_RESULTS, VIEW_PLAN, EXPORT, ERASE)
+# A learning platform re-registered (Moodle's "Update"): its registration took new values.
+UPDATE_REGISTRATION = "update_registration"
+ACTIONS = (VIEW_RESULTS, VIEW_PLAN, EXPORT, ERASE, UPDATE_REGISTRATION)
 
 
 class AuditEvent(Base):

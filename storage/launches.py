@@ -35,6 +35,8 @@ class LoginNonce(Base):
     storage_target: Mapped[str | None] = mapped_column(String(255))
     browser_secret_hash: Mapped[str | None] = mapped_column(String(64))
     user_agent_hash: Mapped[str | None] = mapped_column(String(64))
+    # The login initiation's target_link_uri: the launch's claim must name the same address.
+    target_link_uri: Mapped[str | None] = mapped_column(Text)
 
 
 class Launch(Base):

@@ -5,13 +5,20 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from lti import claims as c
 from lti import dynamic_registration as dynreg
-from storage import Organisation, PlatformRegistration, RegistrationInvitation
+from storage import (
+    Delivery,
+    DeliveryStatus,
+    Organisation,
+    PlatformRegistration,
+    RegistrationInvitation,
+)
 from tests.support.admin import ADMIN_SECRET
 from tests.support.browsing import form_fields, text_of
 from tests.support.platforms import TestPlatform
@@ -229,9 +236,56 @@ def test_the_list_shows_deployments_last_launch_and_last_error(
     row = re.search(r'<tr data-testid="registration-\d+".*?</tr>', page.text, re.S).group(0)
     text = text_of(row)
     assert platform.client_id in text and platform.deployment_id in text
-    assert "Aldrig" not in text  # it has launched
+    assert re.search(r'data-testid="last-grade">Aldrig<', row)  # no grade sent yet
+    assert text.count("Aldrig") == 1  # but it has launched
     assert "nonce_mismatch" in text
     assert "På" in text
+
+
+def test_the_list_shows_when_a_grade_last_reached_the_platform(
+    admin_secret, browser, tool_url, platform, db
+):
+    """How a Moodle administrator sees that grades flow (README: Connecting a Moodle site)."""
+    registration = db.scalar(select(PlatformRegistration))
+    other = PlatformRegistration(
+        organisation=registration.organisation,
+        issuer="https://other.example",
+        client_id="other",
+        auth_login_url="https://other.example/auth",
+        auth_token_url="https://other.example/token",
+        key_set_url="https://other.example/jwks",
+    )
+    db.add(other)
+    db.flush()
+    sent = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
+    for key, status, delivered_at, registration_id in (
+        ("attempt:1", DeliveryStatus.DELIVERED, sent - timedelta(days=1), registration.id),
+        ("attempt:2", DeliveryStatus.DELIVERED, sent, registration.id),
+        ("attempt:3", DeliveryStatus.PENDING, None, registration.id),  # not sent yet
+        ("attempt:4", DeliveryStatus.DELIVERED, sent + timedelta(days=1), other.id),
+    ):
+        db.add(
+            Delivery(
+                target="ags.score",
+                key=key,
+                payload={"registration_id": registration_id, "score": {}},
+                status=status,
+                delivered_at=delivered_at,
+            )
+        )
+    db.commit()
+
+    page = sign_in(browser, tool_url)
+
+    cells = dict(
+        re.findall(
+            r'data-testid="registration-(\d+)".*?data-testid="last-grade">(.*?)</td>',
+            page.text,
+            re.S,
+        )
+    )
+    assert "2026-11-30 09:15" in cells[str(registration.id)]
+    assert "2026-12-01 09:15" in cells[str(other.id)]
 
 
 # --- invitations ---------------------------------------------------------------------------------

@@ -54,6 +54,9 @@ DEEP_LINKING = "LtiDeepLinkingRequest"
 SHORT, FULL = 21, 63
 
 
+TARGET_LINK_URI = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri"
+
+
 def moodle_fixture(name: str) -> dict:
     return json.loads((MOODLE / name).read_text())
 
@@ -394,8 +397,14 @@ def moodle(tool_url, jwks_server, db) -> TestPlatform:
 
 
 def moodle_launch(browser, moodle: TestPlatform, fixture: str, **changes):
-    auth = moodle.login(browser, **moodle.login_params)
     body = moodle_fixture(fixture)
+    # Recorded with a tool at http://127.0.0.1:9001: Moodle names this tool's address instead.
+    target = body[TARGET_LINK_URI]
+    assert target.startswith("http://127.0.0.1:9001/")
+    body[TARGET_LINK_URI] = moodle.tool_url + target.removeprefix("http://127.0.0.1:9001")
+    auth = moodle.login(
+        browser, **{**moodle.login_params, "target_link_uri": body[TARGET_LINK_URI]}
+    )
     now = int(time.time())
     body.update(nonce=auth["nonce"], iat=now, exp=now + 60, **changes)
     return browser.post(

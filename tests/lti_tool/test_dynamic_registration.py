@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from lti import dynamic_registration as dynreg
 from lti_tool.cli import cli
 from storage import (
+    AuditEvent,
     Deployment,
     Organisation,
     PlatformRegistration,
@@ -358,6 +359,139 @@ def test_the_secret_step_is_bound_to_its_registration(admin_secret, moodle, brow
 
     refused(post_form(browser, tool_url, second, step="register"), 403, "not_authorised")
     assert registrations(db) == []
+
+
+# --- the signed form token that replaces the cookie ---------------------------------------------
+
+
+def test_a_form_posted_without_its_token_is_refused_and_nothing_is_registered(
+    invite, moodle, browser, tool_url, db
+):
+    page = browser.get(moodle.start_registration(invite()))
+
+    refused(post_form(browser, tool_url, page, registration_form=""), 403, "form_invalid")
+    refused(
+        post_form(browser, tool_url, page, registration_form="forged.token"), 403, "form_invalid"
+    )
+
+    assert registrations(db) == [] and moodle.registration_requests == []
+
+
+def test_a_form_of_another_registration_is_refused(invite, moodle, browser, tool_url, db):
+    """Another site cannot post a registration: it never saw this registration's page."""
+    first = browser.get(moodle.start_registration(invite()))
+    second = browser.get(moodle.start_registration(invite(organisation="lulea", name="Luleå")))
+    stolen = form_fields(first.text)["registration_form"]
+
+    refused(post_form(browser, tool_url, second, registration_form=stolen), 403, "form_invalid")
+
+    assert registrations(db) == [] and moodle.registration_requests == []
+
+
+def test_an_expired_registration_form_is_refused():
+    carried = {"openid_configuration": "https://moodle.example/c", "registration_token": "t"}
+    token = dynreg.form_token("secret", carried, authorised=True)
+
+    assert dynreg.check_form_token("secret", token, carried) is True
+    with pytest.raises(dynreg.RegistrationRefused) as expired:
+        dynreg.check_form_token("secret", token, carried, max_age=-1)
+    assert expired.value.reason == "form_expired"
+    with pytest.raises(dynreg.RegistrationRefused) as other_key:
+        dynreg.check_form_token("another instance", token, carried)
+    assert other_key.value.reason == "form_invalid"
+
+
+def test_the_registration_pages_set_no_cookie_they_need(invite, moodle, tool_url):
+    """Whatever cookie a browser drops, the forms work: each carries what the next step needs."""
+    import requests
+
+    from tests.lti_tool.test_launch_in_iframe import _NoCookies
+
+    cookieless = requests.Session()
+    cookieless.cookies.set_policy(_NoCookies())
+    page = cookieless.get(moodle.start_registration(invite()))
+
+    done = post_form(cookieless, tool_url, page)
+
+    assert done.status_code == 200, done.text
+    assert "Lärplattformen är registrerad" in text_of(done.text)
+    assert not cookieless.cookies
+
+
+# --- Moodle's "Update" on the registered tool ---------------------------------------------------
+
+
+def test_updating_the_tool_from_moodle_updates_the_registration_and_says_so(
+    invite, moodle, browser, other_browser, tool_url, db, jwks_server
+):
+    """Issue 17: Moodle updated its tool, the tool answered 409 already_registered."""
+    link = invite()
+    post_form(browser, tool_url, browser.get(moodle.start_registration(link)))
+    [client_id] = moodle.tools
+    moodle.tools[client_id]["state"] = "configured"  # the admin activated it meanwhile
+    # The site moved its keys; the admin pastes the same link and chooses "Update".
+    moodle.configuration_changes = {"jwks_uri": moodle.url + "/mod/lti/certs.php?v=2"}
+
+    page = other_browser.get(moodle.start_update(link, client_id))
+
+    assert page.status_code == 200, page.text
+    assert "uppdatera sin registrering för Umeå kommun" in text_of(page.text)
+    assert "Uppdatera registreringen" in text_of(page.text)  # the button says what it does
+    done = post_form(other_browser, tool_url, page)
+
+    assert done.status_code == 200, done.text
+    text = text_of(done.text)
+    assert "Registreringen uppdaterades" in text
+    assert "Manage tools" not in text  # nothing to activate: Moodle kept the tool's state
+    [registration] = registrations(db)
+    assert registration.client_id == client_id
+    assert registration.key_set_url == moodle.url + "/mod/lti/certs.php?v=2"
+    assert [d.deployment_id for d in registration.deployments] == [
+        moodle.tools[client_id]["deployment_id"]
+    ]
+    [event] = db.scalars(select(AuditEvent)).all()
+    assert (event.action, event.organisation_id) == (
+        "update_registration",
+        registration.organisation_id,
+    )
+    assert event.detail["changed"] == ["key_set_url"]
+    assert db.scalar(select(func.count()).select_from(Organisation)) == 1
+
+
+def test_an_update_with_a_new_deployment_adds_it(admin_secret, moodle, browser, tool_url, db):
+    page = browser.get(moodle.start_registration(tool_url + "/lti/register"))
+    choose = post_form(browser, tool_url, page, admin_secret=admin_secret)
+    post_form(browser, tool_url, choose, organisation_name="Umeå kommun")
+    [client_id] = moodle.tools
+    moodle.update_deployment_id = "11"  # a platform that answers an update with a new one
+
+    page = browser.get(moodle.start_update(tool_url + "/lti/register", client_id))
+    choose = post_form(browser, tool_url, page, admin_secret=admin_secret)
+
+    text = text_of(choose.text)
+    assert "uppdatera sin registrering för Umeå kommun" in text
+    assert "Den nya organisationens namn" not in text  # nothing to choose: it is theirs
+    done = post_form(browser, tool_url, choose)
+    assert "Registreringen uppdaterades" in text_of(done.text), done.text
+    [registration] = registrations(db)
+    # The old deployment stays: activities made with it keep launching.
+    assert sorted(d.deployment_id for d in registration.deployments) == ["11", "5"]
+    assert db.scalar(select(AuditEvent.detail))["changed"] == ["deployment"]
+
+
+def test_an_update_cannot_move_another_organisations_registration(
+    invite, moodle, browser, other_browser, tool_url, db
+):
+    first = invite()
+    post_form(browser, tool_url, browser.get(moodle.start_registration(first)))
+    [client_id] = moodle.tools
+    stranger = invite(organisation="lulea", name="Luleå kommun")
+
+    refused(other_browser.get(moodle.start_update(stranger, client_id)), 409, "already_registered")
+
+    [registration] = registrations(db)
+    assert registration.organisation.slug == "umea"
+    assert len(moodle.registration_requests) == 1  # Moodle was not asked to update anything
 
 
 # --- replays and refusals -------------------------------------------------------------------

@@ -4,6 +4,7 @@ import html
 import re
 from http.cookiejar import DefaultCookiePolicy
 
+import jwt
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -13,6 +14,7 @@ from storage import Deployment, LoginNonce, Organisation, PlatformRegistration
 from tests.lti_tool.conftest import PAGE_TIMEOUT_MS
 from tests.support.accessibility import CHROMIUM, CHROMIUM_ARGS
 from tests.support.assessing import csrf
+from tests.support.deep_linking import CONTENT_ITEMS
 from tests.support.framing_platform import FramingPlatform
 
 
@@ -32,11 +34,17 @@ SHARED_RENDERER = (
 )
 
 
+# Chromium as it now ships to people: third-party cookies blocked (the phase-out), so that
+# the tool's cookie in the platform's iframe is refused as third-party, not only as SameSite.
+BLOCK_THIRD_PARTY_COOKIES = ("--test-third-party-cookie-phaseout",)
+
+
 @pytest.fixture(scope="module")
 def framing_chromium(chromium):
     """A second Chromium from the session's Playwright (one Playwright per thread)."""
     browser = chromium.browser_type.launch(
-        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *SHARED_RENDERER]
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, *SHARED_RENDERER, *BLOCK_THIRD_PARTY_COOKIES],
     )
     yield browser
     browser.close()
@@ -89,6 +97,23 @@ def test_a_learner_launches_and_answers_inside_the_iframe(page, moodle, db, tool
     # The browser kept no cookie of the tool: everything ran without one.
     assert [c for c in page.context.cookies() if c["domain"] == "127.0.0.1"] == []
     assert db.scalar(select(LoginNonce.binding)) == "platform_storage"
+
+
+def test_a_teacher_adds_the_activity_inside_the_iframe_of_another_site(page, moodle, tool_url):
+    """Deep linking cross-site with third-party cookies blocked: chooser, form, answer."""
+    page.goto(moodle.course_page_url(storage=True, deep_linking=True))
+    tool = page.frame_locator("iframe[name=tool]")
+    tool.get_by_test_id("instrument-digcomp-2.2-short").check()
+
+    tool.get_by_test_id("add-activity").click()
+
+    expect(tool.get_by_role("heading", name="Activity added")).to_be_visible()
+    [response] = moodle.returned
+    claims = jwt.decode(response, options={"verify_signature": False})
+    [item] = claims[CONTENT_ITEMS]
+    assert item["custom"]["instrument"] == "digcomp-2.2-short"
+    assert item["url"] == tool_url + "/lti/launch"
+    assert [c for c in page.context.cookies() if c["domain"] == "127.0.0.1"] == []
 
 
 def test_without_platform_storage_the_login_falls_back_to_the_browser(moodle, db, tool_url):

@@ -341,3 +341,23 @@ def test_the_registration_remembers_its_last_launch_and_last_refusal(browser, pl
     assert registration.last_launch_at is not None
     assert registration.last_error.startswith("wrong_audience")
     assert registration.last_error_at >= registration.last_launch_at
+
+
+def test_a_launch_signed_for_another_hosts_address_is_refused(browser, platform):
+    """The attack the independent suite got through: a valid token whose target is elsewhere."""
+    response = platform.launch(browser, **{c.TARGET_LINK_URI: "https://evil.example/lti/launch"})
+
+    _refused(response, 403, "wrong_target_link_uri")
+
+
+def test_a_launch_for_another_target_than_its_login_is_refused(browser, platform):
+    auth = platform.login(browser, target_link_uri=platform.tool_url + "/lti/launch?item=a")
+    body = platform.claims(auth["nonce"], **{c.TARGET_LINK_URI: platform.tool_url + "/lti/launch"})
+
+    response = platform.post_launch(browser, platform.sign(body), auth["state"])
+
+    _refused(response, 403, "wrong_target_link_uri")
+
+
+def test_a_launch_without_a_target_is_refused(browser, platform):
+    _refused(platform.launch(browser, **{c.TARGET_LINK_URI: None}), 400, "missing_claim")

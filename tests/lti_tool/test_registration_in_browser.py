@@ -4,7 +4,7 @@ languages."""
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -12,14 +12,22 @@ from sqlalchemy import select
 
 from lti import dynamic_registration as dynreg
 from lti_tool.dev_platform.platform import ORGANISATION_NAME as DEV_ORGANISATION
-from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, SyncTarget
-from tests.support.accessibility import assert_accessible
+from storage import (
+    Delivery,
+    DeliveryStatus,
+    LrsEndpoint,
+    Organisation,
+    PlatformRegistration,
+    SyncTarget,
+)
+from tests.support.accessibility import CHROMIUM, CHROMIUM_ARGS, assert_accessible
 from tests.support.registration_platform import RegistrationPlatform
 
 ADMIN_SECRET = "the-owners-admin-secret-0123456789abcdef"
 TEXT = {
     "register": {"sv": "Registrera en lärplattform", "en": "Register a learning platform"},
     "done": {"sv": "Lärplattformen är registrerad", "en": "The learning platform is registered"},
+    "updated": {"sv": "Registreringen uppdaterades", "en": "The registration was updated"},
     "refused": {
         "sv": "Registreringen gick inte att genomföra",
         "en": "The registration did not work",
@@ -95,6 +103,95 @@ def test_moodle_opens_the_registration_in_its_iframe_and_is_told_to_close_it(
     assert [tool["state"] for tool in moodle.tools.values()] == ["pending"]
 
 
+# --- Moodle on another site, third-party cookies blocked -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cookie_blocking_chromium(chromium):
+    """Chromium as it ships to people now: third-party cookies blocked (the phase-out)."""
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def cross_site_page(cookie_blocking_chromium):
+    context = cookie_blocking_chromium.new_context(locale="sv-SE")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def moodle_elsewhere():
+    """Moodle at http://localhost:<port>, the tool at http://127.0.0.1:<port>: two sites."""
+    platform = RegistrationPlatform(host="localhost")
+    yield platform
+    platform.stop()
+
+
+def tool_cookies(page, tool_url: str) -> list[dict]:
+    return [c for c in page.context.cookies() if c["domain"] == urlsplit(tool_url).hostname]
+
+
+def test_a_third_party_cookie_of_the_tool_is_really_blocked(
+    cross_site_page, moodle_elsewhere, invitation_link, tool_url
+):
+    """The premise of the tests below: inside Moodle's iframe the tool's cookie is not kept,
+    while the same page opened on its own keeps it."""
+    page = cross_site_page
+    page.goto(f"{moodle_elsewhere.url}/admin/tool/lti/manage.php?url={quote(invitation_link)}")
+    expect(page.frame_locator("#registration").locator("h1")).to_have_text(TEXT["register"]["sv"])
+    assert tool_cookies(page, tool_url) == []
+
+    page.goto(moodle_elsewhere.start_registration(invitation_link))  # first-party now
+    expect(heading(page)).to_have_text(TEXT["register"]["sv"])
+    assert tool_cookies(page, tool_url) != []
+
+
+def test_an_invited_moodle_on_another_site_registers_inside_its_iframe(
+    cross_site_page, moodle_elsewhere, invitation_link, tool_url, db
+):
+    """Issue 17: this was "Fel 400 – Formuläret hade gått ut" (the form needed the cookie)."""
+    page = cross_site_page
+    page.goto(f"{moodle_elsewhere.url}/admin/tool/lti/manage.php?url={quote(invitation_link)}")
+    frame = page.frame_locator("#registration")
+    expect(frame.get_by_role("heading", level=1)).to_have_text(TEXT["register"]["sv"])
+
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        frame.get_by_test_id("register").click()
+
+    assert posted.value.status == 200, (posted.value.status, posted.value.url)
+    expect(frame.get_by_role("heading", level=1)).to_have_text(TEXT["done"]["sv"])
+    assert tool_cookies(page, tool_url) == []  # it all ran without the tool's cookie
+    assert [tool["state"] for tool in moodle_elsewhere.tools.values()] == ["pending"]
+    [registration] = db.scalars(select(PlatformRegistration)).all()
+    assert registration.issuer == moodle_elsewhere.url
+
+
+def test_the_owner_on_another_site_registers_with_the_admin_secret_inside_the_iframe(
+    cross_site_page, moodle_elsewhere, admin_secret, tool_url, db
+):
+    """Both steps: the secret, then the organisation, with no cookie to remember the first."""
+    page = cross_site_page
+    registration_url = quote(tool_url + "/lti/register", safe="")
+    page.goto(f"{moodle_elsewhere.url}/admin/tool/lti/manage.php?url={registration_url}")
+    frame = page.frame_locator("#registration")
+    frame.get_by_label("Admin-hemlighet").fill(admin_secret)
+    frame.get_by_test_id("continue").click()
+    frame.get_by_label("Den nya organisationens namn").fill("Umeå kommun")
+
+    frame.get_by_test_id("register").click()
+
+    expect(frame.get_by_role("heading", level=1)).to_have_text(TEXT["done"]["sv"])
+    assert tool_cookies(page, tool_url) == []
+    [registration] = db.scalars(select(PlatformRegistration)).all()
+    assert registration.organisation.name == "Umeå kommun"
+
+
 def test_the_close_button_is_hidden_outside_a_platform(page, moodle, invitation_link):
     page.goto(moodle.start_registration(invitation_link))
     page.get_by_test_id("register").click()
@@ -122,6 +219,20 @@ def open_done(page, tool_url, lang, moodle, link):
     open_invitation_confirm(page, tool_url, lang, moodle, link)
     page.get_by_test_id("register").click()
     expect(heading(page)).to_have_text(TEXT["done"][lang])
+
+
+def open_update_confirm(page, tool_url, lang, moodle, link):
+    """Moodle's "Update" on the registered tool, the same invitation link pasted again."""
+    open_done(page, tool_url, lang, moodle, link)
+    [client_id] = moodle.tools
+    page.goto(with_language(moodle.start_update(link, client_id), lang))
+    expect(page.get_by_test_id("updating")).to_contain_text("Umeå kommun")
+
+
+def open_update_done(page, tool_url, lang, moodle, link):
+    open_update_confirm(page, tool_url, lang, moodle, link)
+    page.get_by_test_id("register").click()
+    expect(heading(page)).to_have_text(TEXT["updated"][lang])
 
 
 def open_refused(page, tool_url, lang, moodle, link):
@@ -214,6 +325,8 @@ PAGES = {
     "registration with an invitation": open_invitation_confirm,
     "invitation opened directly": open_invitation_instructions,
     "registration done": open_done,
+    "update asked": open_update_confirm,
+    "update done": open_update_done,
     "registration refused": open_refused,
     "admin secret": open_secret_form,
     "admin secret wrong": open_wrong_secret,

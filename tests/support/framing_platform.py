@@ -4,7 +4,9 @@ It is served on 127.0.0.1 but addressed as http://localhost:<port>, so for the
 browser the tool (on 127.0.0.1) is a different site inside the iframe: its
 cookies are third-party.  With `storage` it offers the LTI client-side
 postMessage storage (`lti_storage_target=_parent`), answering lti.put_data and
-lti.get_data from its own window.
+lti.get_data from its own window.  With `deep_linking` a teacher's "Select content" opens the
+tool's chooser in the iframe, and the tool's answer is posted back to the platform's return
+page (`returned` keeps each signed response).
 """
 
 from __future__ import annotations
@@ -45,11 +47,15 @@ class FramingPlatform:
         self.deployment_id = "1"
         self.key = SigningKey("framing-key")
         self.issued: list[str] = []
+        self.returned: list[str] = []  # deep-linking responses posted back by the tool
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 outer._handle(self)
+
+            def do_POST(self):  # noqa: N802
+                outer._return(self)
 
             def log_message(self, *args):
                 """Quiet: a test reports through its assertions, not the server log."""
@@ -63,14 +69,32 @@ class FramingPlatform:
         self._server.shutdown()
         self._server.server_close()
 
-    def course_page_url(self, storage: bool) -> str:
-        return f"{self.url}/course?storage={int(storage)}"
+    def course_page_url(self, storage: bool, deep_linking: bool = False) -> str:
+        return f"{self.url}/course?storage={int(storage)}&deep_linking={int(deep_linking)}"
+
+    def _return(self, request: BaseHTTPRequestHandler) -> None:
+        """Moodle's contentitem_return.php: takes the tool's signed deep-linking response."""
+        length = int(request.headers.get("Content-Length") or 0)
+        form = {k: v[0] for k, v in parse_qs(request.rfile.read(length).decode()).items()}
+        if urlsplit(request.path).path != "/return" or "JWT" not in form:
+            request.send_response(400)
+            request.end_headers()
+            return
+        self.returned.append(form["JWT"])
+        self._page(
+            request,
+            "<!doctype html><html lang='en'><head><title>Added</title></head><body>"
+            "<h1>Activity added</h1></body></html>",
+        )
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if parts.path == "/course":
-            return self._page(request, self._course(query.get("storage") == "1"))
+            return self._page(
+                request,
+                self._course(query.get("storage") == "1", query.get("deep_linking") == "1"),
+            )
         if parts.path == "/auth":
             return self._page(request, self._auth(query))
         if parts.path == "/jwks":
@@ -85,7 +109,7 @@ class FramingPlatform:
         request.end_headers()
         return None
 
-    def _course(self, storage: bool) -> str:
+    def _course(self, storage: bool, deep_linking: bool = False) -> str:
         login = {
             "iss": self.url,
             "login_hint": "3",
@@ -95,6 +119,8 @@ class FramingPlatform:
         }
         if storage:
             login["lti_storage_target"] = "_parent"
+        if deep_linking:
+            login["lti_message_hint"] = "deep_linking"
         script = STORAGE_SCRIPT % {"tool_origin": json.dumps(self.tool_url)} if storage else ""
         src = html.escape(f"{self.tool_url}/lti/login?{urlencode(login)}")
         return (
@@ -124,6 +150,17 @@ class FramingPlatform:
             c.CUSTOM: {"instrument": "digcomp-2.2-short"},
             c.LAUNCH_PRESENTATION: {"locale": "sv", "document_target": "iframe"},
         }
+        if query.get("lti_message_hint") == "deep_linking":
+            claims[c.MESSAGE_TYPE] = c.DEEP_LINKING_REQUEST
+            claims[c.ROLES] = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
+            del claims[c.RESOURCE_LINK]
+            claims[c.DEEP_LINKING_SETTINGS] = {
+                "deep_link_return_url": self.url + "/return",
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+                "accept_multiple": False,
+                "title": "Självskattning",
+            }
         token = self.key_sign(claims)
         self.issued.append(token)
         return (

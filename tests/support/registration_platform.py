@@ -63,7 +63,9 @@ class RegistrationRefusedByPlatform(Exception):
 class RegistrationPlatform:
     """A Moodle site that a tool can register with dynamically."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        """`host="localhost"`: the site is another site than the tool's (on 127.0.0.1) for a
+        browser, so the tool's cookies in Moodle's iframe are third-party."""
         self.key = SigningKey("moodle-double-key")
         self.tools: dict[str, dict] = {}  # client id -> the registration Moodle stored
         self.registration_requests: list[dict] = []  # every POST, accepted or not
@@ -73,11 +75,13 @@ class RegistrationPlatform:
         self.issuer_override: str | None = None
         self.configuration_body: bytes | None = None  # serve this instead of the configuration
         self.refuse_with: tuple[int, str] | None = None  # refuse every registration so
+        self.configuration_changes: dict = {}  # e.g. a moved endpoint, after a site move
+        self.update_deployment_id: str | None = None  # answer an update with this deployment
         self._deployments = itertools.count(5)
         self._lock = threading.Lock()
         self.app = self._make_app()
         self._server = LiveServer(self.app)
-        self.url = self._server.url
+        self.url = self._server.url.replace("127.0.0.1", host, 1)
         self.configuration_url = self.url + CONFIGURATION_PATH
 
     def stop(self) -> None:
@@ -85,10 +89,22 @@ class RegistrationPlatform:
 
     # --- what the admin's browser gets from Moodle ----------------------------------------
 
-    def new_registration_token(self, lifetime: int = 3600) -> str:
-        client_id = "".join(secrets.choice(string.ascii_letters) for _ in range(15))
+    def new_registration_token(self, lifetime: int = 3600, *, update_of: str | None = None) -> str:
+        """Moodle's registration token: a new client id, or for "Update" on the tool of
+        `update_of` (a client id) scope `reg-update` with the tool type's id as `sub`."""
         now = int(time.time())
+        if update_of is not None:
+            type_id = self.tools[update_of]["deployment_id"]
+            return self.key.sign(
+                {"sub": type_id, "scope": "reg-update", "iat": now, "exp": now + lifetime}
+            )
+        client_id = "".join(secrets.choice(string.ascii_letters) for _ in range(15))
         return self.key.sign({"sub": client_id, "scope": "reg", "iat": now, "exp": now + lifetime})
+
+    def start_update(self, tool_registration_url: str, client_id: str) -> str:
+        """Manage tools → the tool's "Update" (startltiadvregistration.php?type=<type id>)."""
+        token = self.new_registration_token(update_of=client_id)
+        return self.start_registration(tool_registration_url, token)
 
     def start_registration(self, tool_registration_url: str, token: str | None = None) -> str:
         """Where Moodle's startltiadvregistration.php redirects the admin's browser."""
@@ -107,6 +123,7 @@ class RegistrationPlatform:
         )
         if self.issuer_override:
             document["issuer"] = self.issuer_override
+        document.update(self.configuration_changes)
         return document
 
     # --- the double's checks, after Moodle's ----------------------------------------------
@@ -121,7 +138,7 @@ class RegistrationPlatform:
             raise RegistrationRefusedByPlatform(
                 401, f"Invalid Registration Token: {error}"
             ) from None
-        if claims.get("scope") != "reg" or not claims.get("sub"):
+        if claims.get("scope") not in ("reg", "reg-update") or not claims.get("sub"):
             raise RegistrationRefusedByPlatform(401, "Invalid Registration Token")
         return claims
 
@@ -180,6 +197,24 @@ class RegistrationPlatform:
             if self.refuse_with:
                 raise RegistrationRefusedByPlatform(*self.refuse_with)
             self.validate_registration(body)
+            if claims["scope"] == "reg-update":
+                # mod/lti/openid-registration.php: lti_update_type keeps client id, type id
+                # (the deployment id) and state, and takes the new configuration.
+                [client_id] = [
+                    known
+                    for known, tool in self.tools.items()
+                    if tool["deployment_id"] == claims["sub"]
+                ] or [None]
+                if client_id is None:
+                    raise RegistrationRefusedByPlatform(404, "Unknown tool type")
+                tool = self.tools[client_id]
+                deployment_id = self.update_deployment_id or tool["deployment_id"]
+                self.tools[client_id] = {
+                    "state": tool["state"],
+                    "deployment_id": deployment_id,
+                    **body,
+                }
+                return self._answer(body, client_id, deployment_id), 200
             client_id = claims["sub"]
             if client_id in self.tools:
                 raise RegistrationRefusedByPlatform(400, "Client id already registered")
