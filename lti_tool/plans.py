@@ -4,8 +4,10 @@
 their role profile, competence by competence, where either of them saves a new
 version of the plan, confirms it, and comments.  Only the employee and their
 manager reach it; anyone else (a colleague, HR, another organisation) gets a
-404, so employee ids reveal nothing.  The manager sees results only of the
-instruments the organisation shares with managers.
+404, so employee ids reveal nothing.  The employee's current levels come from their
+latest result; the manager's from the latest result the manager may see
+(`storage.result_sharing`), so the two can differ: the page says which result each
+one's levels come from, and that the manager sees only what was shared.
 
 `/my/plan` is the employee's own view: the latest agreed plan, a version
 waiting for their confirmation, and the items they tick off as done (each
@@ -54,9 +56,9 @@ from storage.plan_records import (
     plan_for_period,
     role_profile_for,
     save_version,
-    shared_instrument_keys,
 )
 from storage.plans import DevelopmentPlan, PlanVersion
+from storage.result_sharing import results_for_manager
 from storage.staff import current_employment
 from xapi import statements as xapi_statements
 from xapi.record import record, where_of
@@ -101,11 +103,23 @@ class CompetenceRow:
         return max(0, (target or 0) - (self.level or 0)) if target else 0
 
 
+@dataclass(frozen=True)
+class LevelSource:
+    """The result a dialogue's current levels come from: which instrument, submitted when."""
+
+    attempt_id: str
+    instrument: str
+    submitted_at: object
+
+
 @dataclass
 class Dialogue:
     employee: Employee
     framework: Framework
     attempt: object
+    source: LevelSource | None  # where the current levels shown come from
+    # To the employee: the result their manager's page shows (None: none is shared).
+    manager_source: LevelSource | None
     role_title: str | None
     profile: object
     plan: DevelopmentPlan | None
@@ -120,14 +134,15 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
     employment = current_employment(session, employee.id)
     role_title = employment.role_title if employment else None
     profile = role_profile_for(session, employee.organisation_id, role_title)
-    keys = (
-        None
-        if is_self(access, employee)
-        else shared_instrument_keys(session, employee.organisation_id)
-    )
-    attempt = (
-        latest_submitted_attempt(session, employee.person_id, keys) if employee.person_id else None
-    )
+    attempt = manager_attempt = None
+    if employee.person_id:
+        shared = results_for_manager(session, employee.organisation_id, employee.person_id)
+        manager_attempt = shared.results[0] if shared.results else None
+        attempt = (
+            latest_submitted_attempt(session, employee.person_id)
+            if is_self(access, employee)
+            else manager_attempt
+        )
     if attempt is not None:
         framework = load_instrument(session, attempt.instrument_id).framework
     else:
@@ -188,6 +203,8 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
         employee=employee,
         framework=framework,
         attempt=attempt,
+        source=level_source(attempt, lang),
+        manager_source=level_source(manager_attempt, lang),
         role_title=role_title,
         profile=profile,
         plan=plan,
@@ -196,6 +213,13 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
         options=options,
         manager_name=manager.name if manager else None,
     )
+
+
+def level_source(attempt: Attempt | None, lang: str) -> LevelSource | None:
+    if attempt is None:
+        return None
+    loaded = load_instrument(db_session(), attempt.instrument_id)
+    return LevelSource(attempt.id, translated(loaded.instrument.name, lang), attempt.submitted_at)
 
 
 def _people_names(person_ids: set[int | None]) -> dict[int, str]:

@@ -25,7 +25,10 @@ from tests.xapi.support import undocumented, validate
 CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 MANAGER = staff.person_claims("10", "Maja Chef", "maja@example.invalid")
 EMPLOYEE = staff.person_claims(
-    "11", "Anna Andersson", "anna@example.invalid", **{CUSTOM: {"instrument": "digcomp-2.2-short"}}
+    "11",
+    "Anna Andersson",
+    "anna@example.invalid",
+    **{CUSTOM: {"instrument": "digcomp-2.2-short", "share_with_manager": "yes"}},
 )
 TEAMMATE = staff.person_claims("12", "Bo Berg", "bo@example.invalid")
 COLLEAGUE = staff.person_claims("13", "Cilla Colleague", "cilla@example.invalid")
@@ -86,7 +89,7 @@ def test_manager_and_employee_agree_a_plan_with_versions_comments_and_a_pdf(
     assert dialogue.status_code == 200
     text = text_of(dialogue.text)
     assert "Development dialogue: Anna Andersson" in text
-    assert "Undersköterska" in text and "Submitted on" in text  # the shared result is shown
+    assert "Undersköterska" in text and "submitted on" in text  # the shared result is shown
     saved = save_plan(
         browser,
         tool_url,

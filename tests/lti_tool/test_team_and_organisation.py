@@ -113,7 +113,8 @@ def test_the_manager_sees_shared_results_against_the_role_profile(
         )
     )
     db.commit()
-    launch(platform, other_browser, "3", **{CUSTOM: {"instrument": "digcomp-2.2-short"}})
+    custom = {"instrument": "digcomp-2.2-short", "share_with_manager": "yes"}
+    launch(platform, other_browser, "3", **{CUSTOM: custom})
     submit(other_browser, answer_all(other_browser, start(other_browser, tool_url), lambda o: o[0]))
     launch(platform, browser, "2")
 
