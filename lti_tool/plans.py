@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import (
     Blueprint,
     abort,
@@ -68,6 +70,7 @@ COMMENT_MAX = 4000
 GOAL_MAX = 500
 NEW_GOAL_ROWS = 3
 RECOMMENDED_PER_GAP = 3
+SWEDEN = ZoneInfo("Europe/Stockholm")
 
 
 def _employee_in_scope(access: Access, employee_id: int) -> Employee:
@@ -109,7 +112,7 @@ class LevelSource:
 
     attempt_id: str
     instrument: str
-    submitted_at: object
+    when: str  # the day in Sweden; with the time when the page's other result is of the same day
 
 
 @dataclass
@@ -203,8 +206,8 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
         employee=employee,
         framework=framework,
         attempt=attempt,
-        source=level_source(attempt, lang),
-        manager_source=level_source(manager_attempt, lang),
+        source=level_source(attempt, manager_attempt, lang),
+        manager_source=level_source(manager_attempt, attempt, lang),
         role_title=role_title,
         profile=profile,
         plan=plan,
@@ -215,11 +218,22 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
     )
 
 
-def level_source(attempt: Attempt | None, lang: str) -> LevelSource | None:
+def level_source(attempt: Attempt | None, other: Attempt | None, lang: str) -> LevelSource | None:
+    """Which result levels come from, told apart from `other` (the other side's result)."""
     if attempt is None:
         return None
     loaded = load_instrument(db_session(), attempt.instrument_id)
-    return LevelSource(attempt.id, translated(loaded.instrument.name, lang), attempt.submitted_at)
+    moment = attempt.submitted_at.astimezone(SWEDEN)
+    locale = get_locale()
+    when = babel_dates.format_date(moment.date(), "long", locale=locale)
+    if (
+        other is not None
+        and other.id != attempt.id
+        and other.submitted_at.astimezone(SWEDEN).date() == moment.date()
+    ):
+        time = babel_dates.format_time(moment, "HH:mm", locale=locale)
+        when = gettext("%(date)s at %(time)s", date=when, time=time)
+    return LevelSource(attempt.id, translated(loaded.instrument.name, lang), when)
 
 
 def _people_names(person_ids: set[int | None]) -> dict[int, str]:

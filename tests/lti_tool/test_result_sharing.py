@@ -29,6 +29,8 @@ STAFF = (
     "3;per@kommun.se;Per Personal;2;OMS;Omsorg;Undersköterska\n"
 )
 SWEDISH_DATE = r"\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4}"  # noqa: E501
+# Two results of the same day are told apart by the time (Swedish local time).
+SAME_DAY = rf"{SWEDISH_DATE} kl\. \d\d:\d\d"
 
 
 @pytest.fixture
@@ -214,12 +216,13 @@ def test_the_dialogue_says_which_result_the_levels_come_from_on_each_side(
     instrument = "Digital kompetens – kort självskattning"
     assert re.search(
         rf"Dina nuvarande nivåer nedan kommer från ditt senaste resultat: {instrument}, "
-        rf"inlämnad {SWEDISH_DATE}\.",
+        rf"inlämnad {SAME_DAY}\.",
         own,
     )
     assert "Din chef ser bara resultat som delas med chefer." in own
     assert re.search(
-        rf"Din chef ser nivåerna från {instrument}, inlämnad {SWEDISH_DATE}, och de kan skilja", own
+        rf"Din chef ser nivåerna från ett tidigare resultat: {instrument}, inlämnad {SAME_DAY}\.",
+        own,
     )
     assert re.search(
         rf"nivåerna nedan kommer från {instrument}, inlämnad {SWEDISH_DATE}\.", managers
