@@ -26,12 +26,12 @@ from competence.texts import translated
 from lti_tool.access import access_required, current_access
 from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
-from lti_tool.organisation import instrument_names, shared_instrument_keys
+from lti_tool.organisation import instrument_names
 from lti_tool.results import level_name
 from storage import Attempt, AttemptStatus, Employee, Employment, InstrumentVersion, RoleProfile
 from storage.attempts import load_instrument
 from storage.audit import VIEW_RESULTS
-from storage.result_sharing import results_for_manager
+from storage.result_sharing import results_for_manager, shared_instrument_keys
 from storage.staff import current_employment
 
 bp = Blueprint("team", __name__)
@@ -51,7 +51,7 @@ class Member:
 def index():
     access = current_access()
     session = db_session()
-    shared = sorted(shared_instrument_keys(access.organisation.id))
+    shared = sorted(shared_instrument_keys(session, access.organisation.id))
     employees = session.scalars(
         select(Employee).where(
             Employee.id.in_(access.team),
@@ -95,7 +95,7 @@ def member(employee_id: int):
         abort(404)
     employment = current_employment(session, employee.id)
     role = employment.role_title if employment else None
-    shared = shared_instrument_keys(access.organisation.id)
+    shared = shared_instrument_keys(session, access.organisation.id)
     results, not_shared = [], 0
     if employee.person_id:
         # Whether the manager sees a result is storage.result_sharing's rule, nowhere else.
