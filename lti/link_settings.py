@@ -20,10 +20,11 @@ from competence.texts import Text
 from lti.claims import course_roles
 from storage import Attempt, InstrumentVersion, ResourceLink
 from storage.attempts import load_instrument
+from storage.result_sharing import SHARE_WITH_MANAGER as SHARE_WITH_MANAGER
+from storage.result_sharing import link_shares_with_manager
 
 INSTRUMENT = "instrument"
 ATTEMPTS = "attempts"
-SHARE_WITH_MANAGER = "share_with_manager"
 LOCALE = "locale"
 DEFAULT_INSTRUMENT = "digcomp-2.2-full"
 MAX_ATTEMPTS = 100
@@ -58,7 +59,8 @@ def attempts_allowed(link: ResourceLink | None) -> int | None:
 
 
 def shares_with_manager(link: ResourceLink | None) -> bool:
-    return parse_yes(configured(link, SHARE_WITH_MANAGER))
+    """What the activity says now; whether a manager sees a result is storage.result_sharing's."""
+    return link_shares_with_manager(link)
 
 
 def link_locale(link: ResourceLink | None) -> str | None:
@@ -74,12 +76,6 @@ def parse_attempts(value: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return allowed if allowed > 0 else None
-
-
-def parse_yes(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    return isinstance(value, str) and value.strip().lower() in {"yes", "true", "1", "ja"}
 
 
 @dataclass(frozen=True)

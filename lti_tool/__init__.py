@@ -102,11 +102,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.register_blueprint(registration.bp)
     app.register_blueprint(admin.bp)
-    from lti_tool import data_protection, organisation, team
+    from lti_tool import data_protection, organisation, privacy_notice, team
 
     app.register_blueprint(organisation.bp)
     app.register_blueprint(data_protection.bp)
     app.register_blueprint(team.bp)
+    app.register_blueprint(privacy_notice.bp)
     from lti_tool import statement_api
 
     app.register_blueprint(statement_api.bp)

@@ -4,8 +4,10 @@
 their role profile, competence by competence, where either of them saves a new
 version of the plan, confirms it, and comments.  Only the employee and their
 manager reach it; anyone else (a colleague, HR, another organisation) gets a
-404, so employee ids reveal nothing.  The manager sees results only of the
-instruments the organisation shares with managers.
+404, so employee ids reveal nothing.  The employee's current levels come from their
+latest result; the manager's from the latest result the manager may see
+(`storage.result_sharing`), so the two can differ: the page says which result each
+one's levels come from, and that the manager sees only what was shared.
 
 `/my/plan` is the employee's own view: the latest agreed plan, a version
 waiting for their confirmation, and the items they tick off as done (each
@@ -17,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import (
     Blueprint,
     abort,
@@ -55,9 +59,9 @@ from storage.plan_records import (
     plan_for_period,
     role_profile_for,
     save_version,
-    shared_instrument_keys,
 )
 from storage.plans import DevelopmentPlan, PlanVersion
+from storage.result_sharing import results_for_manager
 from storage.staff import current_employment
 from xapi import statements as xapi_statements
 from xapi.record import record, where_of
@@ -67,6 +71,7 @@ COMMENT_MAX = 4000
 GOAL_MAX = 500
 NEW_GOAL_ROWS = 3
 RECOMMENDED_PER_GAP = 3
+SWEDEN = ZoneInfo("Europe/Stockholm")
 
 
 def _employee_in_scope(access: Access, employee_id: int) -> Employee:
@@ -102,11 +107,23 @@ class CompetenceRow:
         return max(0, (target or 0) - (self.level or 0)) if target else 0
 
 
+@dataclass(frozen=True)
+class LevelSource:
+    """The result a dialogue's current levels come from: which instrument, submitted when."""
+
+    attempt_id: str
+    instrument: str
+    when: str  # the day in Sweden; with the time when the page's other result is of the same day
+
+
 @dataclass
 class Dialogue:
     employee: Employee
     framework: Framework
     attempt: object
+    source: LevelSource | None  # where the current levels shown come from
+    # To the employee: the result their manager's page shows (None: none is shared).
+    manager_source: LevelSource | None
     role_title: str | None
     profile: object
     plan: DevelopmentPlan | None
@@ -121,14 +138,15 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
     employment = current_employment(session, employee.id)
     role_title = employment.role_title if employment else None
     profile = role_profile_for(session, employee.organisation_id, role_title)
-    keys = (
-        None
-        if is_self(access, employee)
-        else shared_instrument_keys(session, employee.organisation_id)
-    )
-    attempt = (
-        latest_submitted_attempt(session, employee.person_id, keys) if employee.person_id else None
-    )
+    attempt = manager_attempt = None
+    if employee.person_id:
+        shared = results_for_manager(session, employee.organisation_id, employee.person_id)
+        manager_attempt = shared.results[0] if shared.results else None
+        attempt = (
+            latest_submitted_attempt(session, employee.person_id)
+            if is_self(access, employee)
+            else manager_attempt
+        )
     if attempt is not None:
         framework = load_instrument(session, attempt.instrument_id).framework
     else:
@@ -189,6 +207,8 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
         employee=employee,
         framework=framework,
         attempt=attempt,
+        source=level_source(attempt, manager_attempt, lang),
+        manager_source=level_source(manager_attempt, attempt, lang),
         role_title=role_title,
         profile=profile,
         plan=plan,
@@ -197,6 +217,24 @@ def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
         options=options,
         manager_name=manager.name if manager else None,
     )
+
+
+def level_source(attempt: Attempt | None, other: Attempt | None, lang: str) -> LevelSource | None:
+    """Which result levels come from, told apart from `other` (the other side's result)."""
+    if attempt is None:
+        return None
+    loaded = load_instrument(db_session(), attempt.instrument_id)
+    moment = attempt.submitted_at.astimezone(SWEDEN)
+    locale = get_locale()
+    when = babel_dates.format_date(moment.date(), "long", locale=locale)
+    if (
+        other is not None
+        and other.id != attempt.id
+        and other.submitted_at.astimezone(SWEDEN).date() == moment.date()
+    ):
+        time = babel_dates.format_time(moment, "HH:mm", locale=locale)
+        when = gettext("%(date)s at %(time)s", date=when, time=time)
+    return LevelSource(attempt.id, translated(loaded.instrument.name, lang), when)
 
 
 def _people_names(person_ids: set[int | None]) -> dict[int, str]:

@@ -49,8 +49,8 @@ from storage.programme_data import (
     framework_documents,
     latest_result_sums,
     organisation_facts,
-    shared_instrument_keys,
 )
+from storage.result_sharing import team_results
 
 bp = Blueprint("programme", __name__)
 DIGCOMP = "digcomp-2.2"
@@ -582,9 +582,8 @@ def team_tables():
     access = current_access()
     session = db_session()
     organisation_id = access.organisation.id
-    shared = shared_instrument_keys(session, organisation_id)
-    facts = organisation_facts(session, organisation_id, set(access.team))
-    attempts = [a for a in facts.attempts if a.instrument_key in shared]
+    # Only the results the manager may see (storage.result_sharing, the one rule).
+    attempts = team_results(session, organisation_id, set(access.team))
     documents = framework_documents(session, {a.framework_key for a in attempts}, organisation_id)
     tables, charts = [], []
     for index, key in enumerate(sorted({a.instrument_key for a in attempts})):

@@ -1,9 +1,10 @@
 """The manager's team: who reports to them (HR's data), and how far each has come.
 
 A manager sees everyone reporting to them now, directly or through managers below
-them (`storage.staff.team_ids`).  Results are shown only for the instruments the
-organisation shares with managers (`SharedInstrument`); a person outside the
-team, or of another organisation, is a 404.
+them (`storage.staff.team_ids`).  A result is shown only when the activity it was
+given in shares results with the manager and the organisation shares its instrument
+(`storage.result_sharing`, the one rule); a person outside the team, or of another
+organisation, is a 404.
 
 A person's targets come from the role profile matching their role (yrkesroll)
 from HR: a profile of the organisation for the result's framework whose key, or
@@ -25,11 +26,12 @@ from competence.texts import translated
 from lti_tool.access import access_required, current_access
 from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
-from lti_tool.organisation import instrument_names, shared_instrument_keys
+from lti_tool.organisation import instrument_names
 from lti_tool.results import level_name
 from storage import Attempt, AttemptStatus, Employee, Employment, InstrumentVersion, RoleProfile
 from storage.attempts import load_instrument
 from storage.audit import VIEW_RESULTS
+from storage.result_sharing import results_for_manager, shared_instrument_keys
 from storage.staff import current_employment
 
 bp = Blueprint("team", __name__)
@@ -49,7 +51,7 @@ class Member:
 def index():
     access = current_access()
     session = db_session()
-    shared = sorted(shared_instrument_keys(access.organisation.id))
+    shared = sorted(shared_instrument_keys(session, access.organisation.id))
     employees = session.scalars(
         select(Employee).where(
             Employee.id.in_(access.team),
@@ -93,30 +95,24 @@ def member(employee_id: int):
         abort(404)
     employment = current_employment(session, employee.id)
     role = employment.role_title if employment else None
-    shared = shared_instrument_keys(access.organisation.id)
-    results = []
-    if employee.person_id and shared:
-        attempts = session.scalars(
-            select(Attempt)
-            .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
-            .where(
-                Attempt.person_id == employee.person_id,
-                Attempt.status == AttemptStatus.SUBMITTED,
-                InstrumentVersion.key.in_(shared),
-            )
-            .order_by(Attempt.submitted_at.desc())
-        )
+    shared = shared_instrument_keys(session, access.organisation.id)
+    results, not_shared = [], 0
+    if employee.person_id:
+        # Whether the manager sees a result is storage.result_sharing's rule, nowhere else.
+        view = results_for_manager(session, access.organisation.id, employee.person_id)
         latest: dict[str, Attempt] = {}
-        for attempt in attempts:
+        for attempt in view.results:
             latest.setdefault(attempt.instrument.key, attempt)
         for number, attempt in enumerate(latest.values(), start=1):
             results.append(_result(session, attempt, role, access.organisation.id, number))
+        not_shared = view.not_shared
     page = render_template(
         "team/member.html",
         employee=employee,
         unit=_unit_name(employment),
         role=role,
         results=results,
+        not_shared=not_shared,
         shares_anything=bool(shared),
     )
     if results:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -165,6 +166,12 @@ class Attempt(Base):
     result: Mapped[dict | None] = mapped_column(JSONDocument)
     overall_level: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float)
+    # What the activity said about sharing with the manager when the attempt was started:
+    # what the person was told before the first question (see storage.result_sharing).
+    # A later "yes" on the activity never opens an attempt made under "no".
+    shared_with_manager: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     person: Mapped[Person] = relationship()
     resource_link: Mapped[ResourceLink | None] = relationship()

@@ -22,7 +22,9 @@ from competence.frameworks import Framework, framework_from_document
 from competence.instruments import Instrument, instrument_from_document
 from competence.scoring import AssessmentResult, score
 from storage.assessments import Answer, Attempt, AttemptStatus, FrameworkVersion, InstrumentVersion
+from storage.courses import ResourceLink
 from storage.database import get_or_create, utcnow
+from storage.result_sharing import link_shares_with_manager
 
 
 class AttemptRefused(Exception):
@@ -201,8 +203,13 @@ def start_attempt(
         return in_progress
     if attempts_allowed is not None and len(existing) >= attempts_allowed:
         raise AttemptRefused("no_more_attempts")
+    link = session.get(ResourceLink, resource_link_id) if resource_link_id is not None else None
     attempt = Attempt(
-        person_id=person_id, resource_link_id=resource_link_id, instrument_id=instrument_row_id
+        person_id=person_id,
+        resource_link_id=resource_link_id,
+        instrument_id=instrument_row_id,
+        # What the person was just told on the start page (storage.result_sharing).
+        shared_with_manager=link_shares_with_manager(link),
     )
     session.add(attempt)
     session.flush()

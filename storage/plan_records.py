@@ -22,7 +22,7 @@ from storage.completions import record_completion
 from storage.database import insert_new, utcnow
 from storage.launches import Launch
 from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
-from storage.staff import Employee, SharedInstrument
+from storage.staff import Employee
 
 
 def current_period(now: datetime | None = None) -> str:
@@ -194,16 +194,6 @@ def matching_plan_item(
         if activity is not None and (activity.url or "").strip() in urls:
             return plan.id, item["key"]
     return None
-
-
-def shared_instrument_keys(session: Session, organisation_id: int) -> set[str]:
-    return set(
-        session.scalars(
-            select(SharedInstrument.instrument_key).where(
-                SharedInstrument.organisation_id == organisation_id
-            )
-        )
-    )
 
 
 def latest_submitted_attempt(

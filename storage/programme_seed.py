@@ -342,6 +342,8 @@ def _attempt(person_id: int, instrument_id: int, started: datetime, result=None,
         result=result,
         overall_level=level,
         score=None if level is None else level / 8,
+        # The made-up organisation's activities share results with managers.
+        shared_with_manager=True,
     )
 
 
@@ -475,6 +477,7 @@ def seed_programme_bulk(
                             None,
                             None,
                             None,
+                            True,
                         )
                         continue
                     chosen, result, level = result_of(choice)
@@ -491,6 +494,7 @@ def seed_programme_bulk(
                         result,
                         level,
                         level / 8,
+                        True,
                     )
 
     writer.write(
@@ -506,6 +510,7 @@ def seed_programme_bulk(
             "result",
             "overall_level",
             "score",
+            "shared_with_manager",
         ),
         attempt_rows(),
     )

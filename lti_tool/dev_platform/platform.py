@@ -188,7 +188,8 @@ def launch_claims(
         },
         c.RESOURCE_LINK: {"id": f"{course.key}-link-1", "title": course.link_title},
         c.LIS: {"person_sourcedid": person.sourcedid, "course_section_sourcedid": course.label},
-        c.CUSTOM: {"instrument": course.instrument},
+        # The demo course shares results with managers, so the team pages have something to show.
+        c.CUSTOM: {"instrument": course.instrument, "share_with_manager": "yes"},
         c.LAUNCH_PRESENTATION: {
             "locale": locale,
             "document_target": "iframe",

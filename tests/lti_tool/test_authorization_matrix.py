@@ -33,11 +33,12 @@ from storage import (
     Organisation,
     PlanVersion,
     PlatformRegistration,
+    SharedInstrument,
     SyncTarget,
 )
 from storage.hr_import import apply_staff_list
 from tests.lti_tool.test_route_guard import DEV_ONLY, PUBLIC, concrete
-from tests.support.assessing import csrf
+from tests.support.assessing import answer_all, csrf, start, submit
 
 ADMINISTRATOR = [
     "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
@@ -307,3 +308,69 @@ def test_every_post_route_refuses_the_roles_it_should(people, tool_url):
             if response.status_code not in REFUSED:
                 wrong[(rule, role)] = response.status_code
     assert wrong == {}
+
+
+# What shows that a manager's page holds a result: the team page's result, the dialogue's
+# current levels and their source, the team overview's table of the instrument.
+RESULT_MARKERS = (
+    'data-testid="result"',
+    'data-testid="level-source-column"',
+    "team-radar-1",
+    "team-digcomp-2.2-short",
+)
+LEVEL_SHOWN = re.compile(r"\d – (?:Foundation|Intermediate|Advanced|Highly specialised) \d")
+
+
+def _submit_at_activity(platform, browser, tool_url, link_id: str, share: str) -> None:
+    launched = platform.launch(
+        browser,
+        sub="user-3",
+        email=None,
+        name="Person 3",
+        **{
+            c.ROLES: LEARNER,
+            c.LIS: {"person_sourcedid": "3"},
+            c.RESOURCE_LINK: {"id": link_id, "title": f"Kartläggning {link_id}"},
+            c.CUSTOM: {"instrument": "digcomp-2.2-short", "share_with_manager": share},
+        },
+    )
+    assert launched.status_code == 200, launched.text
+    submit(browser, answer_all(browser, start(browser, tool_url), lambda options: options[1]))
+
+
+def _what_the_manager_gets(session, tool_url, ids) -> dict[str, object]:
+    shown = {}
+    for rule, methods in MATRIX.items():
+        if "manager" not in methods.get("GET", set()):
+            continue
+        response = session.get(tool_url + _fill(rule, ids), allow_redirects=False)
+        if rule in NOTHING_TO_DOWNLOAD:
+            shown[rule] = response.status_code
+            continue
+        text = response.text
+        shown[rule] = [m for m in RESULT_MARKERS if m in text] + LEVEL_SHOWN.findall(text)
+    return shown
+
+
+def test_no_manager_page_or_download_shows_a_result_its_activity_keeps_from_managers(
+    people, platform, tool_url, database
+):
+    sessions, ids = people
+    with database.transaction() as session:
+        organisation = session.scalar(select(Organisation).where(Organisation.slug == "test-org"))
+        session.add(
+            SharedInstrument(organisation_id=organisation.id, instrument_key="digcomp-2.2-short")
+        )
+    employee = requests.Session()
+    _submit_at_activity(platform, employee, tool_url, "kept", "no")
+
+    kept = _what_the_manager_gets(sessions["manager"], tool_url, ids)
+
+    assert {rule: found for rule, found in kept.items() if found and found != 404} == {}
+    # The same check sees a result the employee's activity shares (the organisation allows).
+    _submit_at_activity(platform, employee, tool_url, "shared", "yes")
+    shared = _what_the_manager_gets(sessions["manager"], tool_url, ids)
+    assert 'data-testid="result"' in shared["/team/<int:employee_id>"]
+    assert 'data-testid="level-source-column"' in shared["/plans/<int:employee_id>"]
+    assert "team-digcomp-2.2-short" in shared["/team/overview"]
+    assert shared["/team/overview/export/<key>.<fmt>"] == 200

@@ -23,9 +23,18 @@ from tests.support.browsing import text_of
 from tests.xapi.support import undocumented, validate
 
 CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+RESOURCE_LINK = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
 MANAGER = staff.person_claims("10", "Maja Chef", "maja@example.invalid")
 EMPLOYEE = staff.person_claims(
-    "11", "Anna Andersson", "anna@example.invalid", **{CUSTOM: {"instrument": "digcomp-2.2-short"}}
+    "11",
+    "Anna Andersson",
+    "anna@example.invalid",
+    **{
+        CUSTOM: {"instrument": "digcomp-2.2-short", "share_with_manager": "yes"},
+        # An activity of its own: the manager's launches (link "1", no custom parameters)
+        # would otherwise make the employee's activity say no (storage.result_sharing).
+        RESOURCE_LINK: {"id": "self-assessment", "title": "Självskattning"},
+    },
 )
 TEAMMATE = staff.person_claims("12", "Bo Berg", "bo@example.invalid")
 COLLEAGUE = staff.person_claims("13", "Cilla Colleague", "cilla@example.invalid")
@@ -86,7 +95,7 @@ def test_manager_and_employee_agree_a_plan_with_versions_comments_and_a_pdf(
     assert dialogue.status_code == 200
     text = text_of(dialogue.text)
     assert "Development dialogue: Anna Andersson" in text
-    assert "Undersköterska" in text and "Submitted on" in text  # the shared result is shown
+    assert "Undersköterska" in text and "submitted on" in text  # the shared result is shown
     saved = save_plan(
         browser,
         tool_url,

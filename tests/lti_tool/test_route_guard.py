@@ -24,6 +24,7 @@ PUBLIC = {
     "/healthz": "liveness probe",
     "/readyz": "readiness probe",
     "/xapi/about": "xAPI requires /about to be readable without credentials",
+    "/privacy": "the privacy notice for employees is no secret; readable without a launch",
     "/static/<path:filename>": "stylesheets and scripts",
 }
 DEV_ONLY = "/dev-platform"  # the built-in platform of development mode, off in production

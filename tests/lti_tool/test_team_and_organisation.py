@@ -114,7 +114,9 @@ def test_the_manager_sees_shared_results_against_the_role_profile(
         )
     )
     db.commit()
-    launch(platform, other_browser, "3", **{CUSTOM: {"instrument": "digcomp-2.2-short"}})
+    custom = {"instrument": "digcomp-2.2-short", "share_with_manager": "yes"}
+    link = {"id": "shared", "title": "Självskattning"}  # not the manager's link "1"
+    launch(platform, other_browser, "3", **{CUSTOM: custom, c.RESOURCE_LINK: link})
     submit(other_browser, answer_all(other_browser, start(other_browser, tool_url), lambda o: o[0]))
     launch(platform, browser, "2")
 
