@@ -117,20 +117,21 @@ def counts_as_finished(overall_level: int | None) -> bool:
 
 
 def compared_levels(
-    first: Mapping[str, Mapping], latest: Mapping[str, Mapping], max_level: int
+    first: Mapping[str, Mapping], latest: Mapping[str, Mapping]
 ) -> tuple[int, int] | None:
-    """Two attempts' levels over the competences both assessed: (first, latest).
+    """Two attempts' overall levels over only the competences both assessed: (first, latest).
 
     `first` and `latest` are result documents' "competences" (id -> {"value": ...}).
     Comparing whole overall levels would let skipping one's weakest competences look
-    like growth, so each side is the mean over the same competences.  None when no
+    like growth, so each side is the mean over the same competences, rounded half up
+    like any level (the values are within the scale already).  None when no
     competence was assessed in both."""
     common = [cid for cid in latest if cid in first]
     if not common:
         return None
 
     def level(competences: Mapping[str, Mapping]) -> int:
-        return level_of(sum(competences[c]["value"] for c in common) / len(common), max_level)
+        return math.floor(sum(competences[c]["value"] for c in common) / len(common) + 0.5)
 
     return level(first), level(latest)
 

@@ -17,14 +17,14 @@ from flask_babel import get_locale, gettext
 
 from competence.frameworks import digcomp
 from competence.instruments import Instrument, shipped_documents, shipped_instruments
-from competence.scoring import score
-from competence.texts import translated
 from competence.maturity import (
     MATURITY_INSTRUMENT,
     maturity_document,
     maturity_framework,
     maturity_instrument,
 )
+from competence.scoring import score
+from competence.texts import translated
 from lti import link_settings
 from lti.grades import queue_score
 from lti_tool.auth import current_launch, launch_required

@@ -38,6 +38,7 @@ TEXTS = {
         "continue": "Fortsätt där du slutade",
         "start": "Starta självskattningen",
         "review": "Granska och skicka in",
+        "unanswered": "Några frågor saknar svar",
         "result": "Ditt resultat",
         "overall": "Nivå totalt:",
         "your results": "Dina resultat",
@@ -52,6 +53,7 @@ TEXTS = {
         "continue": "Continue where you left off",
         "start": "Start the assessment",
         "review": "Review and submit",
+        "unanswered": "Some questions have no answer",
         "result": "Your result",
         "overall": "Overall level:",
         "your results": "Your results",
@@ -215,8 +217,9 @@ def answer_until(page, lang, instrument, answers, start: int, stop: int, skip=()
         save(page, lang, None if number in skip else answers[item["id"]], number, len(items))
 
 
-def submit(page, lang: str) -> None:
-    page.get_by_test_id("submit").click()
+def submit(page, lang: str, anyway: bool = False) -> None:
+    """Submit from the review; `anyway`: from the page listing unanswered questions."""
+    page.get_by_test_id("submit-anyway" if anyway else "submit").click()
     wait_for_path(page, "/results")
     expect(heading(page)).to_have_text(TEXTS[lang]["result"])
 
@@ -358,13 +361,13 @@ def test_every_page_of_the_flow_has_no_accessibility_violations(devices, tool_ur
     assert_accessible(page)  # a knowledge question, with Previous
     save(page, lang, None, 3, total)  # straight on to the review, as if at the last question
     page.goto(page.url.replace("/items/4", "/review"))
-    expect(heading(page)).to_have_text(TEXTS[lang]["review"])
-    expect(page.locator("main ul a")).to_have_count(total - 2)
-    assert_accessible(page)  # the review listing the unanswered questions
-    page.locator("main ul a").first.click()
+    expect(heading(page)).to_have_text(TEXTS[lang]["unanswered"])
+    expect(page.get_by_test_id("unanswered").locator("a")).to_have_count(total - 2)
+    assert_accessible(page)  # the confirmation listing the unanswered questions
+    page.get_by_test_id("unanswered").locator("a").first.click()
     expect_question(page, lang, 3, total)
     page.go_back()
-    submit(page, lang)
+    submit(page, lang, anyway=True)
     levels = {"1.1": level_of((1 + 2) / 2)}  # "with_help": levels 1 and 2
     expect(page.locator('tr[data-competence="1.1"] [data-level]')).to_have_attribute(
         "data-level", str(levels["1.1"])
@@ -403,8 +406,9 @@ def test_the_page_for_no_more_attempts_has_no_accessibility_violations(
     other_tab.goto(f"{tool_url}/")
     other_tab.get_by_test_id("start").click()
     expect_question(other_tab, lang, 1, len(SHORT["items"]))
-    other_tab.goto(other_tab.url.replace("/items/1", "/review"))
-    submit(other_tab, lang)
+    save(other_tab, lang, "on_my_own", 1, len(SHORT["items"]))  # one assessed: it counts
+    other_tab.goto(other_tab.url.replace("/items/2", "/review"))
+    submit(other_tab, lang, anyway=True)
     other_tab.close()
 
     page.get_by_test_id("start").click()
@@ -545,8 +549,14 @@ def test_narrow_screen_and_200_percent_zoom_need_no_sideways_scrolling(devices, 
         )
     page.set_viewport_size(NARROW)
     page.goto(page.url.replace("/items/3", "/review"))
-    assert_reflows(page, heading(page), page.get_by_test_id("submit"))
-    submit(page, "sv")
+    assert_reflows(
+        page,
+        heading(page),
+        page.get_by_test_id("answer-them"),
+        page.get_by_test_id("submit-anyway"),
+        page.get_by_test_id("unanswered").locator("li").first,
+    )
+    submit(page, "sv", anyway=True)
     for size in (NARROW, ZOOMED):
         page.set_viewport_size(size)
         assert_reflows(
