@@ -229,7 +229,7 @@ def test_submitting_with_unanswered_questions_lists_them_and_submits_nothing_unt
     # "Svara på dem" first (to question 5), then "Skicka in ändå".
     assert shown.index("Svara på dem") < shown.index("Skicka in ändå")
     assert re.search(r'class="button-primary" href="[^"]*/items/5"', asked.text)
-    assert "Kompetenser som inte får någon nivå: 17 av 21." in shown
+    assert "Om du skickar in nu får 17 av 21 kompetenser ingen nivå." in shown
     db.expire_all()
     attempt = db.get(Attempt, attempt_id)
     assert (attempt.status, attempt.submitted_at, attempt.result) == (
@@ -264,7 +264,7 @@ def test_an_assessment_with_nothing_answered_uses_up_no_attempt(browser, tool_ur
     custom = {"instrument": "digcomp-2.2-short", "attempts": "1"}
     platform.launch(browser, **{"https://purl.imsglobal.org/spec/lti/claim/custom": custom})
     review = skip_to_review(browser, start(browser, tool_url))
-    assert "You get no level" in text_of(review.text)
+    assert "If you submit now, you get no level" in text_of(review.text)
 
     results = submit(browser, review)  # "Submit anyway", with nothing answered
 

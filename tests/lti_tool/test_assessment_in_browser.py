@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -203,7 +204,11 @@ def save(page, lang: str, option: str | None, number: int, total: int) -> None:
         expect_question(page, lang, number + 1, total)
     else:
         wait_for_path(page, "/review")
-        expect(heading(page)).to_have_text(TEXTS[lang]["review"])
+        # The review, or with questions unanswered the page that asks before submitting.
+        texts = TEXTS[lang]
+        expect(heading(page)).to_have_text(
+            re.compile(f"^({re.escape(texts['review'])}|{re.escape(texts['unanswered'])})$")
+        )
 
 
 def answer_until(page, lang, instrument, answers, start: int, stop: int, skip=()) -> None:
@@ -573,3 +578,43 @@ def test_narrow_screen_and_200_percent_zoom_need_no_sideways_scrolling(devices, 
     tab_to(page, table)  # a keyboard user reaches it, sees focus on it,
     press(page, "ArrowRight")  # and scrolls it
     page.wait_for_function("() => document.querySelector('.table-wrap').scrollLeft > 0")
+
+
+# --- unanswered questions: asked before submitting, at 1280 and 375 px --------------------
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_unanswered_questions_are_listed_before_submitting_at_1280_and_375_px(
+    devices, tool_url, lang
+):
+    """The page that asks before an incomplete submission: the unanswered questions each
+    link back, "Answer them" is the first action (and the first stop after the list for a
+    keyboard user), "Submit anyway" the second; axe finds nothing on a wide or a phone
+    screen, and nothing scrolls sideways on the phone."""
+    page = devices(viewport={"width": 1280, "height": 900})
+    total = len(SHORT["items"])
+    launch(page, tool_url, "digi101", lang)
+    page.get_by_test_id("start").click()
+    answer_until(page, lang, SHORT, {"1.1-s": "on_my_own"}, 1, total, skip=range(2, total + 1))
+    # Save on the last question goes to the review: here, the page that asks.
+    expect(heading(page)).to_have_text(TEXTS[lang]["unanswered"])
+    listed = page.get_by_test_id("unanswered").locator("a")
+    expect(listed).to_have_count(total - 1)
+    expect(listed.first).to_contain_text(SHORT["items"][1]["text"][lang])
+    answer_them = page.get_by_test_id("answer-them")
+    anyway = page.get_by_test_id("submit-anyway")
+    assert answer_them.bounding_box()["x"] < anyway.bounding_box()["x"]  # first in line
+    assert_accessible(page)
+    listed.last.focus()
+    tab_to(page, answer_them, limit=1)
+    tab_to(page, anyway, limit=1)
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert_reflows(page, heading(page), answer_them, anyway, listed.first)
+    assert_accessible(page)
+
+    answer_them.click()
+    expect_question(page, lang, 2, total)
+    page.go_back()
+    submit(page, lang, anyway=True)
+    expect(page.get_by_test_id("not-assessed")).to_be_visible()
