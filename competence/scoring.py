@@ -24,7 +24,8 @@ Finished: a person may submit with unanswered questions after confirming it.
 A submitted attempt counts as finished (for the programme's "finished" figure
 and against a link's attempt limit) when at least one competence was assessed,
 that is when it has an overall level (`counts_as_finished`).  A submission with
-nothing assessed is kept, but is not a finished assessment and uses no attempt.
+nothing assessed is kept, but is not a finished assessment, uses no attempt and
+is no completion (for HR, Moodle or a plan's item).
 
 So a higher answer never gives a lower level anywhere (nor makes an assessed
 competence not assessed), and levels stay in range.

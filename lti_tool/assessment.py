@@ -282,10 +282,12 @@ def submit(attempt_id: str):
             return redirect(url_for(".review", attempt_id=attempt.id, unanswered=1), 303)
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     _record_submission(attempt, loaded, result)
-    # HR, Moodle and the person's plan hear of it through the outbox, in this transaction.
-    record_submitted_attempt(
-        session, attempt, launch.registration.organisation_id, loaded.instrument, result
-    )
+    if result.finished:
+        # HR, Moodle and the person's plan hear of it through the outbox, in this transaction;
+        # a submission that assessed nothing is no completion (competence.scoring).
+        record_submitted_attempt(
+            session, attempt, launch.registration.organisation_id, loaded.instrument, result
+        )
     if result.overall_value is not None:
         # The gradebook shows this comment beside the number: the level in words.
         comment = gettext(

@@ -6,7 +6,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from storage import Answer, Attempt, AttemptStatus, Delivery
+from storage import Answer, Attempt, AttemptStatus, CompletionEvent, Delivery
 from tests.support.assessing import (
     answer,
     answer_all,
@@ -270,6 +270,7 @@ def test_an_assessment_with_nothing_answered_uses_up_no_attempt(browser, tool_ur
 
     assert "No competence was assessed" in text_of(results.text)
     assert set(table_levels(results).values()) == {None}
+    assert db.scalar(select(func.count()).select_from(CompletionEvent)) == 0  # HR hears nothing
     overview = text_of(browser.get(tool_url + "/").text)
     assert "You have used all the attempts this activity allows." not in overview
     again = start(browser, tool_url)
