@@ -290,14 +290,14 @@ def submit(attempt_id: str):
         )
     if result.overall_value is not None:
         # The gradebook shows this comment beside the number: the level in words.
-        comment = gettext(
-            "Overall level: %(level)s",
-            level=level_name(loaded.framework, result.overall_level, language()),
-        )
+        level = level_name(loaded.framework, result.overall_level, language())
+        comment = gettext("Overall level: %(level)s", level=level)
         not_assessed = len(result.not_assessed(loaded.framework))
         if not_assessed:
-            comment += " " + gettext(
-                "Not assessed: %(count)s of %(total)s competences (questions not answered).",
+            comment = gettext(
+                "Overall level: %(level)s. Not assessed: %(count)s of %(total)s competences "
+                "(questions not answered).",
+                level=level,
                 count=not_assessed,
                 total=len(loaded.framework.competences),
             )

@@ -175,5 +175,6 @@ def test_the_gradebook_hears_how_many_competences_were_not_assessed(
     score = db.scalar(select(Delivery).where(Delivery.target == "ags.score")).payload["score"]
     assert score["scoreGiven"] == round((7 + 1 + 5) / 3, 2)  # the 3 assessed only
     assert score["comment"] == (
-        "Overall level: Intermediate 4 Not assessed: 18 of 21 competences (questions not answered)."
+        "Overall level: Intermediate 4. "
+        "Not assessed: 18 of 21 competences (questions not answered)."
     )
