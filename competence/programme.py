@@ -15,12 +15,16 @@ Who is counted in a period (the population):
 
 The indicators (the page shows the same definitions in words):
 - `employees`: the population.
-- `started` / `finished`: people who started / submitted an assessment (any
-  instrument but the maturity survey) during the period.
-- `rose`: among people with at least two submitted assessments of the same
+- `started` / `finished`: people who started / finished an assessment (any
+  instrument but the maturity survey) during the period.  Finished means
+  submitted with at least one competence assessed (competence.scoring.
+  counts_as_finished): a submission with nothing answered does not count.
+- `rose`: among people with at least two finished assessments of the same
   instrument by the end of the period, the share whose latest overall level is
   higher than their first one's (on the instrument of their most recent such
-  assessment).  Equal or lower does not count as rising.
+  assessment), both taken over only the competences assessed in both
+  (competence.scoring.compared_levels), so skipping questions is never growth.
+  Equal or lower does not count as rising.
 - `managers_agreed`: among managers (people someone reported to during the
   period), the share who agreed at least one development plan in the period: a
   plan version with both the employee's and the manager's agreement inside the
@@ -63,6 +67,7 @@ from functools import cached_property
 from operator import attrgetter
 
 from competence.maturity import DIGITAL_WAYS_ITEM, DIGITAL_WAYS_MIN_LEVEL, MATURITY_INSTRUMENT
+from competence.scoring import compared_levels, counts_as_finished
 
 MIN_GROUP = 5
 INDICATORS = (
@@ -295,7 +300,10 @@ def outcomes(facts: OrganisationFacts, period: Period) -> list[Outcome]:
             Outcome(
                 member=member,
                 started=any(period.contains(a.started_at) for a in assessments),
-                finished=any(period.contains(a.submitted_at) for a in assessments),
+                finished=any(
+                    period.contains(a.submitted_at) and counts_as_finished(a.overall_level)
+                    for a in assessments
+                ),
                 rose=competence_rose(assessments, period),
                 agreed_plan=(member.employee_id in agreed_by) if member.is_manager else None,
                 digital_ways=_digital_ways(surveys, period),
@@ -305,7 +313,8 @@ def outcomes(facts: OrganisationFacts, period: Period) -> list[Outcome]:
 
 
 def competence_rose(attempts: Iterable[AttemptRow], period: Period) -> bool | None:
-    """Latest overall level above the first, on one instrument; None with fewer than two."""
+    """Latest overall level above the first, on one instrument, over the competences both
+    assessed; None with fewer than two finished attempts (or none assessed in both)."""
     submitted = sorted(
         (
             a
@@ -323,7 +332,11 @@ def competence_rose(attempts: Iterable[AttemptRow], period: Period) -> bool | No
     if not repeated:
         return None
     series = per_instrument[repeated[0].instrument_key]
-    return series[-1].overall_level > series[0].overall_level
+    first, latest = series[0].result, series[-1].result
+    if first and latest and "competences" in first and "competences" in latest:
+        compared = compared_levels(first["competences"], latest["competences"])
+        return None if compared is None else compared[1] > compared[0]
+    return series[-1].overall_level > series[0].overall_level  # rows without their results
 
 
 def _digital_ways(surveys: list[AttemptRow], period: Period) -> bool | None:

@@ -33,9 +33,10 @@ __all__ = ["SERIES_STYLES", "RadarSeries", "SeriesStyle", "default_rings", "rada
 class RadarSeries:
     """One polygon: a person's levels now, before, or a role's targets.
 
-    ``values`` line up with the chart's axes; ``None`` means "not assessed",
-    which is drawn at the centre but without a vertex dot, so a missing answer
-    is not mistaken for a measured zero.
+    ``values`` line up with the chart's axes; ``None`` means "not assessed".
+    Nothing is drawn on such a spoke: the line breaks there and the series gets
+    no fill, so a missing answer is never mistaken for a measured zero (a line
+    to the centre would read as "level 0").
     """
 
     label: str
@@ -423,16 +424,49 @@ def _series(
         if style.fill != "none"
         else 'fill="none"'
     )
-    out = [
-        f'<g class="radar-series radar-series--{s.style}">',
-        f'<polygon class="radar-area" points="{_points(radii, angles)}" {fill} '
-        f'{_stroke_attrs(style, scale)} stroke-linejoin="round"/>',
-    ]
+    out = [f'<g class="radar-series radar-series--{s.style}">']
+    if all(v is not None for v in values):
+        out.append(
+            f'<polygon class="radar-area" points="{_points(radii, angles)}" {fill} '
+            f'{_stroke_attrs(style, scale)} stroke-linejoin="round"/>'
+        )
+    else:
+        # Not assessed: the line stops at the spokes either side, and no area is filled.
+        for run in _assessed_runs(values):
+            if len(run) > 1:
+                out.append(
+                    f'<polyline class="radar-line" '
+                    f'points="{_points([radii[i] for i in run], [angles[i] for i in run])}" '
+                    f'fill="none" {_stroke_attrs(style, scale)} stroke-linejoin="round"/>'
+                )
     for v, r, a in zip(values, radii, angles, strict=True):
         if v is not None:
             out.append(_marker(style, *_polar(r, a), scale))
     out.append("</g>")
     return out
+
+
+def _assessed_runs(values: Sequence[float | None]) -> list[list[int]]:
+    """Indexes of neighbouring assessed spokes, around the circle (the last joins the first)."""
+    n = len(values)
+    gaps = [i for i, v in enumerate(values) if v is None]
+    if not gaps:
+        return [list(range(n))]
+    runs: list[list[int]] = []
+    # Start just after a gap, so a run that wraps past the last spoke stays one run.
+    start = gaps[0] + 1
+    run: list[int] = []
+    for step in range(n):
+        i = (start + step) % n
+        if values[i] is None:
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append(i)
+    if run:
+        runs.append(run)
+    return runs
 
 
 def _legend(

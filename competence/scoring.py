@@ -10,10 +10,25 @@ The rule, as the results page and the programme reports explain it:
    "I don't know" counts like no answer, so honesty never costs more than skipping.
 3. An area's value is the mean of its assessed competences' values, the overall
    value the mean of all assessed competences' values.  Levels shown are these
-   values rounded half up and kept within 0..max.  Competences nobody answered a
-   self-rating or level item for are "not assessed", not zero.
+   values rounded half up and kept within 0..max.
 
-So a higher answer never gives a lower level anywhere, and levels stay in range.
+Not assessed: a competence without an answered self-rating or level item has no
+level (None; it is absent from `AssessmentResult.competences`), shown as "Not
+assessed" and never as zero.  Knowledge questions only check a self-assessed
+level, so knowledge answers alone ("I don't know" is no answer at all) assess
+nothing.  A competence that is not assessed is left out of its area's mean, of
+the overall mean and of any comparison between two attempts (`compared_levels`).
+With no competence assessed there is no area or overall level.
+
+Finished: a person may submit with unanswered questions after confirming it.
+A submitted attempt counts as finished (for the programme's "finished" figure
+and against a link's attempt limit) when at least one competence was assessed,
+that is when it has an overall level (`counts_as_finished`).  A submission with
+nothing assessed is kept, but is not a finished assessment, uses no attempt and
+is no completion (for HR, Moodle or a plan's item).
+
+So a higher answer never gives a lower level anywhere (nor makes an assessed
+competence not assessed), and levels stay in range.
 """
 
 from __future__ import annotations
@@ -53,6 +68,15 @@ class AssessmentResult:
     overall_level: int | None
 
     @property
+    def finished(self) -> bool:
+        """See `counts_as_finished`."""
+        return counts_as_finished(self.overall_level)
+
+    def not_assessed(self, framework: Framework) -> list[str]:
+        """The framework's competences without a level, in the framework's order."""
+        return [c.id for c in framework.competences if c.id not in self.competences]
+
+    @property
     def score(self) -> float:
         """Overall value as a share of the scale, for gradebooks (0.0 to 1.0)."""
         return 0.0 if self.overall_value is None else self.overall_value / self.max_level
@@ -83,6 +107,34 @@ class Gap:
     @property
     def size(self) -> int:
         return self.target - (self.level or 0)
+
+
+def counts_as_finished(overall_level: int | None) -> bool:
+    """A submitted attempt is a finished assessment when it assessed at least one competence.
+
+    Only then does it have an overall level; a submission with nothing assessed is
+    neither counted as finished nor against the attempts a link allows."""
+    return overall_level is not None
+
+
+def compared_levels(
+    first: Mapping[str, Mapping], latest: Mapping[str, Mapping]
+) -> tuple[int, int] | None:
+    """Two attempts' overall levels over only the competences both assessed: (first, latest).
+
+    `first` and `latest` are result documents' "competences" (id -> {"value": ...}).
+    Comparing whole overall levels would let skipping one's weakest competences look
+    like growth, so each side is the mean over the same competences, rounded half up
+    like any level (the values are within the scale already).  None when no
+    competence was assessed in both."""
+    common = [cid for cid in latest if cid in first]
+    if not common:
+        return None
+
+    def level(competences: Mapping[str, Mapping]) -> int:
+        return math.floor(sum(competences[c]["value"] for c in common) / len(common) + 0.5)
+
+    return level(first), level(latest)
 
 
 def level_of(value: float, max_level: int) -> int:

@@ -1,5 +1,10 @@
 """The assessment flow: overview, one question per page, review, submit, results.
 
+With questions unanswered, the review page asks first: it lists them (each a link back),
+"Answer them" is the main action and "Submit anyway" the second one, which alone submits
+(storage.attempts.submit_attempt refuses otherwise, so an old form or a second tab cannot
+skip the question).
+
 A person only ever reaches their own attempts: every attempt route looks the
 attempt up together with the person of the current launch, and anything else
 is a 404, so attempt ids reveal nothing.
@@ -18,6 +23,8 @@ from competence.maturity import (
     maturity_framework,
     maturity_instrument,
 )
+from competence.scoring import score
+from competence.texts import translated
 from lti import link_settings
 from lti.grades import queue_score
 from lti_tool.auth import current_launch, launch_required
@@ -29,12 +36,14 @@ from storage.attempts import (
     LoadedInstrument,
     answers_of,
     attempts_of,
+    attempts_used,
     load_instrument,
     person_attempt,
     save_answer,
     start_attempt,
     store_instrument,
     submit_attempt,
+    unanswered,
 )
 from storage.frameworks import find_instrument_row
 from sync.completions import record_submitted_attempt
@@ -126,7 +135,7 @@ def overview():
         in_progress=in_progress,
         answered=answered,
         submitted=[a for a in attempts if a.status is AttemptStatus.SUBMITTED],
-        may_start=in_progress is None and (allowed is None or len(attempts) < allowed),
+        may_start=in_progress is None and (allowed is None or attempts_used(attempts) < allowed),
         left=request.args.get("left") == "1",
         language=language(),
     )
@@ -233,17 +242,22 @@ def review(attempt_id: str):
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     loaded = attempt_instrument(attempt)
     answers = answers_of(db_session(), attempt.id)
-    unanswered = [
-        (number, item)
-        for number, item in enumerate(loaded.instrument.items, start=1)
-        if item.id not in answers
-    ]
+    missing = unanswered(loaded, answers)
+    # What submitting now would give: how many competences would have no level.
+    preview = score(loaded.instrument, loaded.framework, answers) if missing else None
     return render_template(
         "assessment/review.html",
         attempt=attempt,
         total=len(loaded.instrument.items),
         answered=len(answers),
-        unanswered=unanswered,
+        unanswered=missing,
+        competence_names={
+            c.id: translated(c.name, language()) for c in loaded.framework.competences
+        },
+        not_assessed=len(preview.not_assessed(loaded.framework)) if preview else 0,
+        competence_count=len(loaded.framework.competences),
+        nothing_assessed=preview is not None and not preview.finished,
+        asked=request.args.get("unanswered") == "1",
         language=language(),
     )
 
@@ -256,20 +270,37 @@ def submit(attempt_id: str):
     loaded = attempt_instrument(attempt)
     session = db_session()
     try:
-        result = submit_attempt(session, attempt, loaded, launch.id)
-    except AttemptRefused:
+        result = submit_attempt(
+            session,
+            attempt,
+            loaded,
+            launch.id,
+            unanswered_confirmed=request.form.get("unanswered") == "submit-anyway",
+        )
+    except AttemptRefused as refused:
+        if refused.reason == "unanswered":  # not confirmed: show what is missing first
+            return redirect(url_for(".review", attempt_id=attempt.id, unanswered=1), 303)
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     _record_submission(attempt, loaded, result)
-    # HR, Moodle and the person's plan hear of it through the outbox, in this transaction.
-    record_submitted_attempt(
-        session, attempt, launch.registration.organisation_id, loaded.instrument, result
-    )
+    if result.finished:
+        # HR, Moodle and the person's plan hear of it through the outbox, in this transaction;
+        # a submission that assessed nothing is no completion (competence.scoring).
+        record_submitted_attempt(
+            session, attempt, launch.registration.organisation_id, loaded.instrument, result
+        )
     if result.overall_value is not None:
         # The gradebook shows this comment beside the number: the level in words.
-        comment = gettext(
-            "Overall level: %(level)s",
-            level=level_name(loaded.framework, result.overall_level, language()),
-        )
+        level = level_name(loaded.framework, result.overall_level, language())
+        comment = gettext("Overall level: %(level)s", level=level)
+        not_assessed = len(result.not_assessed(loaded.framework))
+        if not_assessed:
+            comment = gettext(
+                "Overall level: %(level)s. Not assessed: %(count)s of %(total)s competences "
+                "(questions not answered).",
+                level=level,
+                count=not_assessed,
+                total=len(loaded.framework.competences),
+            )
         queue_score(
             session, attempt, launch, result.overall_value, result.max_level, comment=comment
         )

@@ -75,12 +75,14 @@ DEFINITIONS = {
         "included), and their share of all employees."
     ),
     "finished": _l(
-        "Employees who submitted an assessment during the period, and their share of all employees."
+        "Employees who submitted an assessment during the period with at least one competence "
+        "assessed, and their share of all employees."
     ),
     "rose": _l(
-        "Of the employees with at least two submitted assessments of the same instrument by "
+        "Of the employees with at least two finished assessments of the same instrument by "
         "the end of the period: the share whose latest overall level is higher than the "
-        "first one's. The same or a lower level does not count."
+        "first one's, both over only the competences assessed in both. The same or a lower "
+        "level does not count."
     ),
     "managers_agreed": _l(
         "Of the managers (employees someone reported to during the period): the share who "

@@ -142,6 +142,7 @@ def _previous_attempt(attempt: Attempt) -> Attempt | None:
             Attempt.person_id == attempt.person_id,
             Attempt.resource_link_id == attempt.resource_link_id,
             Attempt.status == AttemptStatus.SUBMITTED,
+            Attempt.overall_level.is_not(None),  # one that assessed nothing is no comparison
             Attempt.submitted_at < attempt.submitted_at,
         )
         .order_by(Attempt.submitted_at.desc())

@@ -3,6 +3,10 @@
 Every answer is one upsert keyed by (attempt, item), so leaving mid-way loses
 nothing and the person can resume on another device.  A submitted attempt is
 immutable: its answers and result never change afterwards.
+
+An attempt with unanswered questions is submitted only once the person has seen
+them listed and confirmed; a submission that assessed nothing uses up none of
+the attempts a link allows (competence.scoring.counts_as_finished).
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, load_only
 
 from competence.frameworks import Framework, framework_from_document
-from competence.instruments import Instrument, instrument_from_document
-from competence.scoring import AssessmentResult, score
+from competence.instruments import Instrument, Item, instrument_from_document
+from competence.scoring import AssessmentResult, counts_as_finished, score
 from storage.assessments import Answer, Attempt, AttemptStatus, FrameworkVersion, InstrumentVersion
 from storage.courses import ResourceLink
 from storage.database import get_or_create, utcnow
@@ -188,6 +192,16 @@ def attempts_of(session: Session, person_id: int, resource_link_id: int | None) 
     )
 
 
+def attempts_used(attempts: list[Attempt]) -> int:
+    """How many of a link's allowed attempts these have used: the one in progress and every
+    submitted one that counts as finished (one that assessed nothing does not)."""
+    return sum(
+        1
+        for a in attempts
+        if a.status is AttemptStatus.IN_PROGRESS or counts_as_finished(a.overall_level)
+    )
+
+
 def start_attempt(
     session: Session,
     *,
@@ -201,7 +215,7 @@ def start_attempt(
     in_progress = next((a for a in existing if a.status is AttemptStatus.IN_PROGRESS), None)
     if in_progress is not None:
         return in_progress
-    if attempts_allowed is not None and len(existing) >= attempts_allowed:
+    if attempts_allowed is not None and attempts_used(existing) >= attempts_allowed:
         raise AttemptRefused("no_more_attempts")
     link = session.get(ResourceLink, resource_link_id) if resource_link_id is not None else None
     attempt = Attempt(
@@ -257,11 +271,34 @@ def answers_of(session: Session, attempt_id: str) -> dict[str, str]:
     return {item_id: option_id for item_id, option_id in rows}
 
 
+def unanswered(loaded: LoadedInstrument, answers: dict[str, str]) -> list[tuple[int, Item]]:
+    """The questions without an answer, with their numbers (from 1) in the instrument."""
+    return [
+        (number, item)
+        for number, item in enumerate(loaded.instrument.items, start=1)
+        if item.id not in answers
+    ]
+
+
 def submit_attempt(
-    session: Session, attempt: Attempt, loaded: LoadedInstrument, launch_id: str | None
+    session: Session,
+    attempt: Attempt,
+    loaded: LoadedInstrument,
+    launch_id: str | None,
+    *,
+    unanswered_confirmed: bool = False,
 ) -> AssessmentResult:
-    """Score and close the attempt; exactly one concurrent submit wins."""
-    result = score(loaded.instrument, loaded.framework, answers_of(session, attempt.id))
+    """Score and close the attempt; exactly one concurrent submit wins.
+
+    With questions unanswered, only when the person confirmed submitting anyway
+    (`unanswered_confirmed`); otherwise AttemptRefused("unanswered") and nothing changes.
+    """
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        raise AttemptRefused("attempt_submitted")
+    answers = answers_of(session, attempt.id)
+    if not unanswered_confirmed and unanswered(loaded, answers):
+        raise AttemptRefused("unanswered")
+    result = score(loaded.instrument, loaded.framework, answers)
     now = utcnow()
     closed = session.execute(
         update(Attempt)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, String, and_, case, exists, func, or_, select, type_coerce
+from sqlalchemy import DateTime, String, and_, case, exists, func, null, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, aliased
 
@@ -42,9 +42,10 @@ def organisation_facts(
     these instruments' (a set of keys; the others' results are None), or none but what
     the indicators read of them (False: each submitted maturity survey answer's result
     is `{"competences": {ways of working: {"value": ...}}}`, the item left out when not
-    answered, and other results are None).  /programme counts with False and adds up
-    the means for its radars with `latest_result_sums`; /programme/maturity needs only
-    the survey's documents."""
+    answered; each other submitted attempt with an overall level has only its
+    "competences", which "rose" compares; other results are None).  /programme counts
+    with False and adds up the means for its radars with `latest_result_sums`;
+    /programme/maturity needs only the survey's documents."""
 
     def only(column):
         return [] if employee_ids is None else [column.in_(employee_ids)]
@@ -90,8 +91,18 @@ def organisation_facts(
                 Attempt.result[("competences", DIGITAL_WAYS_ITEM, "value")].as_float(),
             )
         )
+        # What "rose" compares, of finished assessments.  (Limiting it with a window to
+        # people with two or more was slower on SQLite than reading them all.)
+        competences = case(
+            (
+                (InstrumentVersion.key != MATURITY_INSTRUMENT) & Attempt.overall_level.is_not(None),
+                Attempt.result["competences"],
+            )
+        )
     else:  # the database reads no other document (CASE stops at the first test)
         result = case((InstrumentVersion.key.in_(list(documents)), Attempt.result))
+    if documents is not False:
+        competences = null()
     rows = session.execute(
         select(
             Employee.id,
@@ -102,6 +113,7 @@ def organisation_facts(
             type_coerce(Attempt.status, String),
             Attempt.overall_level,
             result,
+            competences,
         )
         .join(Employee, Employee.person_id == Attempt.person_id)
         .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
@@ -117,7 +129,7 @@ def organisation_facts(
             overall_level,
             document
             if documents is not False
-            else _ways_document(instrument_key, status == submitted, document),
+            else _indicator_document(instrument_key, status == submitted, document, competences),
             framework_key,
         )
         for (
@@ -129,6 +141,7 @@ def organisation_facts(
             status,
             overall_level,
             document,
+            competences,
         ) in rows
     ]
     agreeing_manager = aliased(Employee)
@@ -175,10 +188,15 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=UTC)
 
 
-def _ways_document(instrument_key: str, submitted: bool, value: float | None) -> dict | None:
-    if instrument_key != MATURITY_INSTRUMENT or not submitted:
+def _indicator_document(
+    instrument_key: str, submitted: bool, value: float | None, competences: dict | None
+) -> dict | None:
+    """What the indicators read of a result (see organisation_facts, documents=False)."""
+    if not submitted:
         return None
-    return {"competences": {} if value is None else {DIGITAL_WAYS_ITEM: {"value": value}}}
+    if instrument_key == MATURITY_INSTRUMENT:
+        return {"competences": {} if value is None else {DIGITAL_WAYS_ITEM: {"value": value}}}
+    return None if competences is None else {"competences": competences}
 
 
 def shared_instrument_keys(session: Session, organisation_id: int) -> set[str]:

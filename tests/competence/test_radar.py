@@ -117,11 +117,26 @@ def test_values_are_clamped_to_the_scale():
     assert distances == pytest.approx([radius, 0, radius / 2], abs=0.1)
 
 
-def test_not_assessed_is_drawn_at_the_centre_without_a_dot():
-    root = parse(render(AREAS, [RadarSeries("Now", [3, None, 5, None, 2], "current")]))
+def test_a_not_assessed_competence_is_not_drawn_as_level_zero():
+    root = parse(render(AREAS, [RadarSeries("Now", [3, None, 5, 4, None], "current")]))
     group = next(g for g in root.iter(f"{SVG}g") if "radar-series--current" in g.get("class", ""))
-    assert points(group.find(f"{SVG}polygon"))[1] == (0.0, 0.0)
+
+    # No line runs to the centre (that would read as level 0) and nothing is filled.
+    assert group.find(f"{SVG}polygon[@class='radar-area']") is None
+    lines = group.findall(f"{SVG}polyline")
+    assert all((0.0, 0.0) not in points(line) for line in lines)
+    assert all(line.get("fill") == "none" for line in lines)
+    # The line joins only neighbouring assessed spokes: 5 and 4 (3 stands alone).
+    assert [len(points(line)) for line in lines] == [2]
     assert len(group.findall("*[@class='radar-dot']")) == 3
+
+
+def test_not_assessed_spokes_break_the_line_where_it_wraps_around():
+    root = parse(render(AREAS, [RadarSeries("Now", [3, 2, None, 4, 5], "current")]))
+    group = next(g for g in root.iter(f"{SVG}g") if "radar-series--current" in g.get("class", ""))
+
+    # 4, 5 and round past the top to 3, 2: one line of four points.
+    assert [len(points(line)) for line in group.findall(f"{SVG}polyline")] == [4]
 
 
 def test_all_caller_text_is_escaped():

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from competence.frameworks import framework_from_document
 from competence.instruments import instrument_from_document
-from competence.scoring import gaps, level_of, score
+from competence.scoring import compared_levels, counts_as_finished, gaps, level_of, score
 
 AUTONOMY = ["not_yet", "with_help", "on_my_own", "guide_others", "expert"]
 
@@ -166,11 +166,78 @@ def test_answering_higher_never_lowers_a_level(answers, data):
 
     before, after = score(INSTRUMENT, FRAMEWORK, answers), score(INSTRUMENT, FRAMEWORK, higher)
 
+    assert_not_lower(before, after)
+
+
+def assert_not_lower(before, after):
+    """Every level at least as high, and nothing assessed before is "not assessed" (None)
+    after: not assessed is never a level of its own, so None never stands in for 0."""
     for competence_id, result in before.competences.items():
+        assert competence_id in after.competences
         assert after.competences[competence_id].level >= result.level
     for area_id, result in before.areas.items():
+        assert area_id in after.areas
         assert after.areas[area_id].level >= result.level
+    if before.overall_level is not None:
+        assert after.overall_level is not None
     assert (after.overall_level or 0) >= (before.overall_level or 0)
+    assert not before.finished or after.finished
+
+
+@settings(max_examples=300, deadline=None)
+@given(answer_sets, st.data())
+def test_answering_a_skipped_question_never_makes_an_assessed_competence_not_assessed(
+    answers, data
+):
+    skipped = [item for item in INSTRUMENT.items if item.id not in answers]
+    if not skipped:
+        return
+    item = data.draw(st.sampled_from(skipped))
+    option = data.draw(st.sampled_from([option.id for option in item.options]))
+    before = score(INSTRUMENT, FRAMEWORK, answers)
+    after = score(INSTRUMENT, FRAMEWORK, dict(answers, **{item.id: option}))
+
+    assert set(before.competences) <= set(after.competences)
+    assert set(before.areas) <= set(after.areas)
+    assert not before.finished or after.finished
+    # Any "I can" answer, even "not yet", gives its competence a level (0 at least).
+    if item.kind != "knowledge":
+        assert item.competence_id in after.competences
+
+
+def test_a_competence_with_no_answer_is_not_assessed_and_left_out_of_the_means():
+    # 1.1 at 7 and 2.1 at 1; 1.2 unanswered: not assessed, not zero.
+    answers = {"1.1-a": "expert", "1.1-b": "guide_others", "2.1-a": "with_help"}
+    result = score(INSTRUMENT, FRAMEWORK, answers)
+
+    assert result.competences.get("1.2") is None
+    assert result.not_assessed(FRAMEWORK) == ["1.2"]
+    assert result.areas["1"].value == (7 + 6) / 2  # 1.1 alone, not (6.5 + 0) / 2
+    assert result.overall_value == (6.5 + 1) / 2  # 3.75, not (6.5 + 0 + 1) / 3 = 2.5
+    assert result.overall_level == 4
+    assert result.finished
+
+
+def test_knowledge_answers_alone_assess_nothing():
+    result = score(INSTRUMENT, FRAMEWORK, {"1.1-k": "b", "1.2-k": "a", "2.1-k": "b"})
+
+    assert result.competences == {} and result.areas == {}
+    assert result.overall_level is None and not result.finished
+
+
+def test_a_submission_counts_as_finished_only_with_a_competence_assessed():
+    assert not counts_as_finished(None)
+    assert counts_as_finished(0)  # "not yet at level 1" is a level, and finished
+    assert not score(INSTRUMENT, FRAMEWORK, {}).finished
+
+
+def test_two_attempts_are_compared_on_the_competences_both_assessed():
+    first = {"1.1": {"value": 2.0}, "1.2": {"value": 6.0}}  # overall 4
+    # Only the strong competence answered again: overall 6, but no growth in it.
+    assert compared_levels(first, {"1.2": {"value": 6.0}}) == (6, 6)
+    # Only the weak one, which grew from 2 to 3: growth, though overall 3 < 4.
+    assert compared_levels(first, {"1.1": {"value": 3.0}}) == (2, 3)
+    assert compared_levels(first, {"2.1": {"value": 8.0}}) is None  # nothing in common
 
 
 def test_i_dont_know_costs_no_more_than_skipping():

@@ -1,9 +1,12 @@
 """A learner takes the assessment: start, answer, leave, resume, go back, submit, results."""
 
-import pytest
-from sqlalchemy import select
+import re
 
-from storage import Answer, Attempt, AttemptStatus
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from storage import Answer, Attempt, AttemptStatus, CompletionEvent, Delivery
 from tests.support.assessing import (
     answer,
     answer_all,
@@ -187,3 +190,94 @@ def test_an_unknown_option_is_refused_and_nothing_is_stored(browser, tool_url, d
     assert response.status_code == 400
     assert db.scalar(select(Answer)) is None
     assert options_of(browser.get(page.url))  # the question is still there to answer
+
+
+# --- an incomplete assessment: asked first, and nothing assessed is not "done" --------------
+
+
+def skip_to_review(browser, page: requests.Response) -> requests.Response:
+    """Press Save and continue without choosing, to the end: the review."""
+    while "/items/" in page.url:
+        page = answer(browser, page, None)
+    return page
+
+
+def test_submitting_with_unanswered_questions_lists_them_and_submits_nothing_until_confirmed(
+    browser, tool_url, db
+):
+    dev_launch(browser, tool_url)
+    page = start(browser, tool_url)
+    for option in ("on_my_own", "with_help", "expert", "on_my_own"):
+        page = answer(browser, page, option)
+    review = skip_to_review(browser, page)
+    outbox_before = db.scalar(select(func.count()).select_from(Delivery))
+    attempt_id = db.scalar(select(Attempt.id))
+
+    # The submit button of the page as it was (no confirmation): asked first, nothing stored.
+    asked = browser.post(
+        f"{tool_url}/attempts/{attempt_id}/submit", data={"csrf_token": csrf(review.text)}
+    )
+
+    shown = text_of(asked.text)
+    assert asked.url.endswith("/review?unanswered=1")
+    assert "Några frågor saknar svar" in shown
+    assert "Din bedömning är inte inskickad än." in shown
+    assert "Du har svarat på 4 av 21 frågor. 17 saknar svar." in shown
+    links = re.findall(r'<li><a href="[^"]*/items/(\d+)">Fråga \d+: ([^<]+)</a>', asked.text)
+    assert [int(number) for number, _ in links] == list(range(5, 22))
+    assert links[0][1].startswith("Jag kan")  # the question itself, in plain words
+    # "Svara på dem" first (to question 5), then "Skicka in ändå".
+    assert shown.index("Svara på dem") < shown.index("Skicka in ändå")
+    assert re.search(r'class="button-primary" href="[^"]*/items/5"', asked.text)
+    assert "Om du skickar in nu får 17 av 21 kompetenser ingen nivå." in shown
+    db.expire_all()
+    attempt = db.get(Attempt, attempt_id)
+    assert (attempt.status, attempt.submitted_at, attempt.result) == (
+        AttemptStatus.IN_PROGRESS,
+        None,
+        None,
+    )
+    assert db.scalar(select(func.count()).select_from(Delivery)) == outbox_before
+
+    results = submit(browser, asked)  # "Skicka in ändå"
+
+    assert results.url.endswith("/results")
+    db.expire_all()
+    assert db.get(Attempt, attempt_id).status is AttemptStatus.SUBMITTED
+
+
+def test_the_confirmation_needs_its_csrf_token(browser, tool_url, db):
+    dev_launch(browser, tool_url)
+    start(browser, tool_url)
+    attempt_id = db.scalar(select(Attempt.id))
+
+    refused = browser.post(
+        f"{tool_url}/attempts/{attempt_id}/submit", data={"unanswered": "submit-anyway"}
+    )
+
+    assert refused.status_code == 400
+    db.expire_all()
+    assert db.get(Attempt, attempt_id).status is AttemptStatus.IN_PROGRESS
+
+
+def test_an_assessment_with_nothing_answered_uses_up_no_attempt(browser, tool_url, platform, db):
+    custom = {"instrument": "digcomp-2.2-short", "attempts": "1"}
+    platform.launch(browser, **{"https://purl.imsglobal.org/spec/lti/claim/custom": custom})
+    review = skip_to_review(browser, start(browser, tool_url))
+    assert "If you submit now, you get no level" in text_of(review.text)
+
+    results = submit(browser, review)  # "Submit anyway", with nothing answered
+
+    assert "No competence was assessed" in text_of(results.text)
+    assert set(table_levels(results).values()) == {None}
+    assert db.scalar(select(func.count()).select_from(CompletionEvent)) == 0  # HR hears nothing
+    overview = text_of(browser.get(tool_url + "/").text)
+    assert "You have used all the attempts this activity allows." not in overview
+    again = start(browser, tool_url)
+    assert question_number(again) == (1, SHORT)
+    assert db.scalar(select(func.count()).select_from(Attempt)) == 2
+
+    # One with a competence assessed counts: that was the link's one attempt.
+    submit(browser, answer_all(browser, again, on_my_own))
+    overview = text_of(browser.get(tool_url + "/").text)
+    assert "You have used all the attempts this activity allows." in overview

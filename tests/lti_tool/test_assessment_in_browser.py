@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,6 +39,7 @@ TEXTS = {
         "continue": "Fortsätt där du slutade",
         "start": "Starta självskattningen",
         "review": "Granska och skicka in",
+        "unanswered": "Några frågor saknar svar",
         "result": "Ditt resultat",
         "overall": "Nivå totalt:",
         "your results": "Dina resultat",
@@ -52,6 +54,7 @@ TEXTS = {
         "continue": "Continue where you left off",
         "start": "Start the assessment",
         "review": "Review and submit",
+        "unanswered": "Some questions have no answer",
         "result": "Your result",
         "overall": "Overall level:",
         "your results": "Your results",
@@ -201,7 +204,11 @@ def save(page, lang: str, option: str | None, number: int, total: int) -> None:
         expect_question(page, lang, number + 1, total)
     else:
         wait_for_path(page, "/review")
-        expect(heading(page)).to_have_text(TEXTS[lang]["review"])
+        # The review, or with questions unanswered the page that asks before submitting.
+        texts = TEXTS[lang]
+        expect(heading(page)).to_have_text(
+            re.compile(f"^({re.escape(texts['review'])}|{re.escape(texts['unanswered'])})$")
+        )
 
 
 def answer_until(page, lang, instrument, answers, start: int, stop: int, skip=()) -> None:
@@ -215,8 +222,9 @@ def answer_until(page, lang, instrument, answers, start: int, stop: int, skip=()
         save(page, lang, None if number in skip else answers[item["id"]], number, len(items))
 
 
-def submit(page, lang: str) -> None:
-    page.get_by_test_id("submit").click()
+def submit(page, lang: str, anyway: bool = False) -> None:
+    """Submit from the review; `anyway`: from the page listing unanswered questions."""
+    page.get_by_test_id("submit-anyway" if anyway else "submit").click()
     wait_for_path(page, "/results")
     expect(heading(page)).to_have_text(TEXTS[lang]["result"])
 
@@ -358,13 +366,13 @@ def test_every_page_of_the_flow_has_no_accessibility_violations(devices, tool_ur
     assert_accessible(page)  # a knowledge question, with Previous
     save(page, lang, None, 3, total)  # straight on to the review, as if at the last question
     page.goto(page.url.replace("/items/4", "/review"))
-    expect(heading(page)).to_have_text(TEXTS[lang]["review"])
-    expect(page.locator("main ul a")).to_have_count(total - 2)
-    assert_accessible(page)  # the review listing the unanswered questions
-    page.locator("main ul a").first.click()
+    expect(heading(page)).to_have_text(TEXTS[lang]["unanswered"])
+    expect(page.get_by_test_id("unanswered").locator("a")).to_have_count(total - 2)
+    assert_accessible(page)  # the confirmation listing the unanswered questions
+    page.get_by_test_id("unanswered").locator("a").first.click()
     expect_question(page, lang, 3, total)
     page.go_back()
-    submit(page, lang)
+    submit(page, lang, anyway=True)
     levels = {"1.1": level_of((1 + 2) / 2)}  # "with_help": levels 1 and 2
     expect(page.locator('tr[data-competence="1.1"] [data-level]')).to_have_attribute(
         "data-level", str(levels["1.1"])
@@ -403,8 +411,9 @@ def test_the_page_for_no_more_attempts_has_no_accessibility_violations(
     other_tab.goto(f"{tool_url}/")
     other_tab.get_by_test_id("start").click()
     expect_question(other_tab, lang, 1, len(SHORT["items"]))
-    other_tab.goto(other_tab.url.replace("/items/1", "/review"))
-    submit(other_tab, lang)
+    save(other_tab, lang, "on_my_own", 1, len(SHORT["items"]))  # one assessed: it counts
+    other_tab.goto(other_tab.url.replace("/items/2", "/review"))
+    submit(other_tab, lang, anyway=True)
     other_tab.close()
 
     page.get_by_test_id("start").click()
@@ -545,8 +554,14 @@ def test_narrow_screen_and_200_percent_zoom_need_no_sideways_scrolling(devices, 
         )
     page.set_viewport_size(NARROW)
     page.goto(page.url.replace("/items/3", "/review"))
-    assert_reflows(page, heading(page), page.get_by_test_id("submit"))
-    submit(page, "sv")
+    assert_reflows(
+        page,
+        heading(page),
+        page.get_by_test_id("answer-them"),
+        page.get_by_test_id("submit-anyway"),
+        page.get_by_test_id("unanswered").locator("li").first,
+    )
+    submit(page, "sv", anyway=True)
     for size in (NARROW, ZOOMED):
         page.set_viewport_size(size)
         assert_reflows(
@@ -563,3 +578,43 @@ def test_narrow_screen_and_200_percent_zoom_need_no_sideways_scrolling(devices, 
     tab_to(page, table)  # a keyboard user reaches it, sees focus on it,
     press(page, "ArrowRight")  # and scrolls it
     page.wait_for_function("() => document.querySelector('.table-wrap').scrollLeft > 0")
+
+
+# --- unanswered questions: asked before submitting, at 1280 and 375 px --------------------
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_unanswered_questions_are_listed_before_submitting_at_1280_and_375_px(
+    devices, tool_url, lang
+):
+    """The page that asks before an incomplete submission: the unanswered questions each
+    link back, "Answer them" is the first action (and a keyboard user's first stop in the
+    page's content), "Submit anyway" the second; axe finds nothing on a wide or a phone
+    screen, and nothing scrolls sideways on the phone."""
+    page = devices(viewport={"width": 1280, "height": 900})
+    total = len(SHORT["items"])
+    launch(page, tool_url, "digi101", lang)
+    page.get_by_test_id("start").click()
+    answer_until(page, lang, SHORT, {"1.1-s": "on_my_own"}, 1, total, skip=range(2, total + 1))
+    # Save on the last question goes to the review: here, the page that asks.
+    expect(heading(page)).to_have_text(TEXTS[lang]["unanswered"])
+    listed = page.get_by_test_id("unanswered").locator("a")
+    expect(listed).to_have_count(total - 1)
+    expect(listed.first).to_contain_text(SHORT["items"][1]["text"][lang])
+    answer_them = page.get_by_test_id("answer-them")
+    anyway = page.get_by_test_id("submit-anyway")
+    assert answer_them.bounding_box()["x"] < anyway.bounding_box()["x"]  # first in line
+    assert_accessible(page)
+    skip_to_content(page)  # from the top of the main content, a keyboard user meets
+    tab_to(page, answer_them, limit=1)  # "Answer them" first,
+    tab_to(page, anyway, limit=1)  # then "Submit anyway"
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert_reflows(page, heading(page), answer_them, anyway, listed.first)
+    assert_accessible(page)
+
+    answer_them.click()
+    expect_question(page, lang, 2, total)
+    page.go_back()
+    submit(page, lang, anyway=True)
+    expect(page.get_by_test_id("not-assessed")).to_be_visible()

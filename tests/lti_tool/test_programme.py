@@ -81,7 +81,7 @@ def test_the_programme_lead_sees_the_indicators_with_small_groups_hidden(
     assert by_name["Use digital ways of working"][0] == "51 % (78 of 154)"
     every_shown_group_has_five(rows)
     text = text_of(page.text)
-    assert "Of the employees with at least two submitted assessments" in text
+    assert "Of the employees with at least two finished assessments" in text
     assert "the question about digital ways of working" in text
     over_time = table_rows(page.text, "over-time")
     assert over_time[0] == ["Indicator", "2024", "2025", "2026"]

@@ -1,9 +1,11 @@
 """What a learner reads after submitting: next steps, targets, and the score for the gradebook."""
 
+import re
+
 from sqlalchemy import select
 
 from storage import Attempt, Delivery, LearningActivity, Organisation, RoleProfile
-from tests.support.assessing import answer_all, start, submit
+from tests.support.assessing import answer, answer_all, start, submit, table_levels
 from tests.support.browsing import dev_launch, text_of
 
 CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
@@ -108,3 +110,71 @@ def test_no_grade_service_no_score(browser, tool_url, db):
     submit(browser, answer_all(browser, start(browser, tool_url), with_help))
 
     assert db.scalar(select(Delivery)) is None
+
+
+def answer_some(browser, page, chosen: dict[int, str]):
+    """Answer the questions numbered in `chosen`, pass over the rest, to the review."""
+    number = 1
+    while "/items/" in page.url:
+        page = answer(browser, page, chosen.get(number))
+        number += 1
+    return page
+
+
+# Short instrument, every item levels [0, 1, 3, 5, 7]: question 1 (1.1) "expert" is 7,
+# question 2 (1.2) "with_help" 1, question 4 (2.1) "guide_others" 5; the other 18 unanswered.
+SOME = {1: "expert", 2: "with_help", 4: "guide_others"}
+
+
+def test_a_competence_with_no_answers_shows_not_assessed_and_is_left_out_of_the_means(
+    browser, tool_url
+):
+    dev_launch(browser, tool_url)
+    results = submit(browser, answer_some(browser, start(browser, tool_url), SOME))
+
+    levels = table_levels(results)
+    assert {cid: level for cid, level in levels.items() if level is not None} == {
+        "1.1": 7,
+        "1.2": 1,
+        "2.1": 5,
+    }
+    text = text_of(results.text)
+    assert text.count("Inte bedömd") >= 18
+    # Overall (7 + 1 + 5) / 3 = 4.33: "Medel 4" (as zeros it would be 13 / 21: level 1).
+    assert "Nivå totalt: Medel 4" in text
+    # Area 1: (7 + 1) / 2 = 4, not (7 + 1 + 0) / 3; area 2 is 2.1 alone: 5.
+    assert "Informations- och datakompetens: Medel 4" in text
+    assert "Kommunikation och samarbete: Avancerad 5" in text
+    assert "Säkerhet: Inte bedömd" in text
+    assert (
+        "18 av 21 kompetenser är inte bedömda, eftersom frågorna om dem inte fick svar. "
+        "Din nivå totalt bygger på de andra 3." in text
+    )
+    # The chart draws no line to the centre (level 0) for them and fills no area.
+    current = re.search(
+        r'<g class="radar-series radar-series--current">(.*?)</g>', results.text, re.S
+    )
+    assert "radar-area" not in current[1]
+    lines = re.findall(r'<polyline class="radar-line" points="([^"]+)"', current[1])
+    assert lines and all("0.0,0.0" not in points.split() for points in lines)
+    assert current[1].count('class="radar-dot"') == 3
+    assert "En kompetens utan punkt är inte bedömd." in text
+
+
+def test_the_gradebook_hears_how_many_competences_were_not_assessed(
+    browser, tool_url, platform, db
+):
+    endpoint = {
+        "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        "lineitem": "https://moodle.test.invalid/mod/lti/services.php/2/lineitems/2/lineitem",
+    }
+    platform.launch(browser, **{CUSTOM: {"instrument": "digcomp-2.2-short"}, AGS: endpoint})
+
+    submit(browser, answer_some(browser, start(browser, tool_url), SOME))
+
+    score = db.scalar(select(Delivery).where(Delivery.target == "ags.score")).payload["score"]
+    assert score["scoreGiven"] == round((7 + 1 + 5) / 3, 2)  # the 3 assessed only
+    assert score["comment"] == (
+        "Overall level: Intermediate 4. "
+        "Not assessed: 18 of 21 competences (questions not answered)."
+    )

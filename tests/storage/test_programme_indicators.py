@@ -256,8 +256,11 @@ def test_the_indicators_need_no_result_documents_but_the_survey_answer(facts, da
             select(Organisation.id).where(Organisation.slug == "seeded")
         )
         slim = organisation_facts(session, organisation_id, documents=False)
-    # The survey answers only: 160 in 2025 (i % 5 != 0) and 160 in 2026 (i % 5 != 1).
-    assert sum(a.result is not None for a in slim.attempts) == 320
+    # The survey answers: 160 in 2025 (i % 5 != 0) and 160 in 2026 (i % 5 != 1); and the
+    # competences of each finished assessment, which "rose" compares: i % 4 == 0 in 2025
+    # (50 of i = 0..199), i % 4 in {0, 1} in 2026 (100).
+    assert sum(a.result is not None for a in slim.attempts) == 320 + 150
+    assert all(set(a.result) == {"competences"} for a in slim.attempts if a.result is not None)
     for key in ("2024", "2025", "2026", "2026-Q2", "2026-Q4"):
         period = p.parse_period(key, NOW)
         for split in (None, *p.SPLITS):

@@ -45,10 +45,11 @@ def answer_all(browser: requests.Session, page: requests.Response, choose) -> re
 
 
 def submit(browser: requests.Session, review: requests.Response) -> requests.Response:
-    action = re.search(r'<form method="post" action="([^"]+/submit)"', review.text).group(1)
-    return browser.post(
-        review.url.split("/attempts/")[0] + action, data={"csrf_token": csrf(review.text)}
-    )
+    """Press the review page's submit button ("Submit anyway" when questions are unanswered),
+    sending the form's hidden fields as the browser would."""
+    form = re.search(r'<form method="post" action="([^"]+/submit)">(.*?)</form>', review.text, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[2]))
+    return browser.post(review.url.split("/attempts/")[0] + form[1], data=fields)
 
 
 def table_levels(results: requests.Response) -> dict[str, int | None]:

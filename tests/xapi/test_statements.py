@@ -82,10 +82,15 @@ def every_kind():
         answered(item, wrong),
         completed(),
         completed(answers={}),  # nothing answered: no score, still completed
+        completed(answers=FOUR_OF_21),  # submitted anyway: the score of the 4 assessed
     ]
 
 
-@pytest.mark.parametrize("index", range(6))
+# Submitted after confirming 17 questions unanswered.
+FOUR_OF_21 = {item.id: "on_my_own" for item in SHORT.items[:4]}
+
+
+@pytest.mark.parametrize("index", range(7))
 def test_every_statement_is_valid_xapi(index):
     statement = every_kind()[index].to_json()
     validate(json.loads(json.dumps(statement)))
@@ -93,7 +98,7 @@ def test_every_statement_is_valid_xapi(index):
     assert uuid.UUID(statement["id"])
 
 
-@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize("index", range(7))
 def test_every_iri_is_in_the_profile(index):
     assert undocumented(every_kind()[index].to_json(), PUBLIC_URL) == {}
 
@@ -221,3 +226,20 @@ def test_a_plan_item_done_is_completed_on_a_documented_plan_item_activity():
     assert made["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
     assert made["object"]["id"] == "https://tool.example/xapi/activities/plan-item/7/g%3A1"
     assert made["object"]["definition"]["name"] == {"sv": "Lär mig Teams"}
+
+
+def test_an_incomplete_submission_reports_only_the_assessed_competences():
+    result = score(SHORT, digcomp(), FOUR_OF_21)
+    event = {
+        "attempt_id": ATTEMPT,
+        "submitted_at": STARTED + timedelta(minutes=2),
+        "instrument": SHORT,
+        "framework": digcomp(),
+        "result": result,
+    }
+    made = statements.competence_levels_reached(WHERE, **event)
+
+    assert len(made) == 4  # 1.1, 1.2, 1.3, 2.1; the other 17 are not assessed, not zero
+    for statement in [completed(answers=FOUR_OF_21), *made]:
+        validate(json.loads(json.dumps(statement.to_json())))
+    assert completed(answers=FOUR_OF_21).to_json()["result"]["score"]["raw"] == 3
