@@ -40,7 +40,7 @@ def test_competence_rose_ignores_competences_not_assessed_in_both():
 
 
 def test_a_submission_with_nothing_assessed_does_not_count_as_finished_or_for_rising():
-    employee = p.EmployeeRow(id=1, gender="woman", digital_role_model=False, active=True)
+    employee = p.EmployeeRow(id=1, gender="woman", digital_role_model=False)
     employment = p.EmploymentRow(1, None, None, "Undersköterska", at(2020, 1), None)
     empty = p.AttemptRow(1, "digcomp-2.2-short", at(2026, 3), at(2026, 3), None, {})
     facts = p.OrganisationFacts([employee], [employment], [empty], [])
