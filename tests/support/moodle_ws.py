@@ -284,6 +284,23 @@ class MoodleDouble:
                 status.update(state=0, timecompleted=0, isoverallcomplete=False)
         return body
 
+    def _core_course_get_course_module(self, params):
+        """From the recorded course contents (Moodle documents {"cm": {...}, "warnings": []})."""
+        cmid = int(params["cmid"])
+        course = recorded("core_course_get_contents")
+        for section in course["response"]:
+            for module in section["modules"]:
+                if module["id"] == cmid:
+                    cm = {
+                        key: module[key]
+                        for key in ("id", "name", "instance", "modname", "visible", "completion")
+                    }
+                    cm.update(
+                        course=int(course["request"]["params"]["courseid"]), section=section["id"]
+                    )
+                    return {"cm": cm, "warnings": []}
+        return copy.deepcopy(recorded("error-invalidrecord")["response"])
+
     def complete_course(self, course_id: int, user_id: int) -> None:
         """The learner completed the course and its first activity (the recorded state)."""
         with self.lock:
