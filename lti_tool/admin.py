@@ -271,6 +271,7 @@ OUTCOME_NAMES = {
     "failed": lazy_gettext("Failed"),
     "running": lazy_gettext("Running"),
     "skipped": lazy_gettext("Skipped"),
+    "abandoned": lazy_gettext("Abandoned: the scheduler stopped during the run"),
 }
 
 

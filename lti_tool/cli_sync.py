@@ -216,18 +216,20 @@ def target_remove(target_id, organisation_slug) -> None:
         row = session.get(SyncTarget, target_id)
         if row is None or row.organisation_id != organisation.id:
             raise click.ClickException(f"{organisation_slug} has no sync target {target_id}")
-        waiting = session.scalars(
+        unsent = session.scalars(
             select(Delivery).where(
                 Delivery.target == TARGET_OF_KIND.get(row.kind, row.kind),
                 Delivery.key.startswith(f"{row.id}:"),
                 Delivery.status != DeliveryStatus.DELIVERED,
             )
         ).all()
-        for delivery in waiting:
+        dead = sum(1 for delivery in unsent if delivery.status == DeliveryStatus.DEAD)
+        for delivery in unsent:
             session.delete(delivery)
         session.delete(row)
         click.echo(
-            f"sync target {target_id} removed; {len(waiting)} record(s) waiting were not sent"
+            f"sync target {target_id} removed; {len(unsent) - dead} record(s) waiting and "
+            f"{dead} that had failed for good were not sent"
         )
 
 

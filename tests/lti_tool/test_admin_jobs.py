@@ -37,6 +37,8 @@ def test_the_owner_sees_the_latest_runs_and_runs_a_job_now(admin_secret, browser
                 outcome="ok",
                 counts={"delivered": 12, "dead": 1, "by_target": {"plan.item": 12}},
             ),
+            # Its scheduler was killed: no lease of that instance is alive.
+            JobRun(job_id="retention", instance="killed", started_at=started, outcome="running"),
         ]
     )
     db.commit()
@@ -46,9 +48,10 @@ def test_the_owner_sees_the_latest_runs_and_runs_a_job_now(admin_secret, browser
     text = text_of(page.text)
     assert "Failed: HTTP 503 from hr.example.se" in text
     assert "dead: 1, delivered: 12" in text
-    # xapi-forwarding, nrps-rosters, job-runs-cleanup, retention, hr-records, moodle-,
-    # lrs-completions
-    assert text.count("Never") == 7
+    assert "Abandoned: the scheduler stopped during the run" in text
+    assert "Running" not in text
+    # xapi-forwarding, nrps-rosters, job-runs-cleanup, hr-records, moodle-, lrs-completions
+    assert text.count("Never") == 6
     assert "Send competence records to HR" in text
 
     done = browser.post(tool_url + "/admin/jobs/hr-poll/run", data={"csrf_token": csrf(page.text)})
