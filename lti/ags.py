@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti.delivery import DeliveryFailed, failure_from_status
-from lti.grades import LINEITEM_SCOPE, SCORE_SCOPE
+from lti.grades import AGS_ENDPOINT, LINEITEM_SCOPE, SCORE_SCOPE
 from lti.service_tokens import ServiceTokens
 from storage import LineItem, PlatformRegistration
 from storage.courses import ResourceLink
@@ -36,6 +36,19 @@ def scores_url(lineitem_url: str) -> str:
     """The scores endpoint of a line item: /scores after its path, before its query."""
     parts = urlsplit(lineitem_url)
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
+
+
+def grades_cannot_flow(claims: dict) -> bool:
+    """True when a launch leaves the tool no way to put a grade in the platform's gradebook:
+    no AGS claim or no score scope (Moodle's tool configuration does not use "IMS LTI
+    Assignment and Grade Services"), or no line item named and none it may create."""
+    endpoint = claims.get(AGS_ENDPOINT) if isinstance(claims, dict) else None
+    scopes = endpoint.get("scope") if isinstance(endpoint, dict) else None
+    if not isinstance(scopes, list) or SCORE_SCOPE not in scopes:
+        return True
+    if endpoint.get("lineitem"):
+        return False
+    return LINEITEM_SCOPE not in scopes or not endpoint.get("lineitems")
 
 
 def with_query(url: str, **params: str) -> str:
