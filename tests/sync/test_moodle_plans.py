@@ -6,13 +6,21 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from lti.http_client import make_http_session
 from storage import Delivery, DeliveryStatus
 from storage.completions import SyncTarget
-from storage.outbox import due_now
+from storage.outbox import due_now, revive
 from storage.people import Person
-from sync.moodle_plans import PLAN_NAME, TARGET, Scale, rating_value
+from sync.moodle_plans import (
+    PLAN_NAME,
+    TARGET,
+    Scale,
+    create_framework_in_moodle,
+    rating_value,
+)
 from tests.support.moodle_ws import MoodleDouble
 from tests.sync.moodle import (
+    SECRET_KEY,
     completion,
     learner,
     moodle_deliveries,
@@ -186,3 +194,92 @@ def test_someone_who_did_not_launch_from_moodle_is_dead_lettered_not_guessed(dat
     (delivery,) = moodle_deliveries(database)
     assert "not a Moodle user id" in delivery.last_error
     assert moodle.count("core_competency_create_plan") == 0
+
+
+def test_a_competence_missing_in_moodle_does_not_stall_the_others(database, moodle):
+    """Issue 17.4: the harness framework has DC-1.1, DC-2.1 and DC-3.1, not 1.2. Everything
+    Moodle has is rated; only 1.2 waits, dead-lettered with that reason, and the target
+    says when it last sent and what is wrong."""
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4, "1.2": 3, "2.1": 5}, "attempt-1")
+    completion(database, ids, leo, {"3.1": 2}, "attempt-2")
+
+    counts = send(database)
+
+    assert (counts.delivered, counts.dead) == (1, 1)
+    assert sorted(r["competencyid"] for r in moodle.ratings(LEO)) == [1, 2, 3]
+    dead = [d for d in moodle_deliveries(database) if d.status == DeliveryStatus.DEAD]
+    assert "competence 1.2 not in the Moodle framework (2 others rated)" in dead[0].last_error
+    with database.sessions() as session:
+        target = session.get(SyncTarget, ids["target"])
+        assert target.last_success_at is not None  # not "Never": ratings went through
+
+
+def test_the_framework_made_in_moodle_lets_the_missing_competence_be_rated_once(database, moodle):
+    """After "Create the framework in Moodle" (idempotent: a second run makes nothing), the
+    dead delivery tried again rates 1.2 and nothing twice."""
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4, "1.2": 3}, "attempt-1")
+    send(database)
+    http = make_http_session(timeout=10, retries=0)
+
+    with database.sessions() as session:
+        first = create_framework_in_moodle(
+            session, session.get(SyncTarget, ids["target"]), http, SECRET_KEY
+        )
+    with database.sessions() as session:
+        again = create_framework_in_moodle(
+            session, session.get(SyncTarget, ids["target"]), http, SECRET_KEY
+        )
+    (dead,) = moodle_deliveries(database)
+    with database.transaction() as session:
+        assert revive(session, dead.id)
+    send(database)
+
+    assert (first.framework_created, first.competencies_found) == (False, 3)
+    assert first.competencies_created == 21 - 3
+    assert (again.competencies_created, again.competencies_found) == (0, 21)
+    idnumbers = [c["idnumber"] for c in moodle.competencies.values()]
+    assert len(idnumbers) == len(set(idnumbers))
+    assert "DC-1.2" in idnumbers
+    ratings = moodle.ratings(LEO)
+    assert len(ratings) == 2  # 1.1 once, then 1.2 once
+    (delivery,) = moodle_deliveries(database)
+    assert delivery.status == DeliveryStatus.DELIVERED
+
+
+def test_a_new_moodle_gets_the_whole_framework_on_the_default_scale(database, moodle):
+    ids = organisation_with_moodle(database, moodle)
+    with database.sessions() as session:
+        made = create_framework_in_moodle(
+            session,
+            session.get(SyncTarget, ids["target"]),
+            make_http_session(timeout=10, retries=0),
+            SECRET_KEY,
+        )
+
+    assert (made.idnumber, made.framework_created, made.competencies_created) == (
+        "digcomp-2.2",
+        True,
+        21,
+    )
+    (ours,) = [f for f in moodle.frameworks.values() if f["idnumber"] == "digcomp-2.2"]
+    assert ours["scaleid"] == 2
+    created = [c for c in moodle.competencies.values() if c["competencyframeworkid"] == ours["id"]]
+    assert len(created) == 21 + 5  # the competences and their five areas
+
+
+def test_moodle_s_error_for_an_unknown_competency_is_the_delivery_s_reason(database, moodle):
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4}, "attempt-1")
+    # The competency list still names DC-1.1, but Moodle no longer has it (deleted meanwhile).
+    moodle.competencies_listed_only = {1}
+
+    counts = send(database)
+
+    assert counts.dead == 1
+    (delivery,) = moodle_deliveries(database)
+    assert "Can't find data record in database table competency." in delivery.last_error
