@@ -12,6 +12,12 @@ For one completion event and one Moodle sync target the sender makes sure, in or
 4. each gets one rating (core_competency_grade_competency_in_plan) whose note
    carries the marker `[kompetenslyft:<event id>]`.
 
+An item of the development plan ticked off in the tool (an event without levels of
+its own) is rated at the level its activity reaches, the note naming the item; an item
+that reaches no level adds its competence to the Moodle plan without a rating (Moodle's
+web services take evidence only with a rating).  Nothing is marked delivered without a
+call to Moodle unless the completion names no competence at all.
+
 Every remote id is cached in `RemoteId` and committed as soon as Moodle made the
 thing; before creating anything the sender also looks in Moodle (by ID number,
 plan name, or the marker in the competency's evidence), so a delivery retried
@@ -37,11 +43,15 @@ from sqlalchemy.orm import Session
 from competence.framework_io import AREA_PREFIX, default_proficient_from
 from competence.frameworks import Framework, digcomp
 from lti.delivery import DeliveryFailed
+from storage.assessments import LearningActivity
 from storage.completions import CompletionEvent, RemoteId, SyncTarget
 from storage.database import utcnow
 from storage.lrs import CredentialsUnavailable, unseal
 from storage.people import Person
+from storage.plan_records import latest_agreed
+from storage.plans import DevelopmentPlan
 from sync.moodle_ws import MoodleError, MoodleUnavailable, MoodleWs, as_delivery_failure
+from sync.plan_activities import levels_built
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +145,13 @@ class MoodlePlanSender:
         person = session.get(Person, event.person_id) if event.person_id else None
         if person is None:
             raise DeliveryFailed("the completion has no Moodle user to rate", retryable=False)
-        if not event.levels:
-            return  # nothing to rate: a completion without competences
+        sending = what_to_send(session, event)
+        if not sending.levels and not sending.unrated:
+            return  # names no competence: nothing Moodle's plan could show (see admin page)
         try:
             moodle = moodle_of(target, self.http, self.secret_key)
             with RemoteLocks(session, target.id) as locks:
-                _Delivery(session, target, moodle, event, person, locks).run()
+                _Delivery(session, target, moodle, event, person, locks, sending).run()
         except PartlyRated as partly:
             self._record_error(session, target, partly.reason, sent=partly.rated > 0)
             raise
@@ -322,21 +333,59 @@ def create_framework_in_moodle(
     return FrameworkInMoodle(idnumber, created_framework, created, found_count)
 
 
+@dataclass(frozen=True)
+class ToSend:
+    """What one completion puts in the person's Moodle plan."""
+
+    levels: dict[str, int]  # competence → level reached: a rating each
+    unrated: tuple[str, ...]  # competences worked on with no level: added to the plan only
+    title: str  # names the completion in the rating's note
+
+
+def what_to_send(session: Session, event: CompletionEvent) -> ToSend:
+    """The event's own levels (an assessment, a course that builds them); for an item of the
+    development plan ticked off in the tool, the levels its activity reaches, else the
+    competence it names (Moodle's web services rate, they take no note without a rating)."""
+    title = str((event.evidence or {}).get("title") or event.kind)
+    if event.levels:
+        return ToSend(dict(event.levels), (), title)
+    if event.kind != "plan_item" or event.plan_id is None or not event.plan_item_key:
+        return ToSend({}, (), title)
+    plan = session.get(DevelopmentPlan, event.plan_id)
+    agreed = latest_agreed(plan) if plan is not None else None
+    item = next(
+        (i for i in (agreed.items if agreed else []) if i.get("key") == event.plan_item_key),
+        None,
+    )
+    if item is None:
+        return ToSend({}, (), title)
+    activity = session.get(LearningActivity, item.get("activity_id") or 0)
+    levels = levels_built(activity) if activity is not None else {}
+    named = str(item.get("competence") or "")
+    unrated = (named,) if named and named not in levels else ()
+    label = (activity.title if activity is not None else None) or item.get("title") or title
+    return ToSend(levels, unrated, f"Utvecklingsplanens punkt klar: {label}")
+
+
 class _Delivery:
-    def __init__(self, session, target, moodle, event, person, locks: RemoteLocks) -> None:
+    def __init__(
+        self, session, target, moodle, event, person, locks: RemoteLocks, sending: ToSend
+    ) -> None:
         self.session = session
         self.target = target
         self.moodle = moodle
         self.event = event
         self.person = person
         self.locks = locks
+        self.sending = sending
+        self.levels = sending.levels
         self.settings = target.settings or {}
 
     def run(self) -> None:
         framework = self._framework()
         if self.settings.get("create_framework") and any(
             self._cached("competency", f"{framework.id}:{competence}") is None
-            for competence in self.event.levels
+            for competence in [*self.levels, *self.sending.unrated]
         ):
             self.locks.take(0)  # the framework or a competency may have to be made
         self.locks.take(self.person.id)  # their plan and ratings are made or checked
@@ -351,7 +400,17 @@ class _Delivery:
             self.settings.get("proficient_from", default_proficient_from(framework.scale))
         )
         missing = []
-        for competence, level in sorted(self.event.levels.items()):
+        for competence in self.sending.unrated:
+            competency_id = competency_ids.get(competence)
+            if competency_id is None:
+                missing.append(competence)
+            elif competency_id not in in_plan:
+                self.moodle.call(
+                    "core_competency_add_competency_to_plan",
+                    planid=plan_id,
+                    competencyid=competency_id,
+                )
+        for competence, level in sorted(self.levels.items()):
             competency_id = competency_ids.get(competence)
             if competency_id is None:
                 missing.append(competence)
@@ -365,7 +424,8 @@ class _Delivery:
             value = rating_value(int(level), scale, framework.scale.max_level, proficient_from)
             self._rate(plan_id, competence, competency_id, value)
         if missing:
-            raise PartlyRated(missing, len(self.event.levels) - len(missing))
+            sent = len(self.levels) + len(self.sending.unrated) - len(missing)
+            raise PartlyRated(missing, sent)
 
     def _framework(self) -> Framework:
         key = self.event.framework_key
@@ -418,7 +478,7 @@ class _Delivery:
                 filters=[{"column": "competencyframeworkid", "value": framework_id}],
             )
         }
-        wanted = set(self.event.levels)
+        wanted = set(self.levels) | set(self.sending.unrated)
         ids: dict[str, int] = {}
         for area in framework.areas:
             area_number = prefix + AREA_PREFIX + area.id
@@ -486,7 +546,7 @@ class _Delivery:
         )
         evidence = summary.get("usercompetencysummary", {}).get("evidence") or []
         if not any(marker(self.event.id) in (item.get("note") or "") for item in evidence):
-            title = (self.event.evidence or {}).get("title") or self.event.kind
+            title = self.sending.title
             self.moodle.call(
                 "core_competency_grade_competency_in_plan",
                 planid=plan_id,

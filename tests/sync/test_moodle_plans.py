@@ -3,14 +3,19 @@ Moodle answers: a lost answer, a refused record, a token that no longer works.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
 from lti.http_client import make_http_session
 from storage import Delivery, DeliveryStatus
+from storage.assessments import LearningActivity
 from storage.completions import SyncTarget
 from storage.outbox import due_now, revive
 from storage.people import Person
+from storage.plan_records import complete_item
+from storage.plans import DevelopmentPlan, PlanVersion
 from sync.moodle_plans import (
     PLAN_NAME,
     TARGET,
@@ -283,3 +288,64 @@ def test_moodle_s_error_for_an_unknown_competency_is_the_delivery_s_reason(datab
     assert counts.dead == 1
     (delivery,) = moodle_deliveries(database)
     assert "Can't find data record in database table competency." in delivery.last_error
+
+
+def agreed_plan(database, ids, who, activities: list[dict]) -> tuple[int, list[str]]:
+    """An agreed development plan with one item per activity; (plan id, item keys)."""
+    with database.transaction() as session:
+        plan = DevelopmentPlan(
+            organisation_id=ids["organisation"], employee_id=who["employee"], period="2026"
+        )
+        session.add(plan)
+        items = []
+        for given in activities:
+            activity = LearningActivity(
+                organisation_id=ids["organisation"], kind="course", framework_key="digcomp-2.2",
+                **given,
+            )  # fmt: skip
+            session.add(activity)
+            session.flush()
+            competence = (given.get("builds") or [{"competence": "2.1"}])[0]["competence"]
+            items.append(
+                {"key": f"a:{activity.id}", "activity_id": activity.id, "competence": competence}
+            )
+        session.flush()
+        agreed = datetime(2026, 11, 1, tzinfo=UTC)
+        session.add(
+            PlanVersion(
+                plan_id=plan.id, number=1, targets={"1.1": 4}, items=items,
+                employee_agreed_at=agreed, manager_agreed_at=agreed,
+            )
+        )  # fmt: skip
+        return plan.id, [item["key"] for item in items]
+
+
+def test_a_plan_item_ticked_off_in_the_tool_shows_in_the_moodle_plan(database, moodle):
+    """Issue 17.5: the item's competence is rated at the level its activity reaches, the
+    note naming the item; an item reaching no level puts its competence in the plan."""
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    plan_id, (course, reading) = agreed_plan(
+        database,
+        ids,
+        leo,
+        [
+            {
+                "title": "Säker inloggning",
+                "builds": [{"competence": "1.1", "from_level": 2, "to_level": 4}],
+            },
+            {"title": "Läs om källkritik", "builds": []},
+        ],
+    )
+    with database.transaction() as session:
+        complete_item(session, plan_id, course, source="manual")
+        complete_item(session, plan_id, reading, source="manual")
+
+    counts = send(database)
+
+    assert counts.delivered == 2
+    (rating,) = moodle.ratings(LEO)
+    assert (rating["competencyid"], rating["grade"]) == (1, 2)  # level 4: "Competent"
+    assert "Utvecklingsplanens punkt klar: Säker inloggning" in rating["note"]
+    (ours,) = [p for p in moodle.plans_of(LEO) if p["name"] == PLAN_NAME]
+    assert sorted(moodle.plan_competencies[ours["id"]]) == [1, 2]  # 2.1 in the plan, unrated
