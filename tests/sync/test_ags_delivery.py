@@ -1,5 +1,8 @@
 """A learner's score reaches the platform's gradebook: later if the platform is down, once."""
 
+import json
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select, update
 
@@ -11,6 +14,7 @@ from tests.support.assessing import answer_all, start, submit
 from tests.support.platform_services import LINEITEM_SCOPE, SCORE_SCOPE, PlatformServices
 from tests.support.platforms import TestPlatform
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "moodle-4.5"
 CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
@@ -184,7 +188,13 @@ def test_a_hand_added_activity_gets_its_grade_in_a_column_tied_to_it(
     item = services.line_items[created]
     assert item["resourceLinkId"] == "1"  # the launch's resource_link.id
     assert item["tag"] == "kompetenslyft-overall"
-    assert item["resourceId"] and item["label"]
+    # The fields and types Moodle 4.5 accepted (its recorded POST), plus the resource link.
+    accepted = json.loads((FIXTURES / "ags-lineitem-post.json").read_text())
+    recorded_body = accepted["exchanges"][0]["request"]["body"]
+    assert {key: type(value) for key, value in recorded_body.items()} == {
+        key: type(item[key]) for key in recorded_body
+    }
+    assert set(item) - {"id"} == set(recorded_body) | {"resourceLinkId"}
     assert set(services.scores[created]) == {"3", "4"}
     assert services.refusals == []
 
