@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from lti import dynamic_registration as dynreg
 from lti.claims import primary_role
+from lti.http_client import make_http_session
 from lti_tool import sessions
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
@@ -42,10 +43,13 @@ from lti_tool.input_limits import whole_number
 from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
 from storage.completions import TARGET_OF_KIND, JobLease, SyncTarget
 from storage.database import utcnow
+from storage.lrs import CredentialsUnavailable
 from storage.outbox import dead_deliveries, delivery_counts, revive
 from storage.platform_activity import last_grades_sent
 from sync.hr_delivery import resume_target
 from sync.jobs import latest_runs, request_run
+from sync.moodle_plans import create_framework_in_moodle
+from sync.moodle_ws import MoodleError, MoodleUnavailable
 from sync.scheduler import configured_jobs
 from sync.xapi_forwarding import resume as resume_forwarding
 
@@ -275,6 +279,7 @@ OUTCOME_NAMES = {
     "failed": lazy_gettext("Failed"),
     "running": lazy_gettext("Running"),
     "skipped": lazy_gettext("Skipped"),
+    "abandoned": lazy_gettext("Abandoned: the scheduler stopped during the run"),
 }
 
 
@@ -342,6 +347,9 @@ def deliveries():
 class SyncTargetState:
     target: SyncTarget
     counts: dict[DeliveryStatus, int]
+    # The reason of its latest delivery that failed for good: a later success elsewhere
+    # clears `last_error`, but what failed still has to be seen.
+    dead_reason: str | None = None
 
 
 def _sync_target_states(database, organisation_id: int | None) -> list[SyncTargetState]:
@@ -359,8 +367,60 @@ def _sync_target_states(database, organisation_id: int | None) -> list[SyncTarge
             )
             .group_by(Delivery.status)
         )
-        states.append(SyncTargetState(target, dict(counts.all())))
+        counts = dict(counts.all())
+        dead_reason = None
+        if counts.get(DeliveryStatus.DEAD):
+            dead_reason = database.scalar(
+                select(Delivery.last_error)
+                .where(
+                    Delivery.target == TARGET_OF_KIND[target.kind],
+                    Delivery.key.startswith(f"{target.id}:"),
+                    Delivery.status == DeliveryStatus.DEAD,
+                )
+                .order_by(Delivery.created_at.desc())
+                .limit(1)
+            )
+        states.append(SyncTargetState(target, counts, dead_reason))
     return states
+
+
+@bp.post("/sync-targets/<int:target_id>/moodle-framework")
+@admin_required
+def create_moodle_framework(target_id: int):
+    """Make the tool's competence framework in the target's Moodle (what is missing only)."""
+    database = db_session()
+    target = database.get(SyncTarget, target_id)
+    visible = target is not None and (
+        g.viewer.owner or target.organisation_id == g.viewer.organisation.id
+    )
+    if not visible or target.kind != "moodle":
+        abort(404)
+    settings = _settings()
+    http = make_http_session(timeout=settings.http_timeout_seconds, retries=1)
+    try:
+        made = create_framework_in_moodle(database, target, http, settings.secret_key)
+    except (MoodleError, MoodleUnavailable, CredentialsUnavailable) as error:
+        database.rollback()
+        flash(
+            gettext(
+                "Moodle did not let the tool create the framework: %(reason)s. Check that the "
+                "web-service token may use core_competency_create_competency_framework and "
+                "core_competency_create_competency.",
+                reason=str(error),
+            )
+        )
+    else:
+        flash(
+            gettext(
+                "The framework %(idnumber)s is in Moodle: %(created)d competences created, "
+                '%(found)d were there already. Use "Try again" on failed deliveries to send '
+                "what waited for them.",
+                idnumber=made.idnumber,
+                created=made.competencies_created,
+                found=made.competencies_found,
+            )
+        )
+    return redirect(url_for("admin.deliveries"), 303)
 
 
 @bp.post("/sync-targets/<int:target_id>/resume")

@@ -216,19 +216,65 @@ def target_remove(target_id, organisation_slug) -> None:
         row = session.get(SyncTarget, target_id)
         if row is None or row.organisation_id != organisation.id:
             raise click.ClickException(f"{organisation_slug} has no sync target {target_id}")
-        waiting = session.scalars(
+        unsent = session.scalars(
             select(Delivery).where(
                 Delivery.target == TARGET_OF_KIND.get(row.kind, row.kind),
                 Delivery.key.startswith(f"{row.id}:"),
                 Delivery.status != DeliveryStatus.DELIVERED,
             )
         ).all()
-        for delivery in waiting:
+        dead = sum(1 for delivery in unsent if delivery.status == DeliveryStatus.DEAD)
+        for delivery in unsent:
             session.delete(delivery)
         session.delete(row)
         click.echo(
-            f"sync target {target_id} removed; {len(waiting)} record(s) waiting were not sent"
+            f"sync target {target_id} removed; {len(unsent) - dead} record(s) waiting and "
+            f"{dead} that had failed for good were not sent"
         )
+
+
+@target.command("create-framework")
+@click.argument("target_id", type=int)
+@click.option("--organisation", "organisation_slug", required=True)
+@click.option(
+    "--scale-id",
+    type=int,
+    default=None,
+    help="The Moodle scale for a new framework (default: the target's, else 2, Moodle's "
+    "default competence scale).",
+)
+def target_create_framework(target_id, organisation_slug, scale_id) -> None:
+    """Make the tool's competence framework in a Moodle target's site, through its web
+    services; what Moodle has already (same ID number) is left as it is."""
+    from lti.http_client import make_http_session
+    from storage.lrs import CredentialsUnavailable
+    from sync.moodle_plans import create_framework_in_moodle
+    from sync.moodle_ws import MoodleError, MoodleUnavailable
+
+    settings = load_settings()
+    database = Database(settings.database_url)
+    try:
+        with database.sessions() as session:
+            organisation = organisation_by_slug(session, organisation_slug)
+            row = session.get(SyncTarget, target_id)
+            if row is None or row.organisation_id != organisation.id or row.kind != "moodle":
+                raise click.ClickException(
+                    f"{organisation_slug} has no Moodle sync target {target_id}"
+                )
+            http = make_http_session(timeout=settings.http_timeout_seconds, retries=1)
+            try:
+                made = create_framework_in_moodle(session, row, http, settings.secret_key, scale_id)
+            except (MoodleError, MoodleUnavailable, CredentialsUnavailable) as error:
+                raise click.ClickException(
+                    f"Moodle did not let the tool create the framework: {error}"
+                ) from error
+    finally:
+        database.dispose()
+    state = "created" if made.framework_created else "found"
+    click.echo(
+        f"framework {made.idnumber} {state} in Moodle; {made.competencies_created} "
+        f"competences created, {made.competencies_found} there already"
+    )
 
 
 def _describe(row: SyncTarget, slug: str) -> str:

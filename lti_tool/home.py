@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from lti.ags import grades_cannot_flow
 from lti.claims import DEEP_LINKING_REQUEST, RESOURCE_LINK_REQUEST, primary_role
 from lti_tool import assessment, deep_linking
 from lti_tool.access import current_access
@@ -30,7 +31,11 @@ def index():
 @bp.app_context_processor
 def role_of_launch():
     launch = current_launch()
-    return {"role": primary_role(launch.roles) if launch else None, "access_of_launch": _access}
+    return {
+        "role": primary_role(launch.roles) if launch else None,
+        "access_of_launch": _access,
+        "grades_cannot_flow": grades_cannot_flow,
+    }
 
 
 def _access():

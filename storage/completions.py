@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -164,7 +165,9 @@ def record_completion(
     """Record a completion and queue its deliveries, in the caller's transaction.
 
     Returns the new event's id; None when (organisation, source, source_key) was
-    already there, in which case nothing at all changes (re-ingesting is a no-op)."""
+    already there, in which case nothing changes (re-ingesting is a no-op) except
+    this: an event first recorded without a plan item (a Moodle activity seen while
+    polling its course) that now arrives naming one gets that item, once."""
     row = {
         "organisation_id": organisation_id,
         "source": source,
@@ -190,9 +193,45 @@ def record_completion(
     )
     event_id = session.execute(statement).scalar()
     if event_id is None:
+        if plan_id is not None and plan_item_key:
+            _attach_plan_item(session, row)
         return None
     fan_out(session, event_id, organisation_id, plan_id=plan_id, source=source)
     return event_id
+
+
+def _attach_plan_item(session: Session, row: dict) -> None:
+    """Give a known event without a plan item the one it completes, and queue that item.
+
+    A conditional UPDATE (only while the event has no item), so two pollers, or a poll
+    seen twice, attach it and queue the item's delivery once."""
+    table = CompletionEvent.__table__
+    attached = session.execute(
+        update(table)
+        .where(
+            table.c.organisation_id == row["organisation_id"],
+            table.c.source == row["source"],
+            table.c.source_key == row["source_key"],
+            table.c.plan_item_key.is_(None),
+        )
+        .values(
+            plan_id=row["plan_id"],
+            plan_item_key=row["plan_item_key"],
+            framework_key=row["framework_key"],
+            levels=row["levels"],
+            evidence=row["evidence"],
+        )
+        .returning(table.c.id)
+    ).scalar()
+    if attached is not None:
+        fan_out(
+            session,
+            attached,
+            row["organisation_id"],
+            plan_id=row["plan_id"],
+            source=row["source"],
+            targets=[],
+        )
 
 
 def fan_out(

@@ -3,6 +3,11 @@
 Every run of a job is a JobRun row (start, end, outcome, counts, error) for the
 admin pages.  A lease (JobLease) is taken with one conditional UPDATE, so two
 instances never both get it; a dead holder's lease simply runs out.
+
+Every scheduler instance also keeps a lease of its own alive (`instance:<name>`), renewed
+at each tick.  A run still "running" whose instance holds no live lease any more was
+killed with it: it is marked "abandoned" (the admins' jobs page says so) instead of
+looking busy for ever.
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ from storage.completions import JobLease, JobRun
 from storage.database import insert_new, utcnow
 
 SCHEDULER_LEASE = "scheduler"
+INSTANCE_LEASE_PREFIX = "instance:"
 KEEP_RUNS_DAYS = 14
+RUNNING = "running"
+ABANDONED = "abandoned"
+# An instance lease that ran out this long ago belongs to an instance that is gone.
+FORGET_INSTANCE_AFTER = timedelta(days=1)
 
 
 def take_lease(
@@ -71,6 +81,41 @@ def is_dead_here(owner: str | None) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def keep_alive(database: Database, owner: str, seconds: float) -> None:
+    """Say this instance is alive for `seconds` more: its runs are not abandoned meanwhile."""
+    take_lease(database, INSTANCE_LEASE_PREFIX + owner, owner, seconds)
+
+
+def say_goodbye(database: Database, owner: str) -> None:
+    """The instance stops: its own lease goes (its runs have finished)."""
+    with database.sessions() as session:
+        session.execute(delete(JobLease).where(JobLease.job_id == INSTANCE_LEASE_PREFIX + owner))
+        session.commit()
+
+
+def abandon_lost_runs(session, now: datetime | None = None) -> int:
+    """Mark "abandoned" every run still "running" whose instance holds no live lease
+    (neither its own, nor the scheduler's, nor its job's): the process was killed.
+    In the caller's transaction; how many."""
+    now = now or utcnow()
+    alive = select(JobLease.job_id).where(
+        JobLease.owner == JobRun.instance, JobLease.leased_until >= now
+    )
+    result = session.execute(
+        update(JobRun)
+        .where(JobRun.outcome == RUNNING, ~alive.exists())
+        .values(outcome=ABANDONED)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(JobLease).where(
+            JobLease.job_id.startswith(INSTANCE_LEASE_PREFIX),
+            JobLease.leased_until < now - FORGET_INSTANCE_AFTER,
+        )
+    )
+    return result.rowcount
 
 
 def give_back(database: Database, job_id: str, owner: str) -> None:
@@ -128,7 +173,7 @@ def take_requests(database: Database, job_ids: list[str]) -> list[str]:
 def recorded(database: Database, job_id: str, instance: str, function: Callable[[], object]):
     """Run `function` as one JobRun: outcome ok with its counts, or failed with the error."""
     with database.sessions() as session:
-        run = JobRun(job_id=job_id, instance=instance, started_at=utcnow(), outcome="running")
+        run = JobRun(job_id=job_id, instance=instance, started_at=utcnow(), outcome=RUNNING)
         session.add(run)
         session.commit()
         run_id = run.id
@@ -160,6 +205,10 @@ def counts_of(result: object) -> dict:
 
 
 def latest_runs(session, job_ids: list[str]) -> dict[str, JobRun]:
+    """The latest run of each job, runs of killed instances marked abandoned first (the
+    page must not say "running" of a run nobody is doing)."""
+    if abandon_lost_runs(session):
+        session.commit()
     latest = (
         select(JobRun.job_id, func.max(JobRun.id).label("id"))
         .where(JobRun.job_id.in_(job_ids))

@@ -12,6 +12,12 @@ For one completion event and one Moodle sync target the sender makes sure, in or
 4. each gets one rating (core_competency_grade_competency_in_plan) whose note
    carries the marker `[kompetenslyft:<event id>]`.
 
+An item of the development plan ticked off in the tool (an event without levels of
+its own) is rated at the level its activity reaches, the note naming the item; an item
+that reaches no level adds its competence to the Moodle plan without a rating (Moodle's
+web services take evidence only with a rating).  Nothing is marked delivered without a
+call to Moodle unless the completion names no competence at all.
+
 Every remote id is cached in `RemoteId` and committed as soon as Moodle made the
 thing; before creating anything the sender also looks in Moodle (by ID number,
 plan name, or the marker in the competency's evidence), so a delivery retried
@@ -37,11 +43,15 @@ from sqlalchemy.orm import Session
 from competence.framework_io import AREA_PREFIX, default_proficient_from
 from competence.frameworks import Framework, digcomp
 from lti.delivery import DeliveryFailed
+from storage.assessments import LearningActivity
 from storage.completions import CompletionEvent, RemoteId, SyncTarget
 from storage.database import utcnow
 from storage.lrs import CredentialsUnavailable, unseal
 from storage.people import Person
+from storage.plan_records import latest_agreed
+from storage.plans import DevelopmentPlan
 from sync.moodle_ws import MoodleError, MoodleUnavailable, MoodleWs, as_delivery_failure
+from sync.plan_activities import levels_built
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +107,25 @@ def rating_value(level: int, scale: Scale, levels: int = 8, proficient_from: int
     return max(1, first_proficient - 1)
 
 
+class PartlyRated(DeliveryFailed):
+    """Moodle's framework lacks some of the event's competences: the others were rated
+    (and remembered), these are dead-lettered with the reason.  After the framework is
+    completed ("Create the framework in Moodle"), trying the delivery again rates only
+    what is missing."""
+
+    def __init__(self, missing: list[str], rated: int) -> None:
+        names = ", ".join(missing)
+        what = "competence" if len(missing) == 1 else "competences"
+        super().__init__(
+            f"{what} {names} not in the Moodle framework ({rated} others rated); create "
+            "them with the framework button or `kompetenslyft sync target create-framework`, "
+            "then try again",
+            retryable=False,
+        )
+        self.missing = missing
+        self.rated = rated
+
+
 class MoodlePlanSender:
     """The outbox sender for `moodle.competency`; one instance serves every organisation."""
 
@@ -116,29 +145,37 @@ class MoodlePlanSender:
         person = session.get(Person, event.person_id) if event.person_id else None
         if person is None:
             raise DeliveryFailed("the completion has no Moodle user to rate", retryable=False)
-        if not event.levels:
-            return  # nothing to rate: a completion without competences
+        sending = what_to_send(session, event)
+        if not sending.levels and not sending.unrated:
+            return  # names no competence: nothing Moodle's plan could show (see admin page)
         try:
             moodle = moodle_of(target, self.http, self.secret_key)
             with RemoteLocks(session, target.id) as locks:
-                _Delivery(session, target, moodle, event, person, locks).run()
+                _Delivery(session, target, moodle, event, person, locks, sending).run()
+        except PartlyRated as partly:
+            self._record_error(session, target, partly.reason, sent=partly.rated > 0)
+            raise
         except CredentialsUnavailable as error:
             self._record_error(session, target, str(error))
             raise DeliveryFailed(str(error), retryable=True, retry_after=3600) from error
         except (MoodleError, MoodleUnavailable) as error:
             failure = as_delivery_failure(error)
-            if isinstance(error, MoodleUnavailable) or error.concerns_target:
-                self._record_error(session, target, failure.reason)
+            self._record_error(session, target, failure.reason)
             raise failure from error
         target.last_success_at = utcnow()
         target.last_error = None
 
     @staticmethod
-    def _record_error(session: Session, target: SyncTarget, reason: str) -> None:
-        """Keep the reason on the target for the admin page, past the dispatcher's rollback."""
+    def _record_error(
+        session: Session, target: SyncTarget, reason: str, *, sent: bool = False
+    ) -> None:
+        """Keep the reason (and, when some ratings went through, the time) on the target for
+        the admin page, past the dispatcher's rollback."""
         session.rollback()
         target.last_error = reason
         target.last_error_at = utcnow()
+        if sent:
+            target.last_success_at = target.last_error_at
         session.commit()
         log.warning("Moodle target %s: %s", target.id, reason)
 
@@ -178,21 +215,177 @@ class RemoteLocks:
             self.connection.close()
 
 
+def new_framework(
+    moodle: MoodleWs, framework: Framework, idnumber: str, scale_id: int
+) -> tuple[dict, int]:
+    """core_competency_create_competency_framework on a Moodle scale; (the row, scale size).
+
+    Parameters as Moodle's competency_framework persistent takes them: shortname,
+    idnumber, scaleid, scaleconfiguration (JSON: [{"scaleid"}, {"id", "scaledefault",
+    "proficient"}, ...]), contextid, visible."""
+    values = moodle.call("core_competency_get_scale_values", scaleid=scale_id)
+    size = len(values)
+    proficient_from = default_proficient_from(framework.scale)
+    first = proficient_from if size == framework.scale.max_level else min(2, size)
+    configuration = [{"scaleid": scale_id}] + [
+        {"id": value, "scaledefault": int(value == first), "proficient": 1}
+        for value in range(first, size + 1)
+    ]
+    row = moodle.call(
+        "core_competency_create_competency_framework",
+        competencyframework={
+            "shortname": framework.name.get("sv") or framework.id,
+            "idnumber": idnumber,
+            "scaleid": scale_id,
+            "scaleconfiguration": json.dumps(configuration),
+            "contextid": SYSTEM_CONTEXT,
+            "visible": 1,
+        },
+    )
+    return row, size
+
+
+def new_competency(moodle: MoodleWs, framework_id: int, idnumber: str, name, parent: int) -> int:
+    """core_competency_create_competency: one competency (or area, parent 0) by ID number."""
+    row = moodle.call(
+        "core_competency_create_competency",
+        competency={
+            "shortname": (name.get("sv") or idnumber)[:100],
+            "idnumber": idnumber,
+            "competencyframeworkid": framework_id,
+            "parentid": parent,
+        },
+    )
+    return int(row["id"])
+
+
+DEFAULT_SCALE_ID = 2  # Moodle's "Default competence scale": Not yet competent, Competent
+
+
+@dataclass(frozen=True)
+class FrameworkInMoodle:
+    """What `create_framework_in_moodle` found and made."""
+
+    idnumber: str
+    framework_created: bool
+    competencies_created: int
+    competencies_found: int
+
+
+def create_framework_in_moodle(
+    session: Session,
+    target: SyncTarget,
+    http: requests.Session,
+    secret_key: str,
+    scale_id: int | None = None,
+) -> FrameworkInMoodle:
+    """Make the tool's framework and all its competencies in the target's Moodle, so nobody
+    imports a CSV by hand first.  Idempotent: what Moodle has (matched by ID number, with
+    the target's competency prefix) is left alone, only what is missing is created.
+
+    Raises MoodleError / MoodleUnavailable / CredentialsUnavailable for the caller to word."""
+    settings = target.settings or {}
+    framework = digcomp()
+    idnumber = settings.get("framework_idnumber") or framework.id
+    prefix = settings.get("competency_prefix", "")
+    moodle = moodle_of(target, http, secret_key)
+    found = [
+        row
+        for row in moodle.call(
+            "core_competency_list_competency_frameworks",
+            sort="shortname",
+            context={"contextid": SYSTEM_CONTEXT},
+            includes="children",
+        )
+        if row.get("idnumber") == idnumber
+    ]
+    if found:
+        framework_id, created_framework = int(found[0]["id"]), False
+    else:
+        scale = int(scale_id or settings.get("scale_id") or DEFAULT_SCALE_ID)
+        row, _size = new_framework(moodle, framework, idnumber, scale)
+        framework_id, created_framework = int(row["id"]), True
+    existing = {
+        row["idnumber"]: int(row["id"])
+        for row in moodle.call(
+            "core_competency_list_competencies",
+            filters=[{"column": "competencyframeworkid", "value": framework_id}],
+        )
+    }
+    created = found_count = 0
+    for area in framework.areas:
+        area_number = prefix + AREA_PREFIX + area.id
+        for competence in area.competences:
+            number = prefix + competence.id
+            if number in existing:
+                found_count += 1
+                continue
+            if area_number not in existing:
+                existing[area_number] = new_competency(
+                    moodle, framework_id, area_number, area.name, 0
+                )
+            existing[number] = new_competency(
+                moodle, framework_id, number, competence.name, existing[area_number]
+            )
+            created += 1
+    target.settings = {**settings, "framework_idnumber": idnumber}
+    session.commit()
+    return FrameworkInMoodle(idnumber, created_framework, created, found_count)
+
+
+@dataclass(frozen=True)
+class ToSend:
+    """What one completion puts in the person's Moodle plan."""
+
+    levels: dict[str, int]  # competence → level reached: a rating each
+    unrated: tuple[str, ...]  # competences worked on with no level: added to the plan only
+    title: str  # names the completion in the rating's note
+
+
+def what_to_send(session: Session, event: CompletionEvent) -> ToSend:
+    """The event's own levels (an assessment, a course that builds them); for an item of the
+    development plan ticked off in the tool, the levels its activity reaches, else the
+    competence it names (Moodle's web services rate, they take no note without a rating)."""
+    title = str((event.evidence or {}).get("title") or event.kind)
+    if event.levels:
+        return ToSend(dict(event.levels), (), title)
+    if event.kind != "plan_item" or event.plan_id is None or not event.plan_item_key:
+        return ToSend({}, (), title)
+    plan = session.get(DevelopmentPlan, event.plan_id)
+    agreed = latest_agreed(plan) if plan is not None else None
+    item = next(
+        (i for i in (agreed.items if agreed else []) if i.get("key") == event.plan_item_key),
+        None,
+    )
+    if item is None:
+        return ToSend({}, (), title)
+    activity = session.get(LearningActivity, item.get("activity_id") or 0)
+    levels = levels_built(activity) if activity is not None else {}
+    named = str(item.get("competence") or "")
+    unrated = (named,) if named and named not in levels else ()
+    label = (activity.title if activity is not None else None) or item.get("title") or title
+    return ToSend(levels, unrated, f"Utvecklingsplanens punkt klar: {label}")
+
+
 class _Delivery:
-    def __init__(self, session, target, moodle, event, person, locks: RemoteLocks) -> None:
+    def __init__(
+        self, session, target, moodle, event, person, locks: RemoteLocks, sending: ToSend
+    ) -> None:
         self.session = session
         self.target = target
         self.moodle = moodle
         self.event = event
         self.person = person
         self.locks = locks
+        self.sending = sending
+        self.levels = sending.levels
         self.settings = target.settings or {}
 
     def run(self) -> None:
         framework = self._framework()
         if self.settings.get("create_framework") and any(
             self._cached("competency", f"{framework.id}:{competence}") is None
-            for competence in self.event.levels
+            for competence in [*self.levels, *self.sending.unrated]
         ):
             self.locks.take(0)  # the framework or a competency may have to be made
         self.locks.take(self.person.id)  # their plan and ratings are made or checked
@@ -206,12 +399,22 @@ class _Delivery:
         proficient_from = int(
             self.settings.get("proficient_from", default_proficient_from(framework.scale))
         )
-        for competence, level in sorted(self.event.levels.items()):
+        missing = []
+        for competence in self.sending.unrated:
             competency_id = competency_ids.get(competence)
             if competency_id is None:
-                raise DeliveryFailed(
-                    f"competence {competence} is not in the Moodle framework", retryable=False
+                missing.append(competence)
+            elif competency_id not in in_plan:
+                self.moodle.call(
+                    "core_competency_add_competency_to_plan",
+                    planid=plan_id,
+                    competencyid=competency_id,
                 )
+        for competence, level in sorted(self.levels.items()):
+            competency_id = competency_ids.get(competence)
+            if competency_id is None:
+                missing.append(competence)
+                continue
             if competency_id not in in_plan:
                 self.moodle.call(
                     "core_competency_add_competency_to_plan",
@@ -220,6 +423,9 @@ class _Delivery:
                 )
             value = rating_value(int(level), scale, framework.scale.max_level, proficient_from)
             self._rate(plan_id, competence, competency_id, value)
+        if missing:
+            sent = len(self.levels) + len(self.sending.unrated) - len(missing)
+            raise PartlyRated(missing, sent)
 
     def _framework(self) -> Framework:
         key = self.event.framework_key
@@ -259,26 +465,7 @@ class _Delivery:
         return int(row["id"]), scale_of(row.get("scaleconfiguration"), size)
 
     def _create_framework(self, framework: Framework, idnumber: str) -> dict:
-        scale_id = int(self.settings["scale_id"])
-        values = self.moodle.call("core_competency_get_scale_values", scaleid=scale_id)
-        size = len(values)
-        proficient_from = default_proficient_from(framework.scale)
-        first = proficient_from if size == framework.scale.max_level else min(2, size)
-        configuration = [{"scaleid": scale_id}] + [
-            {"id": value, "scaledefault": int(value == first), "proficient": 1}
-            for value in range(first, size + 1)
-        ]
-        row = self.moodle.call(
-            "core_competency_create_competency_framework",
-            competencyframework={
-                "shortname": framework.name.get("sv") or framework.id,
-                "idnumber": idnumber,
-                "scaleid": scale_id,
-                "scaleconfiguration": json.dumps(configuration),
-                "contextid": SYSTEM_CONTEXT,
-                "visible": 1,
-            },
-        )
+        row, size = new_framework(self.moodle, framework, idnumber, int(self.settings["scale_id"]))
         self.settings = {**self.settings, "scale_size": size}
         return row
 
@@ -291,7 +478,7 @@ class _Delivery:
                 filters=[{"column": "competencyframeworkid", "value": framework_id}],
             )
         }
-        wanted = set(self.event.levels)
+        wanted = set(self.levels) | set(self.sending.unrated)
         ids: dict[str, int] = {}
         for area in framework.areas:
             area_number = prefix + AREA_PREFIX + area.id
@@ -315,16 +502,7 @@ class _Delivery:
         return ids
 
     def _create_competency(self, framework_id: int, idnumber: str, name, parent: int) -> int:
-        row = self.moodle.call(
-            "core_competency_create_competency",
-            competency={
-                "shortname": (name.get("sv") or idnumber)[:100],
-                "idnumber": idnumber,
-                "competencyframeworkid": framework_id,
-                "parentid": parent,
-            },
-        )
-        return int(row["id"])
+        return new_competency(self.moodle, framework_id, idnumber, name, parent)
 
     # --- the plan and the ratings ------------------------------------------------------
 
@@ -368,7 +546,7 @@ class _Delivery:
         )
         evidence = summary.get("usercompetencysummary", {}).get("evidence") or []
         if not any(marker(self.event.id) in (item.get("note") or "") for item in evidence):
-            title = (self.event.evidence or {}).get("title") or self.event.kind
+            title = self.sending.title
             self.moodle.call(
                 "core_competency_grade_competency_in_plan",
                 planid=plan_id,

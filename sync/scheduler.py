@@ -219,6 +219,7 @@ class JobRunner:
 
     def run(self, job_id: str) -> str:
         spec = self.jobs[job_id]
+        job_records.keep_alive(self.database, self.owner, self.lease_seconds)
         if spec.exclusive and not job_records.take_lease(
             self.database, job_id, self.owner, spec.lease_seconds
         ):
@@ -257,6 +258,7 @@ class JobRunner:
         return self.settings.scheduler_lease_seconds
 
     def release_instance(self) -> None:
+        job_records.say_goodbye(self.database, self.owner)
         if self.single_instance:
             job_records.give_back(self.database, job_records.SCHEDULER_LEASE, self.owner)
 
@@ -269,6 +271,10 @@ class JobRunner:
             if self.on_lease_lost is not None:
                 self.on_lease_lost()
             return []
+        job_records.keep_alive(self.database, self.owner, self.lease_seconds)
+        with self.database.sessions() as session:
+            job_records.abandon_lost_runs(session)
+            session.commit()
         requested = job_records.take_requests(self.database, list(self.jobs))
         for job_id in requested:
             self.run(job_id)

@@ -8,9 +8,11 @@ from sqlalchemy import delete, select
 from storage import Delivery, DeliveryStatus, Organisation, SyncTarget
 from storage.completions import JobLease, JobRun
 from storage.database import utcnow
+from storage.lrs import seal
 from tests.lti_tool.test_admin import ADMINISTRATOR, LEARNER, launch_as, sign_in
 from tests.support.assessing import csrf
 from tests.support.browsing import text_of
+from tests.support.moodle_ws import TOKEN, MoodleDouble
 
 
 def test_the_owner_sees_the_latest_runs_and_runs_a_job_now(admin_secret, browser, tool_url, db):
@@ -37,6 +39,8 @@ def test_the_owner_sees_the_latest_runs_and_runs_a_job_now(admin_secret, browser
                 outcome="ok",
                 counts={"delivered": 12, "dead": 1, "by_target": {"plan.item": 12}},
             ),
+            # Its scheduler was killed: no lease of that instance is alive.
+            JobRun(job_id="retention", instance="killed", started_at=started, outcome="running"),
         ]
     )
     db.commit()
@@ -46,9 +50,10 @@ def test_the_owner_sees_the_latest_runs_and_runs_a_job_now(admin_secret, browser
     text = text_of(page.text)
     assert "Failed: HTTP 503 from hr.example.se" in text
     assert "dead: 1, delivered: 12" in text
-    # xapi-forwarding, nrps-rosters, job-runs-cleanup, retention, hr-records, moodle-,
-    # lrs-completions
-    assert text.count("Never") == 7
+    assert "Abandoned: the scheduler stopped during the run" in text
+    assert "Running" not in text
+    # xapi-forwarding, nrps-rosters, job-runs-cleanup, hr-records, moodle-, lrs-completions
+    assert text.count("Never") == 6
     assert "Send competence records to HR" in text
 
     done = browser.post(tool_url + "/admin/jobs/hr-poll/run", data={"csrf_token": csrf(page.text)})
@@ -130,3 +135,56 @@ def test_an_administrator_sees_their_sync_targets_queues_and_sends_now(
         )
     ).all()
     assert sorted(due) == [f"{target.id}:{number}" for number in range(3)]
+
+
+def test_an_administrator_sees_what_failed_in_moodle_and_creates_the_framework(
+    browser, tool_url, platform, db, settings
+):
+    """Issue 17.4: the Moodle row tells the latest failure's reason even after later ratings
+    went through, and its button makes the framework in Moodle (only what is missing)."""
+    moodle = MoodleDouble()
+    try:
+        ours = db.scalar(select(Organisation).where(Organisation.slug == "test-org"))
+        target = SyncTarget(
+            organisation_id=ours.id,
+            kind="moodle",
+            name="Moodle Umeå",
+            settings={
+                "url": moodle.url,
+                "framework_idnumber": "DIGCOMP-H",
+                "competency_prefix": "DC-",
+            },
+            sealed_secret=seal(settings.secret_key, TOKEN),
+            last_success_at=utcnow(),
+        )
+        db.add(target)
+        db.flush()
+        db.add(
+            Delivery(
+                target="moodle.competency",
+                key=f"{target.id}:1",
+                payload={"completion_event_id": 1, "sync_target_id": target.id},
+                organisation_id=ours.id,
+                status=DeliveryStatus.DEAD,
+                last_error="competence 1.2 not in the Moodle framework (20 others rated)",
+            )
+        )
+        db.commit()
+        launch_as(platform, browser, ADMINISTRATOR)
+
+        page = browser.get(tool_url + "/admin/deliveries?lang=en")
+        made = browser.post(
+            tool_url + f"/admin/sync-targets/{target.id}/moodle-framework?lang=en",
+            data={"csrf_token": csrf(page.text)},
+        )
+
+        text = text_of(page.text)
+        assert "Latest failed delivery: competence 1.2 not in the Moodle framework" in text
+        assert "Create the framework in Moodle" in text
+        assert made.status_code == 200
+        assert "The framework DIGCOMP-H is in Moodle: 18 competences created, 3 were" in text_of(
+            made.text
+        )
+        assert "DC-1.2" in {c["idnumber"] for c in moodle.competencies.values()}
+    finally:
+        moodle.stop()

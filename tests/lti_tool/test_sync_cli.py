@@ -66,3 +66,32 @@ def test_a_target_needs_a_token_and_an_http_url(kompetenslyft, db):
     assert bad_url.exit_code != 0 and "http(s) URL" in bad_url.output
     db.expire_all()
     assert db.scalar(select(SyncTarget).where(SyncTarget.organisation_id == org.id)) is None
+
+
+def test_the_operator_creates_the_framework_in_moodle_once(kompetenslyft, db, moodle):
+    """Issue 17.4: no CSV import by hand; run twice, the second run makes nothing."""
+    org = organisation(db)
+    kompetenslyft(
+        "sync", "target", "add", "--organisation", org.slug, "--kind", "moodle",
+        "--url", moodle.url, "--token-stdin", "--framework-idnumber", "DIGCOMP-H",
+        "--competency-prefix", "DC-", input=f"{TOKEN}\n",
+    )  # fmt: skip
+    db.expire_all()
+    target_id = str(db.scalar(select(SyncTarget.id).where(SyncTarget.organisation_id == org.id)))
+
+    first = kompetenslyft(
+        "sync", "target", "create-framework", target_id, "--organisation", org.slug
+    )
+    again = kompetenslyft(
+        "sync", "target", "create-framework", target_id, "--organisation", org.slug
+    )
+    moodle.token = "another-token"
+    refused = kompetenslyft(
+        "sync", "target", "create-framework", target_id, "--organisation", org.slug
+    )
+
+    assert first.exit_code == 0, first.output
+    assert "framework DIGCOMP-H found in Moodle; 18 competences created, 3 there" in first.output
+    assert "0 competences created, 21 there already" in again.output
+    assert refused.exit_code != 0 and "invalidtoken" in refused.output
+    assert moodle.count("core_competency_create_competency") == 18 + 5  # and the 5 areas

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 
 from config import load_settings
-from storage import CompletionEvent, Delivery, Organisation, SyncTarget
+from storage import CompletionEvent, Delivery, DeliveryStatus, Organisation, SyncTarget
 from storage.database import utcnow
 from storage.outbox import enqueue
 from sync.target_secrets import secrets_of
@@ -106,7 +106,36 @@ def test_removing_a_target_drops_what_waits_for_it(kompetenslyft, db, tmp_path):
     result = kompetenslyft("sync", "target", "remove", target_id, "--organisation", org.slug)
 
     assert other.exit_code != 0
-    assert result.exit_code == 0 and "1 record(s) waiting were not sent" in result.output
+    assert result.exit_code == 0
+    assert "1 record(s) waiting and 0 that had failed for good were not sent" in result.output
     assert targets(db, org) == []
     db.expire_all()
     assert db.scalars(select(Delivery).where(Delivery.key == key)).all() == []
+
+
+def test_removing_a_target_counts_failed_records_as_failed_not_waiting(kompetenslyft, db, tmp_path):
+    """Issue 17.8: a dead delivery is not "waiting"; the admin is told what had failed."""
+    org = organisation(db)
+    kompetenslyft(
+        "sync", "target", "add", "--organisation", org.slug, "--kind", "hr_files",
+        "--folder", str(tmp_path / "hr"),
+    )  # fmt: skip
+    (row,) = targets(db, org)
+    for key in ("s1", "s2"):
+        event = CompletionEvent(
+            organisation_id=org.id, source="lrs", source_key=key, kind="activity",
+            completed_at=utcnow(),
+        )  # fmt: skip
+        db.add(event)
+        db.flush()
+        enqueue(db, "hr.files", f"{row.id}:{event.id}", {"completion_event_id": event.id}, org.id)
+    db.scalars(
+        select(Delivery).where(Delivery.key.endswith(f":{event.id}"))
+    ).one().status = DeliveryStatus.DEAD
+    target_id = str(row.id)
+    db.commit()
+
+    result = kompetenslyft("sync", "target", "remove", target_id, "--organisation", org.slug)
+
+    assert result.exit_code == 0
+    assert "1 record(s) waiting and 1 that had failed for good were not sent" in result.output

@@ -61,6 +61,8 @@ class MoodleDouble:
         # (user id, competency id) → {"grade", "evidence": [...]}
         self.user_competencies: dict[tuple[int, int], dict] = {}
         self.scales = {2: ["Not yet competent", "Competent"]}
+        # Ids the competency list still shows though Moodle can no longer read them.
+        self.competencies_listed_only: set[int] = set()
         # (course id, user id) → course completed?; (course, user) → activity statuses
         self.course_completion: dict[tuple[int, int], dict] = {}
         self.activity_completion: dict[tuple[int, int], dict] = {}
@@ -186,6 +188,12 @@ class MoodleDouble:
             if c["competencyframeworkid"] == wanted
         ]
 
+    def _known(self, competency_id) -> bool:
+        return (
+            int(competency_id) in self.competencies
+            and int(competency_id) not in self.competencies_listed_only
+        )
+
     def _core_competency_create_competency(self, params):
         given = params["competency"]
         competency = {
@@ -231,7 +239,18 @@ class MoodleDouble:
             for competency in self.plan_competencies[plan["id"]]
         ]
 
+    @staticmethod
+    def _unknown_competency() -> dict:
+        """What Moodle 4.5 answers for a competency id it does not have (a persistent read of
+        a missing record: ws-error-invalidrecord.json, for the competency table)."""
+        body = copy.deepcopy(recorded("error-invalidrecord")["response"])
+        body["message"] = "Can't find data record in database table competency."
+        body["debuginfo"] = "SELECT * FROM {competency} WHERE id = ?"
+        return body
+
     def _core_competency_add_competency_to_plan(self, params):
+        if not self._known(params["competencyid"]):
+            return self._unknown_competency()
         competencies = self.plan_competencies[int(params["planid"])]
         if int(params["competencyid"]) not in competencies:
             competencies.append(int(params["competencyid"]))
@@ -243,6 +262,8 @@ class MoodleDouble:
         return self.user_competencies.setdefault(key, {"grade": None, "evidence": []})
 
     def _core_competency_grade_competency_in_plan(self, params):
+        if not self._known(params["competencyid"]):
+            return self._unknown_competency()
         plan = self.plans[int(params["planid"])]
         if plan["status"] != 1:
             return {
@@ -256,6 +277,8 @@ class MoodleDouble:
         return {"userid": plan["userid"], "competencyid": int(params["competencyid"])}
 
     def _tool_lp_data_for_user_competency_summary_in_plan(self, params):
+        if not self._known(params["competencyid"]):
+            return self._unknown_competency()
         record = self._record(params)
         summary = copy.deepcopy(recorded("tool_lp_data_for_user_competency_summary_in_plan"))
         body = summary["response"]
@@ -283,6 +306,23 @@ class MoodleDouble:
             for status in body["statuses"]:
                 status.update(state=0, timecompleted=0, isoverallcomplete=False)
         return body
+
+    def _core_course_get_course_module(self, params):
+        """From the recorded course contents (Moodle documents {"cm": {...}, "warnings": []})."""
+        cmid = int(params["cmid"])
+        course = recorded("core_course_get_contents")
+        for section in course["response"]:
+            for module in section["modules"]:
+                if module["id"] == cmid:
+                    cm = {
+                        key: module[key]
+                        for key in ("id", "name", "instance", "modname", "visible", "completion")
+                    }
+                    cm.update(
+                        course=int(course["request"]["params"]["courseid"]), section=section["id"]
+                    )
+                    return {"cm": cm, "warnings": []}
+        return copy.deepcopy(recorded("error-invalidrecord")["response"])
 
     def complete_course(self, course_id: int, user_id: int) -> None:
         """The learner completed the course and its first activity (the recorded state)."""

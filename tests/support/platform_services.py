@@ -21,6 +21,7 @@ SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 
 
 class PlatformServices:
@@ -33,6 +34,7 @@ class PlatformServices:
         self.line_items: dict[str, dict] = {}
         self.scores: dict[str, dict[str, dict]] = {}  # line item url -> user -> score
         self.score_posts = 0
+        self.line_item_lists = 0
         self.refusals: list[str] = []
         self.down = False
         self.fail_scores_with: int | None = None
@@ -79,6 +81,8 @@ class PlatformServices:
             full = self.url + request.path
             if path.path.endswith("/lineitems") and method == "POST":
                 return self._create_line_item(request, body, scopes)
+            if path.path.endswith("/lineitems") and method == "GET":
+                return self._list_line_items(request, parse_qs(path.query), scopes)
             if path.path.endswith("/scores") and method == "POST":
                 return self._score(request, full, body, scopes)
             return self._refuse(request, 404, f"no such service {method} {request.path}")
@@ -151,6 +155,20 @@ class PlatformServices:
         item["id"] = url
         self.line_items[url] = item
         self._reply(request, 201, item, content_type=LINEITEM_TYPE)
+
+    def _list_line_items(self, request, query: dict, scopes: set[str]) -> None:
+        """Moodle's container: its own item of an activity has resourceLinkId and ltiLinkId
+        (tests/fixtures/moodle-4.5/ags-lineitems-get.json); `resource_link_id` filters."""
+        if not scopes & {LINEITEM_SCOPE, LINEITEM_SCOPE + ".readonly"}:
+            return self._refuse(request, 403, "token lacks the lineitem scope")
+        self.line_item_lists += 1
+        wanted = (query.get("resource_link_id") or [None])[0]
+        items = [
+            item
+            for item in self.line_items.values()
+            if wanted is None or str(item.get("resourceLinkId")) == wanted
+        ]
+        self._reply(request, 200, items, content_type=CONTAINER_TYPE)
 
     def _score(self, request, full_url: str, body: str, scopes: set[str]) -> None:
         if SCORE_SCOPE not in scopes:

@@ -1,5 +1,8 @@
 """A learner's score reaches the platform's gradebook: later if the platform is down, once."""
 
+import json
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select, update
 
@@ -11,6 +14,7 @@ from tests.support.assessing import answer_all, start, submit
 from tests.support.platform_services import LINEITEM_SCOPE, SCORE_SCOPE, PlatformServices
 from tests.support.platforms import TestPlatform
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "moodle-4.5"
 CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
@@ -164,4 +168,46 @@ def test_a_score_sent_twice_is_harmless(browser, tool_url, moodle, services, del
     db.commit()
 
     assert deliver().delivered == 2
+    assert services.scores[services.default_lineitem]["3"]["scoreGiven"] == 1.0
+
+
+def test_a_hand_added_activity_gets_its_grade_in_a_column_tied_to_it(
+    browser, other_browser, tool_url, moodle, services, deliver
+):
+    """Issue 17.3: "Accept grades from the tool" off, so the launch names no line item; the
+    column the tool creates carries the launch's resourceLinkId (the fields Moodle accepted
+    in tests/fixtures/moodle-4.5/ags-lineitem-post.json, plus the link), so Moodle ties it
+    to the activity; the second learner's score goes to the same column."""
+    endpoint = full_endpoint(services, lineitem=False)
+    complete_assessment(browser, tool_url, moodle, endpoint, sub="3")
+    complete_assessment(other_browser, tool_url, moodle, endpoint, sub="4")
+
+    assert deliver().delivered == 2
+
+    (created,) = [url for url in services.line_items if url != services.default_lineitem]
+    item = services.line_items[created]
+    assert item["resourceLinkId"] == "1"  # the launch's resource_link.id
+    assert item["tag"] == "kompetenslyft-overall"
+    # The fields and types Moodle 4.5 accepted (its recorded POST), plus the resource link.
+    accepted = json.loads((FIXTURES / "ags-lineitem-post.json").read_text())
+    recorded_body = accepted["exchanges"][0]["request"]["body"]
+    assert {key: type(value) for key, value in recorded_body.items()} == {
+        key: type(item[key]) for key in recorded_body
+    }
+    assert set(item) - {"id"} == set(recorded_body) | {"resourceLinkId"}
+    assert set(services.scores[created]) == {"3", "4"}
+    assert services.refusals == []
+
+
+def test_the_activity_s_existing_column_is_used_not_a_second_one(
+    browser, tool_url, moodle, services, deliver
+):
+    """The platform already has the activity's column (Moodle's own for resource link 1),
+    but the launch named none: the score goes there."""
+    services.line_items[services.default_lineitem].update(resourceLinkId="1", ltiLinkId="1")
+    complete_assessment(browser, tool_url, moodle, full_endpoint(services, lineitem=False))
+
+    assert deliver().delivered == 1
+
+    assert list(services.line_items) == [services.default_lineitem]
     assert services.scores[services.default_lineitem]["3"]["scoreGiven"] == 1.0

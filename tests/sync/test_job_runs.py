@@ -142,3 +142,30 @@ def test_a_second_scheduler_runs_beside_the_first_on_postgresql_only(clean, sett
     first.tick()
     assert lost == [True]
     second.release_instance()
+
+
+def test_a_run_whose_scheduler_was_killed_shows_abandoned_not_running_for_ever(clean, settings):
+    """Issue 17.8: the instance is gone (no live lease of its own); its run stops looking busy."""
+    with clean.transaction() as session:
+        session.add_all(
+            [
+                JobRun(job_id="counting", instance="killed-host-1-dead", outcome="running"),
+                JobRun(job_id="exclusive", instance="alive-host-2-live", outcome="running"),
+                JobLease(
+                    job_id="exclusive",
+                    owner="alive-host-2-live",
+                    leased_until=utcnow() + timedelta(minutes=5),
+                    runs=0,
+                ),
+            ]
+        )
+    runner = JobRunner(settings, clean, JOBS)
+
+    runner.tick()
+
+    outcomes = {run.job_id: run.outcome for run in runs(clean)}
+    assert outcomes == {"counting": "abandoned", "exclusive": "running"}
+    # The runner's own runs are not abandoned by its own sweep.
+    assert runner.run("counting") == "ok"
+    runner.tick()
+    assert [run.outcome for run in runs(clean)][-1] == "ok"

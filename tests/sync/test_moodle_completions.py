@@ -11,7 +11,10 @@ from config import load_settings
 from storage import Delivery
 from storage.assessments import LearningActivity
 from storage.completions import CompletionEvent, SyncTarget
+from storage.plan_records import completions
 from storage.plans import DevelopmentPlan, PlanVersion
+from sync.completions import own_senders
+from sync.dispatcher import deliver_due
 from sync.moodle_completions import moodle_id_in, poll_moodle_completions
 from tests.support.moodle_ws import MoodleDouble
 from tests.sync.moodle import SECRET_KEY, learner, organisation_with_moodle, send
@@ -155,3 +158,52 @@ def test_a_refused_token_is_recorded_on_the_target(database, moodle, settings):
 )
 def test_moodle_urls_are_recognised(url, expected):
     assert moodle_id_in(url, "https://moodle.umea.se") == expected
+
+
+def test_an_activity_item_completes_even_when_the_same_plan_holds_its_course(
+    database, moodle, settings
+):
+    """Issue 17.6: course DIGI101 and its activity (cmid 2) in one agreed plan, both done."""
+    ids = organisation_with_moodle(
+        database, moodle, framework_idnumber="DIGCOMP-H", competency_prefix="DC-"
+    )
+    leo = learner(database, ids["organisation"], LEO)
+    plan_id = agreed_plan_with_course(
+        database, ids, leo, f"{moodle.url}/course/view.php?id={COURSE}"
+    )
+    activity_key = add_item(database, ids, plan_id, f"{moodle.url}/mod/lti/view.php?id=2")
+    moodle.complete_course(COURSE, LEO)
+
+    poll_moodle_completions(database, settings)
+    poll_moodle_completions(database, settings)
+    deliver_due(database, own_senders("https://kompetenslyft.example.se"))
+    deliver_due(database, own_senders("https://kompetenslyft.example.se"))
+
+    with database.sessions() as session:
+        done = completions(session, plan_id)
+        plan_items = list(session.scalars(select(Delivery).where(Delivery.target == "plan.item")))
+    assert activity_key in done
+    assert len(done) == 2
+    assert len(plan_items) == 2  # one delivery per item: each completed exactly once
+
+
+def add_item(database, ids, plan_id: int, url: str) -> str:
+    """Another activity in the plan's agreed version; its item key."""
+    with database.transaction() as session:
+        activity = LearningActivity(
+            organisation_id=ids["organisation"],
+            title="Breakout game (LTI 1.3)",
+            kind="activity",
+            url=url,
+            framework_key="digcomp-2.2",
+            builds=[{"competence": "2.1", "from_level": 2, "to_level": 3}],
+        )
+        session.add(activity)
+        session.flush()
+        version = session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan_id))
+        key = f"a:{activity.id}"
+        version.items = [
+            *version.items,
+            {"key": key, "activity_id": activity.id, "competence": "2.1"},
+        ]
+        return key

@@ -3,16 +3,29 @@ Moodle answers: a lost answer, a refused record, a token that no longer works.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
+from lti.http_client import make_http_session
 from storage import Delivery, DeliveryStatus
+from storage.assessments import LearningActivity
 from storage.completions import SyncTarget
-from storage.outbox import due_now
+from storage.outbox import due_now, revive
 from storage.people import Person
-from sync.moodle_plans import PLAN_NAME, TARGET, Scale, rating_value
+from storage.plan_records import complete_item
+from storage.plans import DevelopmentPlan, PlanVersion
+from sync.moodle_plans import (
+    PLAN_NAME,
+    TARGET,
+    Scale,
+    create_framework_in_moodle,
+    rating_value,
+)
 from tests.support.moodle_ws import MoodleDouble
 from tests.sync.moodle import (
+    SECRET_KEY,
     completion,
     learner,
     moodle_deliveries,
@@ -186,3 +199,153 @@ def test_someone_who_did_not_launch_from_moodle_is_dead_lettered_not_guessed(dat
     (delivery,) = moodle_deliveries(database)
     assert "not a Moodle user id" in delivery.last_error
     assert moodle.count("core_competency_create_plan") == 0
+
+
+def test_a_competence_missing_in_moodle_does_not_stall_the_others(database, moodle):
+    """Issue 17.4: the harness framework has DC-1.1, DC-2.1 and DC-3.1, not 1.2. Everything
+    Moodle has is rated; only 1.2 waits, dead-lettered with that reason, and the target
+    says when it last sent and what is wrong."""
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4, "1.2": 3, "2.1": 5}, "attempt-1")
+    completion(database, ids, leo, {"3.1": 2}, "attempt-2")
+
+    counts = send(database)
+
+    assert (counts.delivered, counts.dead) == (1, 1)
+    assert sorted(r["competencyid"] for r in moodle.ratings(LEO)) == [1, 2, 3]
+    dead = [d for d in moodle_deliveries(database) if d.status == DeliveryStatus.DEAD]
+    assert "competence 1.2 not in the Moodle framework (2 others rated)" in dead[0].last_error
+    with database.sessions() as session:
+        target = session.get(SyncTarget, ids["target"])
+        assert target.last_success_at is not None  # not "Never": ratings went through
+
+
+def test_the_framework_made_in_moodle_lets_the_missing_competence_be_rated_once(database, moodle):
+    """After "Create the framework in Moodle" (idempotent: a second run makes nothing), the
+    dead delivery tried again rates 1.2 and nothing twice."""
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4, "1.2": 3}, "attempt-1")
+    send(database)
+    http = make_http_session(timeout=10, retries=0)
+
+    with database.sessions() as session:
+        first = create_framework_in_moodle(
+            session, session.get(SyncTarget, ids["target"]), http, SECRET_KEY
+        )
+    with database.sessions() as session:
+        again = create_framework_in_moodle(
+            session, session.get(SyncTarget, ids["target"]), http, SECRET_KEY
+        )
+    (dead,) = moodle_deliveries(database)
+    with database.transaction() as session:
+        assert revive(session, dead.id)
+    send(database)
+
+    assert (first.framework_created, first.competencies_found) == (False, 3)
+    assert first.competencies_created == 21 - 3
+    assert (again.competencies_created, again.competencies_found) == (0, 21)
+    idnumbers = [c["idnumber"] for c in moodle.competencies.values()]
+    assert len(idnumbers) == len(set(idnumbers))
+    assert "DC-1.2" in idnumbers
+    ratings = moodle.ratings(LEO)
+    assert len(ratings) == 2  # 1.1 once, then 1.2 once
+    (delivery,) = moodle_deliveries(database)
+    assert delivery.status == DeliveryStatus.DELIVERED
+
+
+def test_a_new_moodle_gets_the_whole_framework_on_the_default_scale(database, moodle):
+    ids = organisation_with_moodle(database, moodle)
+    with database.sessions() as session:
+        made = create_framework_in_moodle(
+            session,
+            session.get(SyncTarget, ids["target"]),
+            make_http_session(timeout=10, retries=0),
+            SECRET_KEY,
+        )
+
+    assert (made.idnumber, made.framework_created, made.competencies_created) == (
+        "digcomp-2.2",
+        True,
+        21,
+    )
+    (ours,) = [f for f in moodle.frameworks.values() if f["idnumber"] == "digcomp-2.2"]
+    assert ours["scaleid"] == 2
+    created = [c for c in moodle.competencies.values() if c["competencyframeworkid"] == ours["id"]]
+    assert len(created) == 21 + 5  # the competences and their five areas
+
+
+def test_moodle_s_error_for_an_unknown_competency_is_the_delivery_s_reason(database, moodle):
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    completion(database, ids, leo, {"1.1": 4}, "attempt-1")
+    # The competency list still names DC-1.1, but Moodle no longer has it (deleted meanwhile).
+    moodle.competencies_listed_only = {1}
+
+    counts = send(database)
+
+    assert counts.dead == 1
+    (delivery,) = moodle_deliveries(database)
+    assert "Can't find data record in database table competency." in delivery.last_error
+
+
+def agreed_plan(database, ids, who, activities: list[dict]) -> tuple[int, list[str]]:
+    """An agreed development plan with one item per activity; (plan id, item keys)."""
+    with database.transaction() as session:
+        plan = DevelopmentPlan(
+            organisation_id=ids["organisation"], employee_id=who["employee"], period="2026"
+        )
+        session.add(plan)
+        items = []
+        for given in activities:
+            activity = LearningActivity(
+                organisation_id=ids["organisation"], kind="course", framework_key="digcomp-2.2",
+                **given,
+            )  # fmt: skip
+            session.add(activity)
+            session.flush()
+            competence = (given.get("builds") or [{"competence": "2.1"}])[0]["competence"]
+            items.append(
+                {"key": f"a:{activity.id}", "activity_id": activity.id, "competence": competence}
+            )
+        session.flush()
+        agreed = datetime(2026, 11, 1, tzinfo=UTC)
+        session.add(
+            PlanVersion(
+                plan_id=plan.id, number=1, targets={"1.1": 4}, items=items,
+                employee_agreed_at=agreed, manager_agreed_at=agreed,
+            )
+        )  # fmt: skip
+        return plan.id, [item["key"] for item in items]
+
+
+def test_a_plan_item_ticked_off_in_the_tool_shows_in_the_moodle_plan(database, moodle):
+    """Issue 17.5: the item's competence is rated at the level its activity reaches, the
+    note naming the item; an item reaching no level puts its competence in the plan."""
+    ids = existing_framework(database, moodle)
+    leo = learner(database, ids["organisation"], LEO)
+    plan_id, (course, reading) = agreed_plan(
+        database,
+        ids,
+        leo,
+        [
+            {
+                "title": "Säker inloggning",
+                "builds": [{"competence": "1.1", "from_level": 2, "to_level": 4}],
+            },
+            {"title": "Läs om källkritik", "builds": []},
+        ],
+    )
+    with database.transaction() as session:
+        complete_item(session, plan_id, course, source="manual")
+        complete_item(session, plan_id, reading, source="manual")
+
+    counts = send(database)
+
+    assert counts.delivered == 2
+    (rating,) = moodle.ratings(LEO)
+    assert (rating["competencyid"], rating["grade"]) == (1, 2)  # level 4: "Competent"
+    assert "Utvecklingsplanens punkt klar: Säker inloggning" in rating["note"]
+    (ours,) = [p for p in moodle.plans_of(LEO) if p["name"] == PLAN_NAME]
+    assert sorted(moodle.plan_competencies[ours["id"]]) == [1, 2]  # 2.1 in the plan, unrated
