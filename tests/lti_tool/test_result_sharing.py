@@ -199,6 +199,9 @@ def test_the_privacy_page_is_plain_and_readable_without_a_launch(tool_url, app):
         page = requests.get(f"{tool_url}/privacy?lang={language}")
         assert page.status_code == 200
         assert heading in text_of(page.text)
+        # The browser tab names the page in plain words, with no markup in it.
+        title = re.search(r"<title>(.*?)</title>", page.text, re.S).group(1)
+        assert title.startswith(heading) and "<" not in title and "&lt;" not in title
 
 
 # --- finding 12: which result each side's levels come from -----------------------------
