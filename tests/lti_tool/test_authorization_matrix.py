@@ -79,6 +79,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "/admin/jobs": {"GET": set()},
     "/admin/jobs/<job_id>/run": {"POST": set()},
     "/admin/sync-targets/<int:target_id>/resume": {"POST": {"org_admin"}},
+    "/admin/sync-targets/<int:target_id>/moodle-framework": {"POST": {"org_admin"}},
     "/admin/record-stores/<int:lrs_id>/resume": {"POST": {"org_admin"}},
     "/admin/registrations/<int:registration_id>/enabled": {"POST": {"org_admin"}},
     "/admin/invitations": {"POST": set()},  # the owner's
