@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from competence.frameworks import Framework
 from competence.radar import RadarSeries, radar_svg
+from competence.scoring import counts_as_finished
 from competence.texts import translated
 from lti_tool.access import access_required, current_access
 from lti_tool.audit_log import log_view
@@ -125,15 +126,22 @@ def _states(session, person_ids: list[int], keys: list[str]) -> dict[tuple[int, 
     if not person_ids or not keys:
         return {}
     rows = session.execute(
-        select(Attempt.person_id, InstrumentVersion.key, Attempt.status)
+        select(Attempt.person_id, InstrumentVersion.key, Attempt.status, Attempt.overall_level)
         .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
         .where(Attempt.person_id.in_(person_ids), InstrumentVersion.key.in_(keys))
         .order_by(Attempt.started_at)
     )
-    return {
-        (person_id, key): FINISHED if status == AttemptStatus.SUBMITTED else IN_PROGRESS
-        for person_id, key, status in rows
-    }
+    states: dict[tuple[int, str], str] = {}
+    for person_id, key, status, overall_level in rows:
+        if status != AttemptStatus.SUBMITTED:
+            states[person_id, key] = IN_PROGRESS
+        elif counts_as_finished(overall_level):
+            states[person_id, key] = FINISHED
+        else:
+            # Submitted with nothing assessed (competence.scoring.counts_as_finished): started,
+            # not finished, and it changes nothing about an assessment before it.
+            states.setdefault((person_id, key), IN_PROGRESS)
+    return states
 
 
 @dataclass(frozen=True)

@@ -199,11 +199,18 @@ def matching_plan_item(
 def latest_submitted_attempt(
     session: Session, person_id: int, instrument_keys: set[str] | None = None
 ) -> Attempt | None:
-    """The person's newest submitted assessment; only among `instrument_keys` when given."""
+    """The person's newest finished assessment; only among `instrument_keys` when given.
+
+    A submission with nothing assessed has no levels (competence.scoring.counts_as_finished),
+    so it never hides the levels of the one before it in the dialogue."""
     query = (
         select(Attempt)
         .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
-        .where(Attempt.person_id == person_id, Attempt.status == AttemptStatus.SUBMITTED)
+        .where(
+            Attempt.person_id == person_id,
+            Attempt.status == AttemptStatus.SUBMITTED,
+            Attempt.overall_level.is_not(None),
+        )
     )
     if instrument_keys is not None:
         if not instrument_keys:

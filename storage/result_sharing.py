@@ -154,11 +154,16 @@ class ManagerView:
 
 
 def results_for_manager(session: Session, organisation_id: int, person_id: int) -> ManagerView:
-    """The person's submitted results their manager may see, newest first."""
+    """The person's finished results their manager may see, newest first (a submission with
+    nothing assessed has no result to show: competence.scoring.counts_as_finished)."""
     submitted = list(
         session.scalars(
             select(Attempt)
-            .where(Attempt.person_id == person_id, Attempt.status == AttemptStatus.SUBMITTED)
+            .where(
+                Attempt.person_id == person_id,
+                Attempt.status == AttemptStatus.SUBMITTED,
+                Attempt.overall_level.is_not(None),
+            )
             .options(joinedload(Attempt.instrument), joinedload(Attempt.resource_link))
             .order_by(Attempt.submitted_at.desc(), Attempt.id)
         )

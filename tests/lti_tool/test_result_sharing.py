@@ -18,7 +18,7 @@ from competence.staff_list import staff_list_from_csv
 from lti import claims as c
 from storage import Attempt, Organisation, ResourceLink, SharedInstrument
 from storage.hr_import import apply_staff_list
-from tests.support.assessing import answer_all, start, submit
+from tests.support.assessing import answer, answer_all, start, submit
 from tests.support.browsing import text_of
 
 LEARNER = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]
@@ -232,3 +232,31 @@ def test_the_dialogue_says_which_result_the_levels_come_from_on_each_side(
     )
     assert re.search(rf"Nuvarande nivå från {instrument}, {SWEDISH_DATE}", managers)
     assert "Du ser bara de resultat som Per Personal har delat med chefer." in managers
+
+
+# --- a submission with nothing assessed (issue 16, finding 3) ----------------------------
+
+
+def test_an_empty_retake_neither_finishes_nor_hides_the_result_before_it(
+    platform, browser, tool_url, staff
+):
+    """Per finished the assessment, then pressed "Submit anyway" on a retake with nothing
+    answered: his manager still sees "Finished" on the team page, and both of them still
+    see his levels in the dialogue, not an empty column."""
+    answer_at(platform, browser, tool_url, "shared", "yes", choose=lambda o: o[1])
+    before = text_of(browser.get(f"{tool_url}/plans/{staff['3']}?lang=en").text)
+    levels = before.count("Foundation 1")
+    assert levels >= 21
+
+    launch(platform, browser, "3", "shared", "yes")
+    page = start(browser, tool_url)
+    while "/items/" in page.url:  # "Save and continue" without choosing, to the end
+        page = answer(browser, page, None)
+    submit(browser, page)
+
+    own = text_of(browser.get(f"{tool_url}/plans/{staff['3']}?lang=en").text)
+    assert own.count("Foundation 1") == levels
+    managers = text_of(manager_page(platform, tool_url, f"/plans/{staff['3']}?lang=en").text)
+    assert managers.count("Foundation 1") == levels
+    team = text_of(manager_page(platform, tool_url, "/team?lang=en").text)
+    assert re.search(r"Per Personal\W.*?Finished", team, re.S), team
