@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, ClassVar
 
 from competence.strict_csv import PROBLEMS as CSV_PROBLEMS
-from competence.strict_csv import CsvProblem, CsvRefused, read_table
+from competence.strict_csv import CsvProblem, CsvRefused, LineProblem, read_table
 from competence.texts import DocumentError
 
 FIELDS = (
@@ -115,23 +115,13 @@ PROBLEMS = {
 
 
 @dataclass(frozen=True)
-class RowError:
-    """A problem (a code of PROBLEMS and its values) on a line; 0 is the whole file."""
+class RowError(LineProblem):
+    """A problem of the staff list (a code of PROBLEMS, CSV problems included)."""
 
-    line: int
-    code: str
-    params: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def message(self) -> str:
-        return PROBLEMS[self.code] % dict(self.params)
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
+    messages: ClassVar[Mapping[str, str]] = PROBLEMS
 
 
-def problem(line: int, code: str, **params: object) -> RowError:
-    return RowError(line, code, tuple((name, str(value)) for name, value in params.items()))
+problem = RowError.of
 
 
 class StaffListRejected(DocumentError):

@@ -27,9 +27,9 @@ import codecs
 import csv
 import io
 import itertools
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, ClassVar, NamedTuple, Self
 
 from competence.texts import DocumentError
 
@@ -55,23 +55,35 @@ PROBLEMS = {
 
 
 @dataclass(frozen=True)
-class CsvProblem:
-    """A problem (a code of PROBLEMS and its values) on a line; 0 is the whole file."""
+class LineProblem:
+    """A problem (a code of `messages` and its values) on a line; 0 is the whole file.
 
+    Each kind of file names its own messages in a subclass (CsvProblem here, the staff
+    list's RowError), so a caller words any of them the same way."""
+
+    messages: ClassVar[Mapping[str, str]] = {}
     line: int
     code: str
     params: tuple[tuple[str, str], ...] = ()
 
+    @classmethod
+    def of(cls, line: int, code: str, **params: object) -> Self:
+        return cls(line, code, tuple((name, str(value)) for name, value in params.items()))
+
     @property
     def message(self) -> str:
-        return PROBLEMS[self.code] % dict(self.params)
+        return self.messages[self.code] % dict(self.params)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}" if self.line else self.message
 
 
-def csv_problem(line: int, code: str, **params: object) -> CsvProblem:
-    return CsvProblem(line, code, tuple((name, str(value)) for name, value in params.items()))
+@dataclass(frozen=True)
+class CsvProblem(LineProblem):
+    messages: ClassVar[Mapping[str, str]] = PROBLEMS
+
+
+csv_problem = CsvProblem.of
 
 
 class CsvRefused(DocumentError):

@@ -1,7 +1,7 @@
 """an employee HR no longer lists has no current employment
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 12:00:00
 
 Programme figures count whoever was employed during a period (competence.programme),
@@ -59,4 +59,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass
+    """Nothing to undo: before this revision an ended employment of an inactive employee
+    meant the same as an open one (see the module docstring)."""

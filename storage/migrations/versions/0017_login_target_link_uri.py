@@ -1,7 +1,7 @@
 """the target a login was started for, so its launch can be checked against it
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-07 12:30:00
 
 The id_token's `target_link_uri` claim must name the address the platform's login

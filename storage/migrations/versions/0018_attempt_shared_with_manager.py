@@ -1,7 +1,7 @@
 """each attempt keeps what its activity said about sharing with the manager when it started
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 12:10:00
 
 "Share the results with the participant's manager? No" on an activity was stored and shown
