@@ -384,16 +384,21 @@ def _sync_target_states(database, organisation_id: int | None) -> list[SyncTarge
     return states
 
 
+def _viewers_or_404(row):
+    """A row of the viewer's organisation (the instance owner sees every one), else 404:
+    another organisation's target, store or delivery does not exist for this admin."""
+    if row is None or not (g.viewer.owner or row.organisation_id == g.viewer.organisation.id):
+        abort(404)
+    return row
+
+
 @bp.post("/sync-targets/<int:target_id>/moodle-framework")
 @admin_required
 def create_moodle_framework(target_id: int):
     """Make the tool's competence framework in the target's Moodle (what is missing only)."""
     database = db_session()
-    target = database.get(SyncTarget, target_id)
-    visible = target is not None and (
-        g.viewer.owner or target.organisation_id == g.viewer.organisation.id
-    )
-    if not visible or target.kind != "moodle":
+    target = _viewers_or_404(database.get(SyncTarget, target_id))
+    if target.kind != "moodle":
         abort(404)
     settings = _settings()
     http = make_http_session(timeout=settings.http_timeout_seconds, retries=1)
@@ -429,9 +434,7 @@ def resume_sync_target(target_id: int):
     """An admin's "try now" once HR or Moodle is back: the target's waiting records are
     sent at the next run instead of after their backoff."""
     database = db_session()
-    target = database.get(SyncTarget, target_id)
-    if target is None or not (g.viewer.owner or target.organisation_id == g.viewer.organisation.id):
-        abort(404)
+    target = _viewers_or_404(database.get(SyncTarget, target_id))
     waiting = resume_target(database, target)
     database.commit()
     flash(gettext("%(count)d records will be sent within a minute.", count=waiting))
@@ -450,9 +453,7 @@ def _visible_record_stores(database, organisation_id: int | None) -> list[LrsEnd
 def resume_record_store(lrs_id: int):
     """An admin's "try now" once the LRS or its credentials are fixed."""
     database = db_session()
-    lrs = database.get(LrsEndpoint, lrs_id)
-    if lrs is None or not (g.viewer.owner or lrs.organisation_id == g.viewer.organisation.id):
-        abort(404)
+    lrs = _viewers_or_404(database.get(LrsEndpoint, lrs_id))
     waiting = resume_forwarding(database, lrs)
     database.commit()
     flash(
@@ -467,12 +468,7 @@ def resume_record_store(lrs_id: int):
 @admin_required
 def retry_delivery(delivery_id: str):
     database = db_session()
-    delivery = database.get(Delivery, delivery_id)
-    visible = delivery is not None and (
-        g.viewer.owner or delivery.organisation_id == g.viewer.organisation.id
-    )
-    if not visible:
-        abort(404)
+    _viewers_or_404(database.get(Delivery, delivery_id))
     if revive(database, delivery_id):
         database.commit()
         flash(gettext("The delivery will be tried again within a minute."))
