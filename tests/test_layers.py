@@ -14,8 +14,10 @@ ALLOWED = {
     "storage": {"competence"},
     "lti": {"storage", "competence", "config"},
     "xapi": {"storage", "competence", "config"},
-    "sync": {"xapi", "lti", "storage", "competence", "config"},
-    "lti_tool": {"xapi", "sync", "lti", "storage", "competence", "config"},
+    # actions: one function per user action, shared by pages, the CLI and scheduler jobs.
+    "actions": {"xapi", "lti", "storage", "competence", "config"},
+    "sync": {"actions", "xapi", "lti", "storage", "competence", "config"},
+    "lti_tool": {"actions", "xapi", "sync", "lti", "storage", "competence", "config"},
 }
 
 
