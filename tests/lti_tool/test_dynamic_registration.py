@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
 from lti import dynamic_registration as dynreg
+from lti import registration_store
 from lti_tool.cli import cli
 from storage import (
     AuditEvent,
@@ -538,7 +539,7 @@ def test_a_token_spent_by_a_concurrent_registration_is_refused_at_commit(app, da
     db.commit()
 
     def store(session, client_id: str) -> None:
-        dynreg.store_registration(
+        registration_store.store_registration(
             session,
             organisation=session.get(Organisation, organisation.id),
             configuration=configuration,
