@@ -101,9 +101,7 @@ def lrs_set(
 def lrs_show(instance: Instance, organisation_slug) -> None:
     """The LRS settings and health (never the password)."""
     with instance.transaction() as session:
-        endpoint_row = lrs_of(session, organisation_by_slug(session, organisation_slug).id)
-        if endpoint_row is None:
-            raise click.ClickException("this organisation has no LRS; statements stay in the tool")
+        endpoint_row = _lrs(session, organisation_slug, "; statements stay in the tool")
         click.echo(_describe_lrs(endpoint_row))
 
 
@@ -113,10 +111,7 @@ def lrs_show(instance: Instance, organisation_slug) -> None:
 def lrs_remove(instance: Instance, organisation_slug) -> None:
     """Stop forwarding; statements not yet sent stay in the tool's store."""
     with instance.transaction() as session:
-        organisation = organisation_by_slug(session, organisation_slug)
-        endpoint_row = lrs_of(session, organisation.id)
-        if endpoint_row is None:
-            raise click.ClickException("this organisation has no LRS")
+        endpoint_row = _lrs(session, organisation_slug)
         dropped = drop_waiting(session, endpoint_row)
         session.delete(endpoint_row)
         click.echo(f"LRS removed; {dropped} statement(s) waiting for it were not sent")
@@ -128,9 +123,7 @@ def lrs_remove(instance: Instance, organisation_slug) -> None:
 def lrs_resume(instance: Instance, organisation_slug) -> None:
     """Lift a pause now (after fixing the LRS or its credentials) and send what waits."""
     with instance.transaction() as session:
-        endpoint_row = lrs_of(session, organisation_by_slug(session, organisation_slug).id)
-        if endpoint_row is None:
-            raise click.ClickException("this organisation has no LRS")
+        endpoint_row = _lrs(session, organisation_slug)
         click.echo(f"{resume_forwarding(session, endpoint_row)} statement(s) due now")
 
 
@@ -140,10 +133,16 @@ def lrs_resume(instance: Instance, organisation_slug) -> None:
 def lrs_backfill(instance: Instance, organisation_slug) -> None:
     """Queue every stored statement this LRS has not been sent (e.g. after adding it)."""
     with instance.transaction() as session:
-        endpoint_row = lrs_of(session, organisation_by_slug(session, organisation_slug).id)
-        if endpoint_row is None:
-            raise click.ClickException("this organisation has no LRS")
+        endpoint_row = _lrs(session, organisation_slug)
         click.echo(f"{backfill_lrs(session, endpoint_row)} statement(s) queued")
+
+
+def _lrs(session, organisation_slug: str, more: str = "") -> LrsEndpoint:
+    """The organisation's LRS, or the refusal saying it has none."""
+    endpoint_row = lrs_of(session, organisation_by_slug(session, organisation_slug).id)
+    if endpoint_row is None:
+        raise click.ClickException(f"this organisation has no LRS{more}")
+    return endpoint_row
 
 
 def _describe_lrs(endpoint_row: LrsEndpoint) -> str:
