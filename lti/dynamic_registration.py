@@ -15,39 +15,29 @@ in the same transaction as the registration it created.
 
 Every refusal is a `RegistrationRefused` with a stable reason code, like launch
 refusals, so the person gets a page in their language and support gets a code.
+
+This module holds the protocol (the platform's configuration, the tool's, the exchange)
+and the signed form; invitations are in `lti.registration_invitations`, storing a
+completed registration in `lti.registration_store`, the rule for a platform's rows in
+`lti.platforms`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import requests
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from lti.browser_binding import fingerprint
 from lti.errors import Refusal
-from storage import (
-    Deployment,
-    Organisation,
-    PlatformRegistration,
-    RegistrationInvitation,
-    UsedRegistrationToken,
-    utcnow,
-)
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
@@ -73,7 +63,6 @@ FORM_SALT = "kompetenslyft-dynamic-registration-form"
 CARRIED = ("openid_configuration", "registration_token", "invitation")
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_STORED_LENGTH = 255
-DEFAULT_INVITATION_DAYS = 7
 
 REASONS: dict[str, HTTPStatus] = {
     # The registration URL itself.
@@ -99,9 +88,6 @@ REASONS: dict[str, HTTPStatus] = {
     "registration_response_invalid": HTTPStatus.BAD_REQUEST,
     "already_registered": HTTPStatus.CONFLICT,
 }
-# Moodle's registration token for "Update" on an existing tool (registration_helper, 4.x):
-# scope `reg-update`, `sub` the tool type's id, which Moodle also sends as the deployment id.
-UPDATE_SCOPE = "reg-update"
 
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]+$")
 
@@ -375,252 +361,3 @@ def check_form_token(
 def _form_binding(secret_key: str, carried: Mapping[str, str]) -> str:
     text = "\n".join(carried.get(name, "") for name in CARRIED)
     return hmac.new(secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
-
-
-# --- invitations ---------------------------------------------------------------------------
-
-
-def create_invitation(
-    session: Session, organisation: Organisation, days: int = DEFAULT_INVITATION_DAYS
-) -> tuple[str, RegistrationInvitation]:
-    """A new one-time invitation; returns the token (shown once, never stored) and its row."""
-    if days < 1:
-        raise ValueError("an invitation must be valid for at least one day")
-    if organisation.id is None:
-        session.add(organisation)
-        session.flush()
-    token = secrets.token_urlsafe(32)
-    invitation = RegistrationInvitation(
-        token_hash=token_hash(token),
-        organisation_id=organisation.id,
-        expires_at=utcnow() + timedelta(days=days),
-    )
-    session.add(invitation)
-    session.flush()
-    return token, invitation
-
-
-def invitation_url(public_url: str, token: str) -> str:
-    return f"{public_url.rstrip('/')}/lti/register?invitation={token}"
-
-
-def valid_invitation(
-    session: Session, token: str, *, updating: PlatformRegistration | None = None
-) -> RegistrationInvitation:
-    """The invitation for a token, if it can still be used; otherwise a refusal saying why.
-
-    When the platform updates a registration of the invitation's own organisation (Moodle's
-    "Update", after the admin pasted the same link again), a used or expired invitation still
-    counts: the platform itself vouches for the update, and nothing new is connected.
-    """
-    invitation = session.scalar(
-        select(RegistrationInvitation).where(RegistrationInvitation.token_hash == token_hash(token))
-    )
-    if invitation is None:
-        raise RegistrationRefused("invitation_unknown")
-    if updating is not None:
-        if invitation.organisation_id != updating.organisation_id:
-            raise RegistrationRefused(
-                "already_registered", f"{updating.issuer} {updating.client_id} is another's"
-            )
-        return invitation
-    if invitation.used_at is not None:
-        raise RegistrationRefused("invitation_used")
-    if invitation.expires_at <= utcnow():
-        raise RegistrationRefused("invitation_expired")
-    return invitation
-
-
-def is_update_token(registration_token: str | None) -> bool:
-    """Whether the platform's registration token asks to update a tool (Moodle's "Update")."""
-    return bool(registration_token) and (
-        _unverified_claims(registration_token).get("scope") == UPDATE_SCOPE
-    )
-
-
-def check_token_unused(session: Session, registration_token: str | None) -> None:
-    if registration_token and session.scalar(
-        select(exists().where(UsedRegistrationToken.token_hash == token_hash(registration_token)))
-    ):
-        raise RegistrationRefused("registration_token_used")
-
-
-# --- updating an existing registration --------------------------------------------------------
-
-
-def update_target(
-    session: Session, issuer: str, registration_token: str | None
-) -> PlatformRegistration | None:
-    """The stored registration a platform's "update" registration token is for, if any.
-
-    Moodle's "Update" on a dynamically registered tool sends the same configuration URL with a
-    registration token whose scope is `reg-update` and whose `sub` is the tool type's id, which
-    is the deployment id it gave the tool.  The token is read, not verified: it only says what
-    the pages should expect; what is stored follows the platform's answer (store_registration
-    matches the client id it returns), and only a platform that accepts the token answers.
-    """
-    claims = _unverified_claims(registration_token) if registration_token else {}
-    sub = claims.get("sub")
-    if claims.get("scope") != UPDATE_SCOPE or not isinstance(sub, str | int) or sub == "":
-        return None
-    return session.scalar(
-        select(PlatformRegistration)
-        .join(Deployment, Deployment.registration_id == PlatformRegistration.id)
-        .where(PlatformRegistration.issuer == issuer, Deployment.deployment_id == str(sub))
-        .limit(1)
-    )
-
-
-def _unverified_claims(token: str) -> dict:
-    parts = token.split(".")
-    if len(parts) != 3:
-        return {}
-    try:
-        body = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-@dataclass(frozen=True)
-class StoredResult:
-    registration: PlatformRegistration
-    # An existing registration (same issuer and client id) took the platform's new values.
-    updated: bool = False
-    changed: tuple[str, ...] = ()
-
-
-# --- storing a completed registration --------------------------------------------------------
-
-
-def store_registration(
-    session: Session,
-    *,
-    organisation: Organisation,
-    configuration: PlatformConfiguration,
-    result: RegistrationResult,
-    registration_token: str | None,
-    invitation: RegistrationInvitation | None = None,
-) -> StoredResult:
-    """Save the registration, spend the token and the invitation, all in the caller's transaction.
-
-    Spending is what makes a replay fail even when two arrive at once: the token's hash is a
-    primary key and the invitation is taken by one conditional UPDATE.  On refusal the session
-    is rolled back.
-
-    A platform that answers with a client id already registered for its issuer has updated
-    that tool (Moodle's "Update" keeps client and deployment ids): the registration of the
-    same organisation takes the new values and any new deployment.  One of another
-    organisation is never touched.
-    """
-    now = utcnow()
-    try:
-        if registration_token:
-            session.add(
-                UsedRegistrationToken(token_hash=token_hash(registration_token), used_at=now)
-            )
-            session.flush()
-        if invitation is not None:
-            taken = session.execute(
-                update(RegistrationInvitation)
-                .where(
-                    RegistrationInvitation.id == invitation.id,
-                    RegistrationInvitation.used_at.is_(None),
-                    RegistrationInvitation.expires_at > now,
-                )
-                .values(used_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if taken.rowcount != 1:
-                raise RegistrationRefused("invitation_used")
-        audience = configuration.authorization_server
-        existing = session.scalar(
-            select(PlatformRegistration).where(
-                PlatformRegistration.issuer == configuration.issuer,
-                PlatformRegistration.client_id == result.client_id,
-            )
-        )
-        if existing is not None:
-            if existing.organisation_id != organisation.id:
-                raise RegistrationRefused(
-                    "already_registered",
-                    f"{configuration.issuer} {result.client_id} is another organisation's",
-                )
-            changed = _update(existing, configuration, result)
-            session.flush()
-            return StoredResult(existing, updated=True, changed=changed)
-        registration = PlatformRegistration(
-            organisation=organisation,
-            name=configuration.display_name,
-            issuer=configuration.issuer,
-            client_id=result.client_id,
-            auth_login_url=configuration.authorization_endpoint,
-            auth_token_url=configuration.token_endpoint,
-            key_set_url=configuration.jwks_uri,
-            auth_audience=audience if audience != configuration.token_endpoint else None,
-            enabled=True,
-            deployments=[Deployment(deployment_id=result.deployment_id)],
-        )
-        session.add(registration)
-        session.flush()
-    except IntegrityError as error:
-        session.rollback()
-        if registration_token and session.get(
-            UsedRegistrationToken, token_hash(registration_token)
-        ):
-            raise RegistrationRefused("registration_token_used") from error
-        raise RegistrationRefused(
-            "already_registered", f"{configuration.issuer} {result.client_id}"
-        ) from error
-    except RegistrationRefused:
-        session.rollback()
-        raise
-    return StoredResult(registration)
-
-
-def _update(
-    registration: PlatformRegistration,
-    configuration: PlatformConfiguration,
-    result: RegistrationResult,
-) -> tuple[str, ...]:
-    """The platform's new values on an existing registration; returns what changed.
-
-    `enabled` stays as the tool's owner left it: re-registering does not switch a connection
-    back on that someone switched off.
-    """
-    audience = configuration.authorization_server
-    values = {
-        "name": configuration.display_name,
-        "auth_login_url": configuration.authorization_endpoint,
-        "auth_token_url": configuration.token_endpoint,
-        "key_set_url": configuration.jwks_uri,
-        "auth_audience": audience if audience != configuration.token_endpoint else None,
-    }
-    changed = [name for name, value in values.items() if getattr(registration, name) != value]
-    for name in changed:
-        setattr(registration, name, values[name])
-    if result.deployment_id not in {d.deployment_id for d in registration.deployments}:
-        registration.deployments.append(Deployment(deployment_id=result.deployment_id))
-        changed.append("deployment")
-    return tuple(changed)
-
-
-def new_organisation(session: Session, name: str) -> Organisation:
-    """An organisation with a slug made from its name ("Umeå kommun" → "umea-kommun")."""
-    base = slugify(name) or "organisation"
-    slug = base
-    number = 1
-    while session.scalar(select(exists().where(Organisation.slug == slug))):
-        number += 1
-        slug = f"{base[:60]}-{number}"
-    organisation = Organisation(slug=slug, name=name.strip()[:MAX_STORED_LENGTH])
-    session.add(organisation)
-    session.flush()
-    return organisation
-
-
-def slugify(name: str) -> str:
-    text = name.strip().lower()
-    for swedish, plain in (("å", "a"), ("ä", "a"), ("ö", "o"), ("é", "e"), ("ü", "u")):
-        text = text.replace(swedish, plain)
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64]

@@ -33,9 +33,10 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lti import dynamic_registration as dynreg
+from lti import registration_invitations as invitations
 from lti.claims import primary_role
 from lti.http_client import make_http_session
+from lti.platforms import NewOrganisation
 from lti_tool import sessions
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
@@ -151,7 +152,7 @@ def _index_page(invite_error: str | None = None):
         invite_error=invite_error,
         chosen=request.form.get("organisation", "new"),
         new_name=request.form.get("organisation_name", ""),
-        days=request.form.get("days", str(dynreg.DEFAULT_INVITATION_DAYS)),
+        days=request.form.get("days", str(invitations.DEFAULT_INVITATION_DAYS)),
     )
 
 
@@ -197,21 +198,21 @@ def invite():
         name = request.form.get("organisation_name", "").strip()
         if not name:
             return _index_page(invite_error="organisation_name"), 400
-        organisation = dynreg.new_organisation(database, name)
+        organisation = NewOrganisation(name)
     else:
         organisation = database.get(Organisation, whole_number(chosen) or 0)
         if organisation is None:
             return _index_page(invite_error="organisation"), 400
-    token, invitation = dynreg.create_invitation(database, organisation, days)
-    organisation_name = organisation.name
-    database.commit()
-    current_app.logger.info("invitation %s created for %s", invitation.id, organisation.slug)
+    invited = invitations.invite_platform(database, organisation, days)
+    current_app.logger.info(
+        "invitation %s created for %s", invited.invitation.id, invited.organisation.slug
+    )
     response = current_app.make_response(
         render_template(
             "admin/invitation.html",
-            url=dynreg.invitation_url(_settings().public_url, token),
-            organisation_name=organisation_name,
-            expires_at=invitation.expires_at,
+            url=invitations.invitation_url(_settings().public_url, invited.token),
+            organisation_name=invited.organisation.name,
+            expires_at=invited.invitation.expires_at,
         )
     )
     # The link is shown once: no copy of it in any cache.

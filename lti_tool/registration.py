@@ -28,20 +28,21 @@ from flask import (
     jsonify,
     render_template,
     request,
-    session,
 )
+from flask import session as flask_session
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from lti import dynamic_registration as dynreg
+from lti import registration_invitations as invitations
+from lti import registration_store
 from lti.http_client import make_http_session
+from lti.platforms import NewOrganisation, organisations_by_name
 from lti_tool import csrf
 from lti_tool.database import db_session
 from lti_tool.errors import wants_json
 from lti_tool.input_limits import whole_number
 from storage import Organisation
-from storage.audit import UPDATE_REGISTRATION, record_audit
 
 bp = Blueprint("registration", __name__)
 # The parameters of the registration shown last, so that choosing a language keeps them
@@ -145,22 +146,24 @@ def register():
     carried = {name: params.get(name, "").strip() for name in dynreg.CARRIED}
     if request.method == "GET":
         if any(carried.values()):
-            session[PENDING_KEY] = carried
-        elif "lang" in request.args and session.get(PENDING_KEY):
+            flask_session[PENDING_KEY] = carried
+        elif "lang" in request.args and flask_session.get(PENDING_KEY):
             # The language links lead to this path without the platform's parameters.
-            carried = dict(session[PENDING_KEY])
+            carried = dict(flask_session[PENDING_KEY])
     settings = _settings()
     require_https = settings.is_production
-    database = db_session()
+    session = db_session()
 
     if not carried["openid_configuration"]:
         if carried["invitation"] and request.method == "GET":
             # The invitation link opened in a browser: say where to paste it.
-            invitation = dynreg.valid_invitation(database, carried["invitation"])
+            invitation = invitations.valid_invitation(session, carried["invitation"])
             return render_template(
                 "registration/instructions.html",
                 organisation=_organisation_of(invitation),
-                registration_url=dynreg.invitation_url(settings.public_url, carried["invitation"]),
+                registration_url=invitations.invitation_url(
+                    settings.public_url, carried["invitation"]
+                ),
             )
         raise dynreg.RegistrationRefused("missing_configuration_url")
     platform_origin = dynreg.check_configuration_url(
@@ -168,7 +171,7 @@ def register():
     )
     # Moodle shows this page in an iframe of its admin page: let that platform frame it.
     g.frame_ancestors_extra = (platform_origin,)
-    dynreg.check_token_unused(database, carried["registration_token"] or None)
+    registration_store.check_token_unused(session, carried["registration_token"] or None)
     authorised = False
     if request.method == "POST":
         authorised = dynreg.check_form_token(
@@ -177,10 +180,10 @@ def register():
 
     if carried["invitation"]:
         configuration, updating = None, None
-        if dynreg.is_update_token(carried["registration_token"]):
+        if registration_store.is_update_token(carried["registration_token"]):
             configuration = _fetch(carried)
             updating = _update_target(configuration, carried)
-        invitation = dynreg.valid_invitation(database, carried["invitation"], updating=updating)
+        invitation = invitations.valid_invitation(session, carried["invitation"], updating=updating)
         if request.method == "GET":
             return render_template(
                 "registration/confirm.html",
@@ -218,12 +221,12 @@ def _fetch(carried: dict) -> dynreg.PlatformConfiguration:
 
 def _complete(carried: dict, invitation):
     """Final POST: choose the organisation, register with the platform, store, say it is done."""
-    database = db_session()
+    session = db_session()
     configuration = _fetch(carried)
     updating = _update_target(configuration, carried)
     if updating is not None and invitation is not None:
         # Checked again: the organisation's, and an invitation spent once is not spent again.
-        dynreg.valid_invitation(database, carried["invitation"], updating=updating)
+        invitations.valid_invitation(session, carried["invitation"], updating=updating)
         invitation = None
         organisation = updating.organisation
     elif updating is not None:
@@ -234,7 +237,7 @@ def _complete(carried: dict, invitation):
     if organisation is None:
         chosen = request.form.get("organisation", NEW_ORGANISATION)
         if invitation is None and chosen != NEW_ORGANISATION:
-            organisation = database.get(Organisation, whole_number(chosen) or 0)
+            organisation = session.get(Organisation, whole_number(chosen) or 0)
             if organisation is None:
                 return _organisation_form(carried, configuration, error="organisation"), 400
         elif not new_name:
@@ -262,34 +265,16 @@ def _complete(carried: dict, invitation):
         carried["registration_token"] or None,
         body,
     )
-    if organisation is None:
-        organisation = dynreg.new_organisation(database, new_name)
-    stored = dynreg.store_registration(
-        database,
-        organisation=organisation,
+    stored = registration_store.complete_registration(
+        session,
+        organisation=organisation or NewOrganisation(new_name),
         configuration=configuration,
         result=result,
         registration_token=carried["registration_token"] or None,
         invitation=invitation,
     )
-    registration = stored.registration
-    if stored.updated:
-        record_audit(
-            database,
-            organisation_id=organisation.id,
-            action=UPDATE_REGISTRATION,
-            actor_person_id=None,
-            subject_person_id=None,
-            detail={
-                "issuer": registration.issuer,
-                "client_id": registration.client_id,
-                "deployment_id": result.deployment_id,
-                "changed": list(stored.changed),
-            },
-        )
-    organisation_name = organisation.name
-    database.commit()
-    session.pop(PENDING_KEY, None)
+    registration, organisation = stored.registration, stored.organisation
+    flask_session.pop(PENDING_KEY, None)
     current_app.extensions["frame_ancestors"].invalidate()
     current_app.logger.info(
         "%s platform %s client %s deployment %s for organisation %s",
@@ -304,14 +289,14 @@ def _complete(carried: dict, invitation):
         registration=registration,
         updated=stored.updated,
         deployment_id=result.deployment_id,
-        organisation_name=organisation_name,
+        organisation_name=organisation.name,
         configuration=configuration,
     )
 
 
 def _update_target(configuration, carried: dict):
     """The registration Moodle's "Update" is for, if this is one."""
-    return dynreg.update_target(
+    return registration_store.update_target(
         db_session(), configuration.issuer, carried["registration_token"] or None
     )
 
@@ -327,7 +312,7 @@ def _secret_form(carried: dict, platform_origin: str, error: bool = False) -> st
 
 
 def _organisation_form(carried: dict, configuration, error: str | None = None) -> str:
-    organisations = db_session().scalars(select(Organisation).order_by(Organisation.name)).all()
+    organisations = organisations_by_name(db_session())
     return render_template(
         "registration/organisation.html",
         updating=_update_target(configuration, carried),

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti import claims as c
-from storage import Deployment, Organisation, PlatformRegistration
+from lti.platforms import NewOrganisation, PlatformEndpoints, register_platform
+from storage import Organisation, PlatformRegistration
 
 CLIENT_ID = "kompetenslyft-dev"
 DEPLOYMENT_ID = "dev-deployment-1"
@@ -101,28 +102,22 @@ def issuer(public_url: str) -> str:
 
 
 def ensure_registered(session: Session, public_url: str) -> PlatformRegistration:
-    """Register the dev platform with the tool (idempotent; follows a changed public URL)."""
+    """Register the dev platform with the tool, committed (idempotent; follows a changed
+    public URL; switches it on again if someone switched it off)."""
     base = issuer(public_url)
     organisation = session.scalar(
         select(Organisation).where(Organisation.slug == ORGANISATION_SLUG)
-    ) or Organisation(slug=ORGANISATION_SLUG, name=ORGANISATION_NAME)
-    session.add(organisation)
-    registration = session.scalar(
-        select(PlatformRegistration).where(
-            PlatformRegistration.issuer == base, PlatformRegistration.client_id == CLIENT_ID
-        )
-    ) or PlatformRegistration(issuer=base, client_id=CLIENT_ID, organisation=organisation)
-    registration.name = "Built-in dev platform"
-    registration.auth_login_url = base + "/auth"
-    registration.auth_token_url = base + "/token"
-    registration.key_set_url = base + "/jwks"
-    registration.enabled = True
-    session.add(registration)
-    session.flush()
-    if not any(d.deployment_id == DEPLOYMENT_ID for d in registration.deployments):
-        registration.deployments.append(Deployment(deployment_id=DEPLOYMENT_ID))
-        session.flush()
-    return registration
+    ) or NewOrganisation(ORGANISATION_NAME, ORGANISATION_SLUG)
+    endpoints = PlatformEndpoints(
+        issuer=base,
+        client_id=CLIENT_ID,
+        auth_login_url=base + "/auth",
+        auth_token_url=base + "/token",
+        key_set_url=base + "/jwks",
+        name="Built-in dev platform",
+    )
+    saved = register_platform(session, organisation, endpoints, [DEPLOYMENT_ID], switch_on=True)
+    return saved.registration
 
 
 class PlatformKey:

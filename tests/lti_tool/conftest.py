@@ -80,3 +80,34 @@ def platform_b(tool_url, jwks_server, db) -> TestPlatform:
     registration.organisation.name = "Kommun B"
     db.commit()
     return other
+
+
+@pytest.fixture
+def moodle():
+    """A Moodle 4.5 that registers tools (tests/support/registration_platform.py)."""
+    from tests.support.registration_platform import RegistrationPlatform
+
+    platform = RegistrationPlatform()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture
+def invite(app, settings, tool_url):
+    """`kompetenslyft platform invite` as the operator runs it; returns the printed link."""
+
+    def run(*args: str, organisation: str = "umea", name: str | None = "Umeå kommun") -> str:
+        env = {
+            "KOMPETENSLYFT_MODE": "development",
+            "KOMPETENSLYFT_DATABASE_URL": settings.database_url,
+            "KOMPETENSLYFT_INSTANCE_PATH": str(settings.instance_path),
+            "KOMPETENSLYFT_PUBLIC_URL": tool_url,
+        }
+        options = ["--organisation", organisation, *(["--organisation-name", name] if name else [])]
+        result = CliRunner().invoke(
+            cli, ["platform", "invite", *options, *args], env=env, catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    return run

@@ -4,10 +4,11 @@ a bug ends in one line too, and shows its traceback only when asked for."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from click.testing import CliRunner
 
-from lti_tool import cli as cli_module
 from lti_tool.cli import cli
 from storage import Organisation
 
@@ -68,7 +69,7 @@ def test_an_unexpected_failure_is_one_line_and_its_traceback_is_there_when_asked
     def broken(_session):
         raise KeyError("signing_key")
 
-    monkeypatch.setattr(cli_module, "rotate_keys", broken)
+    monkeypatch.setattr(importlib.import_module("lti_tool.cli.keys"), "rotate_keys", broken)
     runner = CliRunner()
 
     plain = runner.invoke(cli, ["keys", "rotate"], env=kompetenslyft.env)

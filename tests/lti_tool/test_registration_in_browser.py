@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from lti import dynamic_registration as dynreg
+from lti import registration_invitations as invitations
+from lti.platforms import NewOrganisation
 from lti_tool.dev_platform.platform import ORGANISATION_NAME as DEV_ORGANISATION
 from storage import (
     Delivery,
@@ -59,9 +60,9 @@ def admin_secret(app):
 
 @pytest.fixture
 def invitation_link(app, database, tool_url) -> str:
-    with database.transaction() as session:
-        token, _ = dynreg.create_invitation(session, Organisation(slug="umea", name="Umeå kommun"))
-    return dynreg.invitation_url(tool_url, token)
+    with database.sessions() as session:
+        invited = invitations.invite_platform(session, NewOrganisation("Umeå kommun", "umea"))
+    return invitations.invitation_url(tool_url, invited.token)
 
 
 def heading(page):

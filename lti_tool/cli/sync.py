@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 import click
 from sqlalchemy import select
 
-from config import load_settings
-from lti_tool.cli_support import organisation_by_slug, transaction
-from storage import Database, Delivery, DeliveryStatus, Organisation, SyncTarget
+from lti_tool.cli.support import HttpUrl, Instance, organisation_by_slug, pass_instance
+from storage import Delivery, DeliveryStatus, Organisation, SyncTarget
 from storage.completions import TARGET_OF_KIND
 from storage.lrs import seal
 from sync.target_secrets import parse_secrets, seal_secrets
@@ -36,15 +35,16 @@ def target() -> None:
     """The organisation's sync targets."""
 
 
-def _add_moodle(organisation_slug: str, name: str, options: dict) -> None:
+def _add_moodle(instance: Instance, organisation_slug: str, name: str, options: dict) -> None:
     url = options["url"]
-    _url(url, "--url")
+    _required_url(url, "--url")
     token = sys.stdin.readline().strip() if options["token_stdin"] else None
     if options["token_stdin"] and not token:
         raise click.ClickException("no token on standard input")
     if not token and not options["token_env"]:
         raise click.ClickException("give the token with --token-stdin or --token-env")
     target_id = _add_moodle_target(
+        instance,
         organisation_slug,
         url.rstrip("/"),
         name or urlsplit(url).netloc,
@@ -55,19 +55,21 @@ def _add_moodle(organisation_slug: str, name: str, options: dict) -> None:
     click.echo(f"{organisation_slug}: sync target {target_id} (moodle) {url}")
 
 
-def _url(value: str | None, option: str) -> None:
-    parts = urlsplit(value or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+# The URL options of a target: HR's API and its token endpoint, Moodle's site.
+TARGET_URL = HttpUrl(credentials_in="the secrets")
+
+
+def _required_url(value: str | None, option: str) -> None:
+    """The kinds that need the URL option (it was checked by TARGET_URL when given)."""
+    if not value:
         raise click.BadParameter("must be an http(s) URL", param_hint=option)
-    if parts.username or parts.password:
-        raise click.BadParameter("put credentials in the secrets, not in the URL", option)
 
 
 def _rest_settings(options: dict) -> dict:
-    _url(options["url"], "--url")
+    _required_url(options["url"], "--url")
     settings = {"url": options["url"], "auth": options["auth"], "mode": options["mode"]}
     if options["auth"] == "oauth2":
-        _url(options["token_url"], "--token-url")
+        _required_url(options["token_url"], "--token-url")
         if not options["client_id"]:
             raise click.UsageError("--auth oauth2 needs --client-id")
         settings.update(token_url=options["token_url"], client_id=options["client_id"])
@@ -115,9 +117,13 @@ def _files_settings(options: dict) -> dict:
 @click.option("--name", default="", help="What admins see, e.g. 'Personec kompetensregister'.")
 @click.option("--programme-code", help="The EU programme code each record carries.")
 @click.option("--language", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
-@click.option("--url", help="hr_rest: the API's base URL (…/competence-records is POSTed to).")
+@click.option(
+    "--url",
+    type=TARGET_URL,
+    help="hr_rest: the API's base URL (…/competence-records is POSTed to).",
+)
 @click.option("--auth", type=click.Choice(["oauth2", "api_key"]), default="oauth2")
-@click.option("--token-url", help="hr_rest, oauth2: the token endpoint.")
+@click.option("--token-url", type=TARGET_URL, help="hr_rest, oauth2: the token endpoint.")
 @click.option("--client-id", help="hr_rest, oauth2: the client id.")
 @click.option("--scope", help="hr_rest, oauth2: the scope to ask for, if any.")
 @click.option("--api-key-header", help="hr_rest, api_key: the header (default X-API-Key).")
@@ -144,10 +150,13 @@ def _files_settings(options: dict) -> dict:
 @click.option("--framework-idnumber", default=None, help="moodle: the framework's ID number.")
 @click.option("--competency-prefix", default="", help="moodle: before each competence id.")
 @click.option("--create-framework-with-scale", type=int, default=None, metavar="SCALE_ID")
-def target_add(organisation_slug, kind, name, programme_code, language, **options) -> None:
+@pass_instance
+def target_add(
+    instance: Instance, organisation_slug, kind, name, programme_code, language, **options
+) -> None:
     """Send the organisation's completions to Moodle learning plans or an HR system."""
     if kind == "moodle":
-        return _add_moodle(organisation_slug, name, options)
+        return _add_moodle(instance, organisation_slug, name, options)
     secret_stdin, secret_env = options.pop("secret_stdin"), options.pop("secret_env")
     if secret_stdin and secret_env:
         raise click.UsageError("use either --secret-stdin or --secret-env")
@@ -171,8 +180,8 @@ def target_add(organisation_slug, kind, name, programme_code, language, **option
         raise click.UsageError(
             f"{kind} needs the secret(s) {', '.join(missing)} (--secret-stdin or --secret-env)"
         )
-    secret_key = load_settings().secret_key
-    with transaction() as session:
+    secret_key = instance.settings.secret_key
+    with instance.transaction() as session:
         organisation = organisation_by_slug(session, organisation_slug)
         row = SyncTarget(
             organisation_id=organisation.id,
@@ -189,9 +198,10 @@ def target_add(organisation_slug, kind, name, programme_code, language, **option
 
 @target.command("list")
 @click.option("--organisation", "organisation_slug", default=None)
-def target_list(organisation_slug) -> None:
+@pass_instance
+def target_list(instance: Instance, organisation_slug) -> None:
     """The sync targets (of one organisation, or all), never their secrets."""
-    with transaction() as session:
+    with instance.transaction() as session:
         query = select(SyncTarget, Organisation.slug).join(
             Organisation, Organisation.id == SyncTarget.organisation_id
         )
@@ -209,9 +219,10 @@ def target_list(organisation_slug) -> None:
 @target.command("remove")
 @click.argument("target_id", type=int)
 @click.option("--organisation", "organisation_slug", required=True)
-def target_remove(target_id, organisation_slug) -> None:
+@pass_instance
+def target_remove(instance: Instance, target_id, organisation_slug) -> None:
     """Stop sending to a target; what still waits for it is not sent."""
-    with transaction() as session:
+    with instance.transaction() as session:
         organisation = organisation_by_slug(session, organisation_slug)
         row = session.get(SyncTarget, target_id)
         if row is None or row.organisation_id != organisation.id:
@@ -243,7 +254,8 @@ def target_remove(target_id, organisation_slug) -> None:
     help="The Moodle scale for a new framework (default: the target's, else 2, Moodle's "
     "default competence scale).",
 )
-def target_create_framework(target_id, organisation_slug, scale_id) -> None:
+@pass_instance
+def target_create_framework(instance: Instance, target_id, organisation_slug, scale_id) -> None:
     """Make the tool's competence framework in a Moodle target's site, through its web
     services; what Moodle has already (same ID number) is left as it is."""
     from lti.http_client import make_http_session
@@ -251,25 +263,19 @@ def target_create_framework(target_id, organisation_slug, scale_id) -> None:
     from sync.moodle_plans import create_framework_in_moodle
     from sync.moodle_ws import MoodleError, MoodleUnavailable
 
-    settings = load_settings()
-    database = Database(settings.database_url)
-    try:
-        with database.sessions() as session:
-            organisation = organisation_by_slug(session, organisation_slug)
-            row = session.get(SyncTarget, target_id)
-            if row is None or row.organisation_id != organisation.id or row.kind != "moodle":
-                raise click.ClickException(
-                    f"{organisation_slug} has no Moodle sync target {target_id}"
-                )
-            http = make_http_session(timeout=settings.http_timeout_seconds, retries=1)
-            try:
-                made = create_framework_in_moodle(session, row, http, settings.secret_key, scale_id)
-            except (MoodleError, MoodleUnavailable, CredentialsUnavailable) as error:
-                raise click.ClickException(
-                    f"Moodle did not let the tool create the framework: {error}"
-                ) from error
-    finally:
-        database.dispose()
+    settings = instance.settings
+    with instance.session() as session:
+        organisation = organisation_by_slug(session, organisation_slug)
+        row = session.get(SyncTarget, target_id)
+        if row is None or row.organisation_id != organisation.id or row.kind != "moodle":
+            raise click.ClickException(f"{organisation_slug} has no Moodle sync target {target_id}")
+        http = make_http_session(timeout=settings.http_timeout_seconds, retries=1)
+        try:
+            made = create_framework_in_moodle(session, row, http, settings.secret_key, scale_id)
+        except (MoodleError, MoodleUnavailable, CredentialsUnavailable) as error:
+            raise click.ClickException(
+                f"Moodle did not let the tool create the framework: {error}"
+            ) from error
     state = "created" if made.framework_created else "found"
     click.echo(
         f"framework {made.idnumber} {state} in Moodle; {made.competencies_created} "
@@ -306,37 +312,30 @@ def _describe(row: SyncTarget, slug: str) -> str:
 @sync.command("backfill")
 @click.option("--organisation", "organisation_slug", required=True)
 @click.option("--target", "target_id", required=True, type=int, help="The sync target's id.")
-def sync_backfill(organisation_slug: str, target_id: int) -> None:
+@pass_instance
+def sync_backfill(instance: Instance, organisation_slug: str, target_id: int) -> None:
     """Queue every completion not yet sent to a (newly configured) target."""
-    from storage.completions import SyncTarget
     from sync.completions import backfill
 
-    settings = load_settings()
-    database = Database(settings.database_url)
-    try:
-        with database.sessions() as session:
-            organisation = organisation_by_slug(session, organisation_slug)
-            target = session.get(SyncTarget, target_id)
-            if target is None or target.organisation_id != organisation.id:
-                raise click.ClickException(
-                    f"organisation {organisation_slug} has no sync target {target_id}"
-                )
+    with instance.session() as session:
+        organisation = organisation_by_slug(session, organisation_slug)
+        target = session.get(SyncTarget, target_id)
+        if target is None or target.organisation_id != organisation.id:
+            raise click.ClickException(
+                f"organisation {organisation_slug} has no sync target {target_id}"
+            )
 
-            def progress(event_ids):
-                with click.progressbar(
-                    event_ids, label="queueing completions", file=sys.stderr
-                ) as bar:
-                    yield from bar
+        def progress(event_ids):
+            with click.progressbar(event_ids, label="queueing completions", file=sys.stderr) as bar:
+                yield from bar
 
-            queued = backfill(session, target, progress)
-        click.echo(f"{queued} completions queued for target {target_id}")
-    finally:
-        database.dispose()
+        queued = backfill(session, target, progress)
+    click.echo(f"{queued} completions queued for target {target_id}")
 
 
-def _add_moodle_target(organisation_slug, url, name, token, token_env, options) -> int:
-    from storage.completions import SyncTarget
-
+def _add_moodle_target(
+    instance: Instance, organisation_slug, url, name, token, token_env, options
+) -> int:
     settings = {"url": url, "competency_prefix": options["competency_prefix"]}
     if options["framework_idnumber"]:
         settings["framework_idnumber"] = options["framework_idnumber"]
@@ -344,8 +343,8 @@ def _add_moodle_target(organisation_slug, url, name, token, token_env, options) 
         settings.update(create_framework=True, scale_id=options["create_framework_with_scale"])
     if token_env:
         settings["secret_env"] = token_env
-    secret_key = load_settings().secret_key
-    with transaction() as session:
+    secret_key = instance.settings.secret_key
+    with instance.transaction() as session:
         organisation = organisation_by_slug(session, organisation_slug)
         target = SyncTarget(
             organisation_id=organisation.id,
@@ -362,20 +361,18 @@ def _add_moodle_target(organisation_slug, url, name, token, token_env, options) 
 
 @sync.command("poll-moodle")
 @click.option("--organisation", "organisation_slug", default=None, help="Only this one's Moodle.")
-def sync_poll_moodle(organisation_slug: str | None) -> None:
+@pass_instance
+def sync_poll_moodle(instance: Instance, organisation_slug: str | None) -> None:
     """Ask each Moodle now for completed plan courses (the scheduler does it hourly)."""
     from sync.moodle_completions import poll_moodle_completions
 
-    settings = load_settings()
-    database = Database(settings.database_url)
-    try:
-        organisation_id = None
-        if organisation_slug:
-            with database.sessions() as session:
-                organisation_id = organisation_by_slug(session, organisation_slug).id
-        counts = poll_moodle_completions(database, settings, organisation_id=organisation_id)
-    finally:
-        database.dispose()
+    organisation_id = None
+    if organisation_slug:
+        with instance.session() as session:
+            organisation_id = organisation_by_slug(session, organisation_slug).id
+    counts = poll_moodle_completions(
+        instance.database, instance.settings, organisation_id=organisation_id
+    )
     click.echo(
         f"targets {counts.targets}, asked {counts.asked}, new completions {counts.new_events}"
     )

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from config import load_settings
-from lti_tool.cli_support import organisation_by_slug, transaction
+from lti_tool.cli.support import Instance, organisation_by_slug, pass_instance
 from lti_tool.privacy import erase_person, export_person, find_person, subject_of
 from storage.audit import audit_events
 from storage.personal_data import TABLES, collect
@@ -42,7 +41,7 @@ def _who(func):
     return func
 
 
-def _subject(session, organisation_slug, person_id, employee_number, email):
+def _subject(session, public_url, organisation_slug, person_id, employee_number, email):
     if [person_id, employee_number, email].count(None) != 2:
         raise click.UsageError(
             "name the person by exactly one of --person-id, --employee-number and --email"
@@ -53,9 +52,7 @@ def _subject(session, organisation_slug, person_id, employee_number, email):
     )
     if person is None and employee is None:
         raise click.ClickException(f"no such person in {organisation_slug!r}")
-    return subject_of(
-        session, organisation, person, employee, public_url=load_settings().public_url
-    )
+    return subject_of(session, organisation, person, employee, public_url=public_url)
 
 
 @click.group()
@@ -66,10 +63,20 @@ def person() -> None:
 @person.command("export")
 @_who
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def person_export(organisation_slug, person_id, employee_number, email, output) -> None:
+@pass_instance
+def person_export(
+    instance: Instance, organisation_slug, person_id, employee_number, email, output
+) -> None:
     """Write a ZIP with one JSON file per table holding rows about the person."""
-    with transaction() as session:
-        subject = _subject(session, organisation_slug, person_id, employee_number, email)
+    with instance.transaction() as session:
+        subject = _subject(
+            session,
+            instance.settings.public_url,
+            organisation_slug,
+            person_id,
+            employee_number,
+            email,
+        )
         output.write_bytes(export_person(session, subject, by_person_id=None))
     click.echo(f"wrote {output}")
 
@@ -77,10 +84,20 @@ def person_export(organisation_slug, person_id, employee_number, email, output) 
 @person.command("erase")
 @_who
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def person_erase(organisation_slug, person_id, employee_number, email, yes) -> None:
+@pass_instance
+def person_erase(
+    instance: Instance, organisation_slug, person_id, employee_number, email, yes
+) -> None:
     """Remove or pseudonymise the person's data everywhere in the tool."""
-    with transaction() as session:
-        subject = _subject(session, organisation_slug, person_id, employee_number, email)
+    with instance.transaction() as session:
+        subject = _subject(
+            session,
+            instance.settings.public_url,
+            organisation_slug,
+            person_id,
+            employee_number,
+            email,
+        )
         if not yes:
             click.echo("Rows about this person, per table (and what erasure does):")
             for name, rows in collect(session, subject).items():
@@ -104,9 +121,10 @@ def audit() -> None:
 @audit.command("list")
 @click.option("--organisation", "organisation_slug", default=None)
 @click.option("--limit", type=click.IntRange(1, 100000), default=200, show_default=True)
-def audit_list(organisation_slug, limit) -> None:
+@pass_instance
+def audit_list(instance: Instance, organisation_slug, limit) -> None:
     """The newest audit events first (person ids; an erased subject shows as '-')."""
-    with transaction() as session:
+    with instance.transaction() as session:
         organisation_id = (
             organisation_by_slug(session, organisation_slug).id if organisation_slug else None
         )
