@@ -53,6 +53,8 @@ def start_login(
     lifetime: timedelta,
     user_agent: str = "",
 ) -> LoginRedirect:
+    """A platform's login request answered: the login (state, nonce) stored and committed,
+    and where the browser goes next; LaunchRejected when the platform is not one we know."""
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
             raise LaunchRejected("missing_login_parameter", name)
@@ -106,6 +108,7 @@ def start_login(
         query["lti_storage_target"] = storage_target
     base = registration.get_auth_login_url()
     separator = "&" if "?" in base else "?"
+    session.commit()  # the login's nonce and state, which the launch checks
     return LoginRedirect(
         url=base + separator + urlencode(query),
         state=state,
@@ -147,6 +150,7 @@ def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
         )
         .values(binding=Binding.COOKIELESS.value)
     )
+    session.commit()
     return switched.rowcount == 1
 
 
