@@ -44,8 +44,6 @@ DEFAULT_INSTRUMENT = "digcomp-2.2-full"
 # A plan item whose learning activity is "instrument:<key>" is done by that assessment.
 ASSESSMENT_URL_PREFIX = "instrument:"
 
-__all__ = ["AttemptRefused", "LoadedInstrument"]
-
 
 def link_instrument(resource_link: ResourceLink | None) -> Instrument:
     """The instrument a course link asks for (its settings, else custom `instrument`), else full."""

@@ -137,6 +137,7 @@ def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
     """The browser showed it cannot keep our cookie: bind this login to its user agent instead.
 
     Only a fresh, unused, cookie-bound login can switch, from the browser that started it.
+    Committed; True when it switched.
     """
     now = utcnow()
     switched = session.execute(
@@ -150,8 +151,9 @@ def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
         )
         .values(binding=Binding.COOKIELESS.value)
     )
+    done = switched.rowcount == 1
     session.commit()
-    return switched.rowcount == 1
+    return done
 
 
 def _registration_and_deployment(
