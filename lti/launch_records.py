@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from lti import claims as c
+from lti.rosters import queue_roster_sync
 from lti.tool_config import StoredRegistration
 from storage import Context, Deployment, Launch, Person, PlatformRegistration, ResourceLink, utcnow
 from storage.database import get_or_create, get_or_insert
@@ -133,13 +134,25 @@ def record_launch(
     return launch
 
 
+def accept_launch(
+    session: Session, registration: StoredRegistration, deployment: Deployment, body: dict
+) -> Launch:
+    """A validated launch recorded, its roster's sync queued (the outbox worker fetches it
+    later, never during the launch), and committed."""
+    launch = record_launch(session, registration, deployment, body)
+    queue_roster_sync(session, launch)
+    session.commit()
+    return launch
+
+
 def record_launch_error(session: Session, registration_id: int, reason: str) -> None:
-    """Keep the latest refusal on the registration, for the admin pages."""
+    """Keep the latest refusal on the registration, for the admin pages (committed)."""
     session.execute(
         update(PlatformRegistration)
         .where(PlatformRegistration.id == registration_id)
         .values(last_error=reason[:500], last_error_at=utcnow())
     )
+    session.commit()
 
 
 def _web_url(url: object) -> str | None:

@@ -53,6 +53,8 @@ def start_login(
     lifetime: timedelta,
     user_agent: str = "",
 ) -> LoginRedirect:
+    """A platform's login request answered: the login (state, nonce) stored and committed,
+    and where the browser goes next; LaunchRejected when the platform is not one we know."""
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
             raise LaunchRejected("missing_login_parameter", name)
@@ -106,6 +108,7 @@ def start_login(
         query["lti_storage_target"] = storage_target
     base = registration.get_auth_login_url()
     separator = "&" if "?" in base else "?"
+    session.commit()  # the login's nonce and state, which the launch checks
     return LoginRedirect(
         url=base + separator + urlencode(query),
         state=state,
@@ -134,6 +137,7 @@ def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
     """The browser showed it cannot keep our cookie: bind this login to its user agent instead.
 
     Only a fresh, unused, cookie-bound login can switch, from the browser that started it.
+    Committed; True when it switched.
     """
     now = utcnow()
     switched = session.execute(
@@ -147,7 +151,9 @@ def switch_to_cookieless(session: Session, state: str, user_agent: str) -> bool:
         )
         .values(binding=Binding.COOKIELESS.value)
     )
-    return switched.rowcount == 1
+    done = switched.rowcount == 1
+    session.commit()
+    return done
 
 
 def _registration_and_deployment(

@@ -15,55 +15,29 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
-from competence.frameworks import digcomp
-from competence.instruments import Instrument, shipped_documents, shipped_instruments
-from competence.maturity import (
-    MATURITY_INSTRUMENT,
-    maturity_document,
-    maturity_framework,
-    maturity_instrument,
-)
-from competence.scoring import score
+from actions import attempts as assessing
+from actions.attempts import AttemptRefused, LoadedInstrument
+from competence.scoring import AssessmentResult, score
 from competence.texts import translated
 from lti import link_settings
-from lti.grades import queue_score
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
 from lti_tool.results import level_name, results_page
-from storage import Attempt, AttemptStatus, ResourceLink, utcnow
+from storage import Attempt, AttemptStatus, ResourceLink
 from storage.attempts import (
-    AttemptRefused,
-    LoadedInstrument,
     answers_of,
     attempts_of,
     attempts_used,
     load_instrument,
     person_attempt,
-    save_answer,
-    start_attempt,
-    store_instrument,
-    submit_attempt,
     unanswered,
 )
-from storage.frameworks import find_instrument_row
-from sync.completions import record_submitted_attempt
-from xapi import statements as xapi_statements
-from xapi.record import record, record_many, where_of
-from xapi.statements import Where
 
 bp = Blueprint("assessment", __name__)
-DEFAULT_INSTRUMENT = "digcomp-2.2-full"
 
 
 def language() -> str:
     return get_locale().language
-
-
-def link_instrument(resource_link: ResourceLink | None) -> Instrument:
-    """The instrument a course link asks for (its settings, else custom `instrument`), else full."""
-    wanted = link_settings.instrument_key(resource_link)
-    instruments = shipped_instruments()
-    return instruments.get(wanted) or instruments[DEFAULT_INSTRUMENT]
 
 
 def attempts_allowed(resource_link: ResourceLink | None) -> int | None:
@@ -71,34 +45,13 @@ def attempts_allowed(resource_link: ResourceLink | None) -> int | None:
     return link_settings.attempts_allowed(resource_link)
 
 
-def stored_link_instrument(resource_link: ResourceLink | None) -> LoadedInstrument:
-    """The link's instrument as stored: the organisation's own by that key, else a shipped one."""
-    wanted = link_settings.instrument_key(resource_link)
-    launch = current_launch()
-    if wanted == MATURITY_INSTRUMENT:
-        # The yearly maturity survey ships with its own framework, not DigComp.
-        row = store_instrument(
-            db_session(), maturity_instrument(), maturity_framework(), maturity_document()
-        )
-        return load_instrument(db_session(), row.id)
-    if wanted and wanted not in shipped_instruments():
-        own = find_instrument_row(db_session(), wanted, launch.person.organisation_id)
-        if own is not None:
-            return load_instrument(db_session(), own.id)
-    instrument = link_instrument(resource_link)
-    document = shipped_documents()[instrument.id]
-    row = store_instrument(db_session(), instrument, digcomp(), document)
-    return load_instrument(db_session(), row.id)
-
-
-def _where() -> Where:
-    """Who and where, for the xAPI statements of this request."""
-    return where_of(current_launch(), current_app.config["SETTINGS"].public_url, language())
-
-
-def _record(statement) -> None:
-    # In the event's own transaction: committed with it, or not at all.
-    record(db_session(), statement, current_launch().person.organisation_id)
+def _reporting() -> dict:
+    """Who the statements of this request name, where, and in which language."""
+    return {
+        "launch": current_launch(),
+        "public_url": current_app.config["SETTINGS"].public_url,
+        "language": language(),
+    }
 
 
 def own_attempt(attempt_id: str) -> Attempt:
@@ -119,8 +72,7 @@ def attempt_instrument(attempt: Attempt) -> LoadedInstrument:
 def overview():
     """The start page of a launched assessment (shown at / after a launch)."""
     launch = current_launch()
-    loaded = stored_link_instrument(launch.resource_link)
-    db_session().commit()
+    loaded = assessing.open_link_instrument(db_session(), launch)
     attempts = attempts_of(db_session(), launch.person_id, launch.resource_link_id)
     in_progress = next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None)
     if in_progress is not None and in_progress.instrument_id != loaded.row_id:
@@ -144,32 +96,10 @@ def overview():
 @bp.post("/assessment/start")
 @launch_required
 def start():
-    launch = current_launch()
-    loaded = stored_link_instrument(launch.resource_link)
-    session = db_session()
     try:
-        attempt = start_attempt(
-            session,
-            person_id=launch.person_id,
-            resource_link_id=launch.resource_link_id,
-            instrument_row_id=loaded.row_id,
-            attempts_allowed=attempts_allowed(launch.resource_link),
-        )
+        attempt, loaded = assessing.start_or_resume(db_session(), **_reporting())
     except AttemptRefused:
         abort(409)
-    if attempt.instrument_id != loaded.row_id:  # resumed, on the instrument it was started on
-        loaded = load_instrument(session, attempt.instrument_id)
-    # The statement id comes from the attempt, so resuming records nothing new.
-    _record(
-        xapi_statements.attempt_started(
-            _where(),
-            attempt_id=attempt.id,
-            started_at=attempt.started_at,
-            instrument=loaded.instrument,
-            framework=loaded.framework,
-        )
-    )
-    session.commit()
     return redirect(
         url_for(".item", attempt_id=attempt.id, number=_resume_at(attempt, loaded)), 303
     )
@@ -198,21 +128,11 @@ def item(attempt_id: str, number: int):
         chosen = request.form.get("answer")
         if chosen:
             try:
-                answered_at = save_answer(db_session(), attempt, loaded, current.id, chosen)
+                assessing.answer_item(
+                    db_session(), attempt, loaded, current, chosen, **_reporting()
+                )
             except AttemptRefused as refused:
                 abort(409 if refused.reason == "attempt_submitted" else 400)
-            _record(
-                xapi_statements.item_answered(
-                    _where(),
-                    attempt_id=attempt.id,
-                    answered_at=answered_at,
-                    instrument=loaded.instrument,
-                    framework=loaded.framework,
-                    item=current,
-                    option_id=chosen,
-                )
-            )
-            db_session().commit()
         if request.form.get("direction") == "back":
             return redirect(url_for(".item", attempt_id=attempt.id, number=max(1, number - 1)), 303)
         if number == len(items):
@@ -266,66 +186,36 @@ def review(attempt_id: str):
 @launch_required
 def submit(attempt_id: str):
     attempt = own_attempt(attempt_id)
-    launch = current_launch()
     loaded = attempt_instrument(attempt)
-    session = db_session()
     try:
-        result = submit_attempt(
-            session,
+        assessing.submit_attempt(
+            db_session(),
             attempt,
             loaded,
-            launch.id,
             unanswered_confirmed=request.form.get("unanswered") == "submit-anyway",
+            grade_comment=lambda result: _grade_comment(loaded, result),
+            **_reporting(),
         )
     except AttemptRefused as refused:
         if refused.reason == "unanswered":  # not confirmed: show what is missing first
             return redirect(url_for(".review", attempt_id=attempt.id, unanswered=1), 303)
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
-    _record_submission(attempt, loaded, result)
-    if result.finished:
-        # HR, Moodle and the person's plan hear of it through the outbox, in this transaction;
-        # a submission that assessed nothing is no completion (competence.scoring).
-        record_submitted_attempt(
-            session, attempt, launch.registration.organisation_id, loaded.instrument, result
-        )
-    if result.overall_value is not None:
-        # The gradebook shows this comment beside the number: the level in words.
-        level = level_name(loaded.framework, result.overall_level, language())
-        comment = gettext("Overall level: %(level)s", level=level)
-        not_assessed = len(result.not_assessed(loaded.framework))
-        if not_assessed:
-            comment = gettext(
-                "Overall level: %(level)s. Not assessed: %(count)s of %(total)s competences "
-                "(questions not answered).",
-                level=level,
-                count=not_assessed,
-                total=len(loaded.framework.competences),
-            )
-        queue_score(
-            session, attempt, launch, result.overall_value, result.max_level, comment=comment
-        )
-    session.commit()
     return redirect(url_for(".results", attempt_id=attempt.id), 303)
 
 
-def _record_submission(attempt: Attempt, loaded: LoadedInstrument, result) -> None:
-    """Completed; passed or failed (with a pass mark); the level reached per competence.
-
-    Recorded together: one round trip on PostgreSQL for the 20-odd statements."""
-    where = _where()
-    event = {
-        "attempt_id": attempt.id,
-        "submitted_at": attempt.submitted_at,
-        "instrument": loaded.instrument,
-        "framework": loaded.framework,
-        "result": result,
-    }
-    made = [xapi_statements.attempt_submitted(where, started_at=attempt.started_at, **event)]
-    judged = xapi_statements.attempt_judged(where, **event)
-    if judged is not None:
-        made.append(judged)
-    made += xapi_statements.competence_levels_reached(where, **event)
-    record_many(db_session(), made, current_launch().person.organisation_id)
+def _grade_comment(loaded: LoadedInstrument, result: AssessmentResult) -> str:
+    """The gradebook shows this comment beside the number: the level in words."""
+    level = level_name(loaded.framework, result.overall_level, language())
+    not_assessed = len(result.not_assessed(loaded.framework))
+    if not_assessed:
+        return gettext(
+            "Overall level: %(level)s. Not assessed: %(count)s of %(total)s competences "
+            "(questions not answered).",
+            level=level,
+            count=not_assessed,
+            total=len(loaded.framework.competences),
+        )
+    return gettext("Overall level: %(level)s", level=level)
 
 
 @bp.post("/attempts/<attempt_id>/leave")
@@ -338,17 +228,7 @@ def leave(attempt_id: str):
     """
     attempt = own_attempt(attempt_id)
     loaded = attempt_instrument(attempt)
-    _record(
-        xapi_statements.attempt_left(
-            _where(),
-            attempt_id=attempt.id,
-            launch_id=current_launch().id,
-            left_at=utcnow(),
-            instrument=loaded.instrument,
-            framework=loaded.framework,
-        )
-    )
-    db_session().commit()
+    assessing.leave_attempt(db_session(), attempt, loaded, **_reporting())
     if request.form.get("via") == "beacon":
         return "", 204
     return redirect(url_for("home.index", left=1), 303)

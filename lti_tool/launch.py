@@ -24,11 +24,10 @@ from pylti1p3.contrib.flask import FlaskCookieService, FlaskRequest, FlaskSessio
 
 from lti.browser_binding import Binding, BrowserEvidence, NeedsPlatformStorage, storage_key
 from lti.errors import LaunchRejected
-from lti.launch_records import record_launch, record_launch_error
+from lti.launch_records import accept_launch, record_launch_error
 from lti.link_settings import link_locale
 from lti.login import start_login, switch_to_cookieless
 from lti.message_launch import ToolMessageLaunch, decode_unverified
-from lti.rosters import queue_roster_sync
 from lti.tool_keys import published_keys
 from lti_tool import metrics
 from lti_tool.csrf import csrf_token
@@ -60,7 +59,6 @@ def login():
         lifetime=timedelta(seconds=settings.login_state_seconds),
         user_agent=request.user_agent.string,
     )
-    session_.commit()
     if login_redirect.binding is Binding.PLATFORM_STORAGE:
         # The platform keeps a secret for us in its own window (LTI client-side
         # postMessages); the launch reads it back instead of relying on a cookie.
@@ -107,7 +105,6 @@ def cookieless():
     """Called by the cookie check when this browser kept no cookie of ours."""
     state = request.form.get("state", "")
     switched = switch_to_cookieless(db_session(), state, request.user_agent.string)
-    db_session().commit()
     return jsonify(switched=switched), (200 if switched else 409)
 
 
@@ -160,16 +157,13 @@ def launch():
         session_.rollback()
         if launching.login_registration_id is not None:
             record_launch_error(session_, launching.login_registration_id, str(rejected))
-            session_.commit()
         raise
-    launch_record = record_launch(
+    launch_record = accept_launch(
         session_,
         message_launch.registration,
         message_launch.deployment_row,
         message_launch.get_launch_data(),
     )
-    queue_roster_sync(session_, launch_record)  # fetched later by the outbox worker, never here
-    session_.commit()
     metrics.launch_accepted()
     chosen_locale = session.get("locale")
     session.clear()

@@ -16,9 +16,7 @@ completion is also an xAPI statement, in the same transaction).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -32,44 +30,42 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, gettext
-from sqlalchemy import select
 
+from actions.plan_items import NotInAgreedPlan, tick_off_item
+from actions.plans import (
+    NewerVersionSaved,
+    comment_on_plan,
+    confirm_plan_version,
+    save_plan_version,
+)
+from competence import plan_form
 from competence.frameworks import Framework, digcomp
+from competence.plan_form import NEW_GOAL_ROWS, parse_plan_form
 from competence.recommendations import recommend
 from competence.texts import translated
 from lti_tool.access import Access, access_required, current_access
 from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
-from lti_tool.input_limits import whole_number
 from lti_tool.results import level_name
-from storage import Attempt, Employee, Person, utcnow
+from storage import Attempt, Employee
 from storage.attempts import load_instrument
 from storage.audit import VIEW_PLAN
 from storage.catalogue import as_activity, catalogue_of, suits_role, visible_activity
 from storage.frameworks import find_framework
 from storage.plan_records import (
-    add_comment,
-    complete_item,
     completions,
-    confirm,
-    current_period,
     latest_agreed,
     latest_plan,
     latest_submitted_attempt,
-    plan_for_period,
+    people_names,
     role_profile_for,
-    save_version,
 )
 from storage.plans import DevelopmentPlan, PlanVersion
 from storage.result_sharing import results_for_manager
-from storage.staff import current_employment
-from xapi import statements as xapi_statements
-from xapi.record import record, where_of
+from storage.staff import active_members, current_employment
 
 bp = Blueprint("plans", __name__)
 COMMENT_MAX = 4000
-GOAL_MAX = 500
-NEW_GOAL_ROWS = 3
 RECOMMENDED_PER_GAP = 3
 SWEDEN = ZoneInfo("Europe/Stockholm")
 
@@ -237,14 +233,6 @@ def level_source(attempt: Attempt | None, other: Attempt | None, lang: str) -> L
     return LevelSource(attempt.id, translated(loaded.instrument.name, lang), when)
 
 
-def _people_names(person_ids: set[int | None]) -> dict[int, str]:
-    ids = {i for i in person_ids if i}
-    if not ids:
-        return {}
-    rows = db_session().scalars(select(Person).where(Person.id.in_(ids)))
-    return {p.id: p.display_name or p.subject for p in rows}
-
-
 def names_for(plan: DevelopmentPlan | None) -> dict[int, str]:
     if plan is None:
         return {}
@@ -252,7 +240,7 @@ def names_for(plan: DevelopmentPlan | None) -> dict[int, str]:
         v.manager_person_id for v in plan.versions
     }
     ids |= {c.author_person_id for c in plan.comments}
-    return _people_names(ids)
+    return people_names(db_session(), ids)
 
 
 def activity_titles(plan_versions: list[PlanVersion], organisation_id: int) -> dict[int, object]:
@@ -313,16 +301,6 @@ def _waiting_for(access: Access, employee: Employee, version: PlanVersion | None
     return version.manager_agreed_at is None
 
 
-def _parse_date(text: str) -> str | None:
-    text = (text or "").strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return None
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
-
-
 @bp.post("/plans/<int:employee_id>")
 @access_required()
 def save(employee_id: int):
@@ -331,84 +309,43 @@ def save(employee_id: int):
     employee = _employee_in_scope(access, employee_id)
     lang = language()
     data = _dialogue(access, employee, lang)
-    errors: list[str] = []
-    targets: dict[str, int] = {}
-    max_level = data.framework.scale.max_level
-    for row in data.rows:
-        raw = request.form.get(f"target-{row.id}", "").strip()
-        if not raw:
-            continue
-        target = whole_number(raw, max_level)
-        if target is None:
-            errors.append(
-                gettext(
-                    "The target for %(competence)s must be a level from 0 to %(max)s.",
-                    competence=row.label,
-                    max=max_level,
-                )
-            )
-            continue
-        targets[row.id] = target
-    items: list[dict] = []
-    offered = {a.id: cid for cid, options in data.options.items() for a, _ in options}
-    for value in request.form.getlist("activity"):
-        competence, _, activity_id = value.partition(":")
-        if offered.get(whole_number(activity_id)) is None:
-            errors.append(gettext("A chosen learning activity is no longer offered."))
-            continue
-        key = f"a:{activity_id}"
-        if any(item["key"] == key for item in items):
-            continue
-        due = _parse_date(request.form.get(f"due-{activity_id}", ""))
-        items.append(
-            {"key": key, "activity_id": int(activity_id), "competence": competence, "due": due}
-        )
-    goal_keys = [k for k in request.form.getlist("goal-key") if re.fullmatch(r"g:\d+", k)]
-    next_goal = 1 + max(
-        [int(i["key"][2:]) for i in (data.latest.items if data.latest else []) if i.get("goal")]
-        + [0]
+    targets, items, problems = parse_plan_form(
+        request.form,
+        competences=[(row.id, row.label) for row in data.rows],
+        max_level=data.framework.scale.max_level,
+        offered={a.id: cid for cid, options in data.options.items() for a, _ in options},
+        previous_items=data.latest.items if data.latest else [],
     )
-    goal_rows = [
-        (k, request.form.get(f"goal-{k}", ""), request.form.get(f"goal-due-{k}", ""))
-        for k in goal_keys
-    ]
-    for n in range(NEW_GOAL_ROWS):
-        goal_rows.append(
-            (None, request.form.get(f"new-goal-{n}", ""), request.form.get(f"new-goal-due-{n}", ""))
-        )
-    for key, text, due_text in goal_rows:
-        text = text.strip()
-        if not text:
-            continue
-        due = _parse_date(due_text)
-        if len(text) > GOAL_MAX:
-            errors.append(gettext("A goal may be at most %(max)s characters.", max=GOAL_MAX))
-            continue
-        if due is None:
-            errors.append(
-                gettext("Give a date (year-month-day) for the goal “%(goal)s”.", goal=text[:60])
-            )
-            continue
-        if key is None:
-            key = f"g:{next_goal}"
-            next_goal += 1
-        items.append({"key": key, "goal": text, "due": due})
-    if errors:
+    if problems:
         db_session().rollback()
+        errors = [problem_text(p, data.framework.scale.max_level) for p in problems]
         return _render_dialogue(access, data, errors=errors, form=request.form, status=400)
-    session = db_session()
-    plan = data.plan or plan_for_period(session, employee, current_period())
-    save_version(
-        session,
-        plan,
+    save_plan_version(
+        db_session(),
+        employee,
+        data.plan,
         targets=targets,
         items=items,
         attempt_id=data.attempt.id if data.attempt else None,
         role_profile_key=data.profile.key if data.profile else None,
-        created_by_person_id=access.person.id,
+        by_person_id=access.person.id,
     )
-    session.commit()
     return redirect(url_for(".dialogue", employee_id=employee.id, saved=1), 303)
+
+
+def problem_text(problem: plan_form.Problem, max_level: int) -> str:
+    """A problem of the plan form (competence.plan_form), in the reader's language."""
+    if problem.code == plan_form.TARGET_NOT_A_LEVEL:
+        return gettext(
+            "The target for %(competence)s must be a level from 0 to %(max)s.",
+            competence=problem.competence,
+            max=max_level,
+        )
+    if problem.code == plan_form.ACTIVITY_NOT_OFFERED:
+        return gettext("A chosen learning activity is no longer offered.")
+    if problem.code == plan_form.GOAL_TOO_LONG:
+        return gettext("A goal may be at most %(max)s characters.", max=plan_form.GOAL_MAX)
+    return gettext("Give a date (year-month-day) for the goal “%(goal)s”.", goal=problem.goal)
 
 
 @bp.post("/plans/<int:employee_id>/versions/<int:number>/confirm")
@@ -416,19 +353,22 @@ def save(employee_id: int):
 def confirm_version(employee_id: int, number: int):
     access = current_access()
     employee = _employee_in_scope(access, employee_id)
-    session = db_session()
-    plan = latest_plan(session, employee.id)
-    version = next((v for v in (plan.versions if plan else []) if v.number == number), None)
-    if version is None:
-        abort(404)
-    if version is not plan.versions[-1]:  # only the newest version can be agreed
+    try:
+        version = confirm_plan_version(
+            db_session(),
+            employee.id,
+            number,
+            as_employee=is_self(access, employee),
+            person_id=access.person.id,
+        )
+    except NewerVersionSaved:
         message = gettext(
             "A newer version of the plan has been saved. Open the dialogue again and confirm "
             "the newest version."
         )
         return render_template("errors/http.html", status=409, message=message), 409
-    confirm(version, as_employee=is_self(access, employee), person_id=access.person.id)
-    session.commit()
+    if version is None:
+        abort(404)
     target = request.form.get("next")
     if target == "my" and is_self(access, employee):
         return redirect(url_for(".my_plan"), 303)
@@ -441,14 +381,11 @@ def comment(employee_id: int):
     access = current_access()
     employee = _employee_in_scope(access, employee_id)
     text = request.form.get("comment", "").strip()
-    session = db_session()
     if not text or len(text) > COMMENT_MAX:
         data = _dialogue(access, employee, language())
         message = gettext("Write a comment of at most %(max)s characters.", max=COMMENT_MAX)
         return _render_dialogue(access, data, errors=[message], form=request.form, status=400)
-    plan = latest_plan(session, employee.id) or plan_for_period(session, employee, current_period())
-    add_comment(session, plan, access.person.id, text)
-    session.commit()
+    comment_on_plan(db_session(), employee, access.person.id, text)
     return redirect(url_for(".dialogue", employee_id=employee.id) + "#comments", 303)
 
 
@@ -462,15 +399,7 @@ def my_plan():
     agreed = latest_agreed(plan)
     newest = plan.versions[-1] if plan and plan.versions else None
     waiting = newest if newest is not None and not newest.agreed else None
-    team = []
-    if access.team:
-        team = list(
-            session.scalars(
-                select(Employee)
-                .where(Employee.id.in_(access.team), Employee.active.is_(True))
-                .order_by(Employee.name)
-            )
-        )
+    team = active_members(session, access.team) if access.team else []
     versions = [v for v in (agreed, waiting) if v is not None]
     return render_template(
         "plans/my_plan.html",
@@ -501,35 +430,18 @@ def framework_of(version: PlanVersion | None) -> Framework:
 def mark_done():
     """The employee ticks off an item of their agreed plan: once, with its xAPI statement."""
     access = current_access()
-    session = db_session()
-    plan = latest_plan(session, access.employee.id)
-    agreed = latest_agreed(plan)
-    key = request.form.get("item_key", "")
-    item = next((i for i in (agreed.items if agreed else []) if i.get("key") == key), None)
-    if item is None:
-        abort(404)
-    done = complete_item(session, plan.id, key, source="employee")
-    if done is not None:
-        title = item.get("goal") or _activity_title(item, access.organisation.id)
-        where = where_of(access.launch, current_app.config["SETTINGS"].public_url, language())
-        record(
-            session,
-            xapi_statements.plan_item_completed(
-                where,
-                plan_id=plan.id,
-                item_key=key,
-                title=title,
-                completed_at=done.completed_at or utcnow(),
-            ),
-            access.organisation.id,
+    try:
+        tick_off_item(
+            db_session(),
+            access.employee.id,
+            request.form.get("item_key", ""),
+            launch=access.launch,
+            public_url=current_app.config["SETTINGS"].public_url,
+            language=language(),
         )
-    session.commit()
+    except NotInAgreedPlan:
+        abort(404)
     return redirect(url_for(".my_plan"), 303)
-
-
-def _activity_title(item: dict, organisation_id: int) -> str:
-    activity = visible_activity(db_session(), organisation_id, item.get("activity_id") or 0)
-    return activity.title if activity else item.get("key", "")
 
 
 def translated_name(profile, lang: str) -> str:

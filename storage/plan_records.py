@@ -21,6 +21,7 @@ from storage.assessments import (
 from storage.completions import record_completion
 from storage.database import insert_new, utcnow
 from storage.launches import Launch
+from storage.people import Person
 from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
 from storage.staff import Employee
 
@@ -248,3 +249,12 @@ def latest_launch_locale(session: Session, person_id: int | None) -> str | None:
         .order_by(Launch.created_at.desc())
         .limit(1)
     )
+
+
+def people_names(session: Session, person_ids: set[int | None]) -> dict[int, str]:
+    """The names a plan's page shows for its authors and confirmers (their LTI names)."""
+    ids = {i for i in person_ids if i}
+    if not ids:
+        return {}
+    rows = session.scalars(select(Person).where(Person.id.in_(ids)))
+    return {p.id: p.display_name or p.subject for p in rows}

@@ -243,5 +243,18 @@ def team_ids(session: Session, manager_id: int) -> set[int]:
     return team
 
 
+def active_members(session: Session, employee_ids: set[int]) -> list[Employee]:
+    """Of these employees (a manager's team), those still employed, by name."""
+    if not employee_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Employee)
+            .where(Employee.id.in_(employee_ids), Employee.active.is_(True))
+            .order_by(Employee.name)
+        )
+    )
+
+
 def grants_of(session: Session, person_id: int) -> set[str]:
     return set(session.scalars(select(Grant.role).where(Grant.person_id == person_id)))

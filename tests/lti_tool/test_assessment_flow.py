@@ -64,17 +64,6 @@ def test_going_back_shows_the_answer_given(browser, tool_url):
     assert 'value="guide_others" checked' in back.text
 
 
-def test_changing_an_answer_keeps_one_answer_per_question(browser, tool_url, db):
-    dev_launch(browser, tool_url)
-    first = start(browser, tool_url)
-    answer(browser, first, "with_help")
-    again = browser.get(first.url)
-    answer(browser, again, "expert")
-
-    stored = db.scalars(select(Answer)).all()
-    assert [(a.item_id, a.option_id) for a in stored] == [("1.1-s", "expert")]
-
-
 def test_a_submitted_attempt_cannot_be_changed(browser, tool_url, db):
     dev_launch(browser, tool_url)
     page = start(browser, tool_url)

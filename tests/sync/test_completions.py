@@ -7,11 +7,12 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
+from actions.attempts import record_submitted_attempt
 from competence.instruments import shipped_instruments
 from storage import DeliveryStatus, LearningActivity
 from storage.completions import CompletionEvent, SyncTarget
 from storage.outbox import Delivery
-from sync.completions import backfill, own_senders, record_submitted_attempt
+from sync.completions import backfill, own_senders
 from sync.dispatcher import deliver_due
 from tests.sync.completion_world import (
     COMPLETED,
