@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from actions.privacy import erase_person, export_person, find_person, subject_of
 from config import load_settings
 from lti_tool.cli_support import organisation_by_slug, transaction
-from lti_tool.privacy import erase_person, export_person, find_person, subject_of
 from storage.audit import audit_events
 from storage.personal_data import TABLES, collect
 from storage.personal_erasure import ExternalHolder
