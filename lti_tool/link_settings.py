@@ -100,13 +100,9 @@ def edit():
         if chosen is not None and chosen.key != current_key:
             other_attempts = ls.attempts_on_other_instruments(session, link, chosen.key)
         if not errors and (other_attempts == 0 or form.get("confirm") == "yes"):
-            link.settings = {
-                **(link.settings or {}),
-                ls.INSTRUMENT: chosen.key,
-                ls.ATTEMPTS: attempts,
-                ls.SHARE_WITH_MANAGER: share,
-            }
-            session.commit()
+            ls.save_link_settings(
+                session, link, instrument=chosen.key, attempts=attempts, share=share
+            )
             return redirect(url_for(".edit", saved=1), 303)
     return render_template(
         "link_settings/edit.html",
