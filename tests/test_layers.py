@@ -68,11 +68,6 @@ VIEWS_THAT_MAY_TOUCH_THE_DATABASE = {
     "lti_tool/team.py": "being cleaned in issue 18 (helper parsing)",
     "lti_tool/statement_api.py": "being cleaned in issue 18 (helper parsing)",
     "lti_tool/plan_pdf.py": "being cleaned in issue 18 (the plan's row by id: helper actions)",
-    # Not yet done by helper views (remove as each is cleaned):
-    "lti_tool/admin.py": "left",
-    "lti_tool/health.py": "left",
-    "lti_tool/dev_platform/views.py": "left",
-    "lti_tool/dev_platform/deep_link_views.py": "left",
 }
 
 
