@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from storage.database import Base, UTCDateTime, utcnow
@@ -163,3 +164,12 @@ def switch_registration(session: Session, registration: PlatformRegistration, en
     """Switch a platform on or off (only enabled platforms may launch or frame the tool)."""
     registration.enabled = enabled
     session.commit()
+
+
+def enabled_platform_urls(connection: Connection) -> list[tuple[str, str]]:
+    """(issuer, login URL) of every enabled platform: the origins that may frame the tool.
+    On a connection of its own, so a response's headers never touch its transaction."""
+    query = select(PlatformRegistration.issuer, PlatformRegistration.auth_login_url).where(
+        PlatformRegistration.enabled.is_(True)
+    )
+    return [tuple(row) for row in connection.execute(query)]
