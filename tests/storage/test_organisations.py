@@ -3,42 +3,23 @@ organisation's administrator only their own's."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from storage import PlatformRegistration
-from storage.database import Database
 from storage.organisations import (
     enabled_platform_urls,
     organisation_row,
     registrations_of,
     switch_registration,
 )
-from tests.support.organisations import new_organisation
-
-
-def _registration(database: Database, organisation_id: int) -> int:
-    issuer = f"https://{uuid.uuid4().hex[:10]}.example.se"
-    with database.transaction() as session:
-        registration = PlatformRegistration(
-            organisation_id=organisation_id,
-            issuer=issuer,
-            client_id="tool",
-            auth_login_url=issuer + "/auth",
-            auth_token_url=issuer + "/token",
-            key_set_url=issuer + "/certs",
-        )
-        session.add(registration)
-        session.flush()
-        return registration.id
+from tests.support.organisations import new_organisation, new_registration
 
 
 @pytest.fixture
 def two(database):
     """(organisation, its registration) twice."""
     ours, theirs = new_organisation(database), new_organisation(database)
-    return (ours, _registration(database, ours)), (theirs, _registration(database, theirs))
+    return (ours, new_registration(database, ours)), (theirs, new_registration(database, theirs))
 
 
 def test_an_administrator_sees_only_their_organisation_s_platforms(database, two):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from storage import Database, Organisation, Person
+from storage import Database, Organisation, Person, PlatformRegistration
 
 
 def new_organisation(database: Database, name: str = "Kommun") -> int:
@@ -28,3 +28,20 @@ def new_person(database: Database, organisation_id: int, name: str = "Anna Ek") 
         session.add(person)
         session.flush()
         return person.id
+
+
+def new_registration(database: Database, organisation_id: int) -> int:
+    """A platform registration of the organisation (enabled), with a new issuer."""
+    issuer = f"https://{uuid.uuid4().hex[:10]}.example.se"
+    with database.transaction() as session:
+        registration = PlatformRegistration(
+            organisation_id=organisation_id,
+            issuer=issuer,
+            client_id="tool",
+            auth_login_url=issuer + "/auth",
+            auth_token_url=issuer + "/token",
+            key_set_url=issuer + "/certs",
+        )
+        session.add(registration)
+        session.flush()
+        return registration.id
