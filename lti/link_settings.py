@@ -129,3 +129,17 @@ def attempts_on_other_instruments(session: Session, link: ResourceLink, key: str
         .join(InstrumentVersion, Attempt.instrument_id == InstrumentVersion.id)
         .where(Attempt.resource_link_id == link.id, InstrumentVersion.key != key)
     )
+
+
+def save_link_settings(
+    session: Session, link: ResourceLink, *, instrument: str, attempts: int | None, share: bool
+) -> None:
+    """What a teacher chose for the link, saved over its custom parameters; attempts
+    already made keep the instrument version they were started on."""
+    link.settings = {
+        **(link.settings or {}),
+        INSTRUMENT: instrument,
+        ATTEMPTS: attempts,
+        SHARE_WITH_MANAGER: share,
+    }
+    session.commit()

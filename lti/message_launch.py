@@ -70,6 +70,16 @@ class ToolMessageLaunch(MessageLaunch):
         return self._request.get_param(key)
 
     def validate(self) -> ToolMessageLaunch:
+        """The launch, checked; a launch refused or sent to prove its browser first leaves
+        its transaction rolled back (nothing it read or consumed half-way is kept), so the
+        caller may record the refusal and commit."""
+        try:
+            return self._validate()
+        except BaseException:
+            self._db.rollback()
+            raise
+
+    def _validate(self) -> ToolMessageLaunch:
         token = self._token()
         header, body = decode_unverified(token)
         self._jwt = {"header": header, "body": body}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -167,6 +168,9 @@ def register_platform(
     return saved
 
 
-def organisations_by_name(session: Session) -> list[Organisation]:
-    """The organisations a new registration may join, for the owner to choose from."""
-    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+def login_origin(session: Session, registration_id: int | None) -> str:
+    """The origin (scheme://host) of the platform's login page: the window the launch page
+    asks to hold its proof of browser when the browser keeps no cookie of ours."""
+    registration = session.get(PlatformRegistration, registration_id)
+    parts = urlsplit(registration.auth_login_url)
+    return f"{parts.scheme}://{parts.netloc}"

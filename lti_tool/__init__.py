@@ -76,44 +76,55 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         timeout=settings.http_timeout_seconds,
     )
 
-    from lti_tool import assessment, health, home, launch, metrics
+    from lti_tool import (
+        admin,
+        assessment,
+        catalogue,
+        data_protection,
+        deep_linking,
+        health,
+        home,
+        launch,
+        link_settings,
+        metrics,
+        organisation,
+        participants,
+        plan_pdf,
+        plans,
+        privacy_notice,
+        programme,
+        registration,
+        statement_api,
+        team,
+    )
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(metrics.bp)
-    app.register_blueprint(launch.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(assessment.bp)
-    from lti_tool import participants
-
-    app.register_blueprint(participants.bp)
-    from lti_tool import programme
-
-    app.register_blueprint(programme.bp)
-    from lti_tool import catalogue, plan_pdf, plans
-
-    app.register_blueprint(catalogue.bp)
-    app.register_blueprint(plans.bp)
-    app.register_blueprint(plan_pdf.bp)
-    from lti_tool import deep_linking, link_settings
-
-    app.register_blueprint(deep_linking.bp)
-    app.register_blueprint(link_settings.bp)
-    from lti_tool import admin, registration
-
-    app.register_blueprint(registration.bp)
-    app.register_blueprint(admin.bp)
-    from lti_tool import data_protection, organisation, privacy_notice, team
-
-    app.register_blueprint(organisation.bp)
-    app.register_blueprint(data_protection.bp)
-    app.register_blueprint(team.bp)
-    app.register_blueprint(privacy_notice.bp)
-    from lti_tool import statement_api
-
-    app.register_blueprint(statement_api.bp)
+    # Every area of the site, in the order their routes and template helpers are added.
+    blueprints = [
+        health.bp,
+        metrics.bp,
+        launch.bp,
+        home.bp,
+        assessment.bp,
+        participants.bp,
+        programme.bp,
+        catalogue.bp,
+        plans.bp,
+        plan_pdf.bp,
+        deep_linking.bp,
+        link_settings.bp,
+        registration.bp,
+        admin.bp,
+        organisation.bp,
+        data_protection.bp,
+        team.bp,
+        privacy_notice.bp,
+        statement_api.bp,
+    ]
     if settings.dev_platform_enabled:
         from lti_tool import dev_platform
 
-        app.register_blueprint(dev_platform.bp)
+        blueprints.append(dev_platform.bp)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
     input_limits.refuse_nul_last(app)
     return app

@@ -26,12 +26,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
+from flask import session as browser_session
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from lti import registration_invitations as invitations
 from lti.claims import primary_role
@@ -42,17 +40,20 @@ from lti_tool.auth import current_launch
 from lti_tool.database import db_session
 from lti_tool.input_limits import whole_number
 from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
-from storage.completions import TARGET_OF_KIND, JobLease, SyncTarget
+from storage.completions import SyncTarget, requested_job_ids, sync_target_states
 from storage.database import utcnow
-from storage.lrs import CredentialsUnavailable
-from storage.outbox import dead_deliveries, delivery_counts, revive
+from storage.lrs import record_stores
+from storage.organisations import (
+    organisation_row,
+    organisations_by_name,
+    registrations_of,
+    switch_registration,
+)
+from storage.outbox import dead_deliveries, delivery_counts, retry_dead_delivery
 from storage.platform_activity import last_grades_sent
-from sync.hr_delivery import resume_target
-from sync.jobs import latest_runs, request_run
-from sync.moodle_plans import create_framework_in_moodle
-from sync.moodle_ws import MoodleError, MoodleUnavailable
+from sync import admin as sync_admin
+from sync.jobs import latest_runs
 from sync.scheduler import configured_jobs
-from sync.xapi_forwarding import resume as resume_forwarding
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 OWNER_KEY = "admin_owner"
@@ -122,27 +123,17 @@ def index():
     return _index_page()
 
 
+def _organisation_id() -> int | None:
+    """Whose rows the viewer sees: None for the instance owner (everyone's)."""
+    return None if g.viewer.owner else g.viewer.organisation.id
+
+
 def _index_page(invite_error: str | None = None):
     viewer: Viewer = g.viewer
-    query = (
-        select(PlatformRegistration)
-        .join(PlatformRegistration.organisation)
-        .options(
-            selectinload(PlatformRegistration.deployments),
-            selectinload(PlatformRegistration.organisation),
-        )
-        .order_by(Organisation.name, PlatformRegistration.issuer, PlatformRegistration.id)
-    )
-    if not viewer.owner:
-        query = query.where(PlatformRegistration.organisation_id == viewer.organisation.id)
-    database = db_session()
-    registrations = database.scalars(query).all()
-    grades_sent = last_grades_sent(database, (r.id for r in registrations))
-    organisations = (
-        database.scalars(select(Organisation).order_by(Organisation.name)).all()
-        if viewer.owner
-        else []
-    )
+    session = db_session()
+    registrations = registrations_of(session, _organisation_id())
+    grades_sent = last_grades_sent(session, (r.id for r in registrations))
+    organisations = organisations_by_name(session) if viewer.owner else []
     return render_template(
         "admin/registrations.html",
         viewer=viewer,
@@ -159,16 +150,10 @@ def _index_page(invite_error: str | None = None):
 @bp.post("/registrations/<int:registration_id>/enabled")
 @admin_required
 def set_enabled(registration_id: int):
-    database = db_session()
-    registration = database.get(PlatformRegistration, registration_id)
     viewer: Viewer = g.viewer
-    if registration is None or (
-        not viewer.owner and registration.organisation_id != viewer.organisation.id
-    ):
-        abort(404)
+    registration = _viewers_or_404(PlatformRegistration, registration_id)
     enabled = request.form.get("enabled") == "1"
-    registration.enabled = enabled
-    database.commit()
+    switch_registration(db_session(), registration, enabled)
     # Only enabled platforms may frame the tool.
     current_app.extensions["frame_ancestors"].invalidate()
     current_app.logger.info(
@@ -188,7 +173,6 @@ def set_enabled(registration_id: int):
 @bp.post("/invitations")
 @owner_required
 def invite():
-    database = db_session()
     days_text = request.form.get("days", "").strip()
     days = whole_number(days_text) or 0
     if not 1 <= days <= MAX_INVITATION_DAYS:
@@ -200,10 +184,10 @@ def invite():
             return _index_page(invite_error="organisation_name"), 400
         organisation = NewOrganisation(name)
     else:
-        organisation = database.get(Organisation, whole_number(chosen) or 0)
+        organisation = organisation_row(db_session(), Organisation, whole_number(chosen) or 0, None)
         if organisation is None:
             return _index_page(invite_error="organisation"), 400
-    invited = invitations.invite_platform(database, organisation, days)
+    invited = invitations.invite_platform(db_session(), organisation, days)
     current_app.logger.info(
         "invitation %s created for %s", invited.invitation.id, invited.organisation.slug
     )
@@ -232,20 +216,20 @@ def login():
     if not hmac.compare_digest(typed.encode(), _settings().admin_secret.encode()):
         current_app.logger.warning("admin sign-in with a wrong secret from %s", request.remote_addr)
         return render_template("admin/login.html", enabled=True, error=True), 403
-    session[OWNER_KEY] = _owner_mark()
+    browser_session[OWNER_KEY] = _owner_mark()
     sessions.start()
     return redirect(url_for("admin.index"), 303)
 
 
 @bp.post("/logout")
 def logout():
-    session.pop(OWNER_KEY, None)
+    browser_session.pop(OWNER_KEY, None)
     return redirect(url_for("admin.login"), 303)
 
 
 def current_viewer_is_owner() -> bool:
     mark = _owner_mark()
-    return bool(mark) and hmac.compare_digest(session.get(OWNER_KEY, ""), mark)
+    return bool(mark) and hmac.compare_digest(browser_session.get(OWNER_KEY, ""), mark)
 
 
 # What each outbox target is, in words an administrator recognises.
@@ -293,17 +277,12 @@ def _job_ids() -> list[str]:
 def jobs():
     """The scheduled jobs: when each last ran, how it went, and "run now"."""
     job_ids = _job_ids()
-    database = db_session()
+    session = db_session()
     return render_template(
         "admin/jobs.html",
         job_ids=job_ids,
-        latest=latest_runs(database, job_ids),
-        requested={
-            lease.job_id
-            for lease in database.scalars(
-                select(JobLease).where(JobLease.requested_at.is_not(None))
-            )
-        },
+        latest=latest_runs(session, job_ids),
+        requested=requested_job_ids(session),
         job_names=JOB_NAMES,
         outcome_names=OUTCOME_NAMES,
     )
@@ -314,9 +293,7 @@ def jobs():
 def run_job(job_id: str):
     if job_id not in _job_ids():
         abort(404)
-    database = db_session()
-    request_run(database, job_id)
-    database.commit()
+    sync_admin.run_job_now(db_session(), job_id)
     flash(gettext("The job will start within a few seconds."))
     return redirect(url_for("admin.jobs"), 303)
 
@@ -325,9 +302,9 @@ def run_job(job_id: str):
 @admin_required
 def deliveries():
     """What the tool sends to other systems: queued, delivered, and failed for good."""
-    organisation_id = None if g.viewer.owner else g.viewer.organisation.id
-    database = db_session()
-    counts = delivery_counts(database, organisation_id)
+    organisation_id = _organisation_id()
+    session = db_session()
+    counts = delivery_counts(session, organisation_id)
     targets = sorted({target for target, _status in counts} | set(TARGET_NAMES))
     return render_template(
         "admin/deliveries.html",
@@ -335,60 +312,20 @@ def deliveries():
         targets=[(target, TARGET_NAMES.get(target, target)) for target in targets],
         counts=counts,
         statuses=list(DeliveryStatus),
-        dead=dead_deliveries(database, organisation_id),
+        dead=dead_deliveries(session, organisation_id),
         target_names=TARGET_NAMES,
-        record_stores=_visible_record_stores(database, organisation_id),
-        sync_targets=_sync_target_states(database, organisation_id),
+        record_stores=record_stores(session, organisation_id),
+        sync_targets=sync_target_states(session, organisation_id),
         target_kind_names=TARGET_KIND_NAMES,
         now=utcnow(),
     )
 
 
-@dataclass(frozen=True)
-class SyncTargetState:
-    target: SyncTarget
-    counts: dict[DeliveryStatus, int]
-    # The reason of its latest delivery that failed for good: a later success elsewhere
-    # clears `last_error`, but what failed still has to be seen.
-    dead_reason: str | None = None
-
-
-def _sync_target_states(database, organisation_id: int | None) -> list[SyncTargetState]:
-    """Each visible sync target with its own queue: waiting, delivered, failed."""
-    query = select(SyncTarget).options(selectinload(SyncTarget.organisation))
-    if organisation_id is not None:
-        query = query.where(SyncTarget.organisation_id == organisation_id)
-    states = []
-    for target in database.scalars(query.order_by(SyncTarget.id)):
-        counts = database.execute(
-            select(Delivery.status, func.count())
-            .where(
-                Delivery.target == TARGET_OF_KIND[target.kind],
-                Delivery.key.startswith(f"{target.id}:"),
-            )
-            .group_by(Delivery.status)
-        )
-        counts = dict(counts.all())
-        dead_reason = None
-        if counts.get(DeliveryStatus.DEAD):
-            dead_reason = database.scalar(
-                select(Delivery.last_error)
-                .where(
-                    Delivery.target == TARGET_OF_KIND[target.kind],
-                    Delivery.key.startswith(f"{target.id}:"),
-                    Delivery.status == DeliveryStatus.DEAD,
-                )
-                .order_by(Delivery.created_at.desc())
-                .limit(1)
-            )
-        states.append(SyncTargetState(target, counts, dead_reason))
-    return states
-
-
-def _viewers_or_404(row):
+def _viewers_or_404(model, row_id):
     """A row of the viewer's organisation (the instance owner sees every one), else 404:
     another organisation's target, store or delivery does not exist for this admin."""
-    if row is None or not (g.viewer.owner or row.organisation_id == g.viewer.organisation.id):
+    row = organisation_row(db_session(), model, row_id, _organisation_id())
+    if row is None:
         abort(404)
     return row
 
@@ -397,16 +334,14 @@ def _viewers_or_404(row):
 @admin_required
 def create_moodle_framework(target_id: int):
     """Make the tool's competence framework in the target's Moodle (what is missing only)."""
-    database = db_session()
-    target = _viewers_or_404(database.get(SyncTarget, target_id))
+    target = _viewers_or_404(SyncTarget, target_id)
     if target.kind != "moodle":
         abort(404)
     settings = _settings()
     http = make_http_session(timeout=settings.http_timeout_seconds, retries=1)
     try:
-        made = create_framework_in_moodle(database, target, http, settings.secret_key)
-    except (MoodleError, MoodleUnavailable, CredentialsUnavailable) as error:
-        database.rollback()
+        made = sync_admin.make_moodle_framework(db_session(), target, http, settings.secret_key)
+    except sync_admin.MOODLE_REFUSALS as error:
         flash(
             gettext(
                 "Moodle did not let the tool create the framework: %(reason)s. Check that the "
@@ -434,29 +369,18 @@ def create_moodle_framework(target_id: int):
 def resume_sync_target(target_id: int):
     """An admin's "try now" once HR or Moodle is back: the target's waiting records are
     sent at the next run instead of after their backoff."""
-    database = db_session()
-    target = _viewers_or_404(database.get(SyncTarget, target_id))
-    waiting = resume_target(database, target)
-    database.commit()
+    target = _viewers_or_404(SyncTarget, target_id)
+    waiting = sync_admin.resume_sync_target(db_session(), target)
     flash(gettext("%(count)d records will be sent within a minute.", count=waiting))
     return redirect(url_for("admin.deliveries"), 303)
-
-
-def _visible_record_stores(database, organisation_id: int | None) -> list[LrsEndpoint]:
-    query = select(LrsEndpoint).options(selectinload(LrsEndpoint.organisation))
-    if organisation_id is not None:
-        query = query.where(LrsEndpoint.organisation_id == organisation_id)
-    return list(database.scalars(query.order_by(LrsEndpoint.id)))
 
 
 @bp.post("/record-stores/<int:lrs_id>/resume")
 @admin_required
 def resume_record_store(lrs_id: int):
     """An admin's "try now" once the LRS or its credentials are fixed."""
-    database = db_session()
-    lrs = _viewers_or_404(database.get(LrsEndpoint, lrs_id))
-    waiting = resume_forwarding(database, lrs)
-    database.commit()
+    lrs = _viewers_or_404(LrsEndpoint, lrs_id)
+    waiting = sync_admin.resume_record_store(db_session(), lrs)
     flash(
         gettext(
             "%(count)d learning records will be sent to the LRS within a minute.", count=waiting
@@ -468,9 +392,7 @@ def resume_record_store(lrs_id: int):
 @bp.post("/deliveries/<delivery_id>/retry")
 @admin_required
 def retry_delivery(delivery_id: str):
-    database = db_session()
-    _viewers_or_404(database.get(Delivery, delivery_id))
-    if revive(database, delivery_id):
-        database.commit()
+    _viewers_or_404(Delivery, delivery_id)
+    if retry_dead_delivery(db_session(), delivery_id):
         flash(gettext("The delivery will be tried again within a minute."))
     return redirect(url_for("admin.deliveries"), 303)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import select
 
 from competence.catalogue import (
     DEFAULT_FRAMEWORK,
@@ -27,8 +26,16 @@ from lti_tool import csrf
 from lti_tool.access import access_required, current_access
 from lti_tool.csv_problems import csv_problem_text
 from lti_tool.database import db_session
-from storage.assessments import FrameworkVersion, LearningActivity
-from storage.catalogue import add_entries, apply_entry, catalogue_of, import_entries, own_activity
+from storage.assessments import LearningActivity
+from storage.catalogue import (
+    add_entry,
+    catalogue_of,
+    framework_keys,
+    import_catalogue,
+    own_activity,
+    save_entry,
+    set_entry_active,
+)
 from storage.frameworks import find_framework
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -105,18 +112,6 @@ def _finder(organisation_id: int):
     return lambda key: find_framework(session, key, organisation_id)
 
 
-def _framework_keys(organisation_id: int) -> list[str]:
-    stored = db_session().scalars(
-        select(FrameworkVersion.key)
-        .where(
-            (FrameworkVersion.organisation_id == organisation_id)
-            | FrameworkVersion.organisation_id.is_(None)
-        )
-        .distinct()
-    )
-    return sorted({DEFAULT_FRAMEWORK, *stored})
-
-
 @bp.get("/")
 @access_required(may_edit_catalogue)
 def index():
@@ -152,7 +147,7 @@ def _form_page(row: LearningActivity | None, fields, problems, status=200):
             errors=[problem_message(p) for p in problems],
             kinds=KINDS,
             languages=LANGUAGES,
-            frameworks=_framework_keys(access.organisation.id),
+            frameworks=framework_keys(db_session(), access.organisation.id),
         ),
         status,
     )
@@ -181,9 +176,7 @@ def new():
     entry, problems = entry_from_fields(request.form, _finder(access.organisation.id))
     if problems:
         return _form_page(None, request.form, problems, 400)
-    session = db_session()
-    add_entries(session, access.organisation.id, [entry])
-    session.commit()
+    add_entry(db_session(), access.organisation.id, entry)
     return redirect(url_for(".index", saved=1), 303)
 
 
@@ -200,8 +193,7 @@ def edit(activity_id: int):
     entry, problems = entry_from_fields(request.form, _finder(access.organisation.id))
     if problems:
         return _form_page(row, request.form, problems, 400)
-    apply_entry(row, entry)
-    session.commit()
+    save_entry(session, row, entry)
     return redirect(url_for(".index", saved=1), 303)
 
 
@@ -214,8 +206,7 @@ def set_active(activity_id: int):
     row = own_activity(session, access.organisation.id, activity_id)
     if row is None:
         abort(404)
-    row.active = request.form.get("active") == "1"
-    session.commit()
+    set_entry_active(session, row, request.form.get("active") == "1")
     return redirect(url_for(".index", retired=request.form.get("retired") or None), 303)
 
 
@@ -235,9 +226,7 @@ def import_csv():
     except Rejected as rejected:
         errors = [problem_message(p) for p in rejected.problems]
         return render_template("catalogue/import.html", errors=errors, preview=None), 400
-    done = import_entries(session, access.organisation.id, entries, dry_run=dry_run)
+    done = import_catalogue(session, access.organisation.id, entries, dry_run=dry_run)
     if dry_run:
-        session.rollback()
         return render_template("catalogue/import.html", errors=[], preview=entries, counts=done)
-    session.commit()
     return redirect(url_for(".index", imported=done.added, updated=done.updated or None), 303)

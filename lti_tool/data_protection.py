@@ -5,7 +5,7 @@ Only organisation admins, and only for people of their own organisation: another
 organisation's person id is a 404.  Erasure asks first, on a page listing what goes and
 which systems outside the tool still hold data (they must be asked separately), and
 shows that list again when done.  What the rows are and what erasure does to each is
-decided in storage.personal_data; lti_tool.privacy does the work for this page and the
+decided in storage.personal_data; actions.privacy does the work for this page and the
 command line alike.
 """
 
@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import lazy_gettext
-from sqlalchemy import select
 
+from actions.privacy import erase_person, export_person, find_person, people_by_id, subject_of
 from lti_tool.access import current_access
 from lti_tool.database import db_session
 from lti_tool.organisation import SEARCH_RESULTS, organisation_admin
-from lti_tool.privacy import erase_person, export_person, subject_of
-from storage import Employee, Person
+from storage import Person
 from storage.audit import ERASE, EXPORT, UPDATE_REGISTRATION, VIEW_PLAN, VIEW_RESULTS, audit_events
 from storage.person_search import find_people
-from storage.personal_data import TABLES, Erasure, collect
+from storage.personal_data import TABLES, Erasure, Subject, collect
 from storage.personal_erasure import external_holders
 
 bp = Blueprint("data_protection", __name__, url_prefix="/organisation")
@@ -51,23 +50,22 @@ ACTION_NAMES = {
 }
 
 
-def _person(person_id: int) -> Person:
-    person = db_session().get(Person, person_id)
-    if person is None or person.organisation_id != current_access().organisation.id:
-        abort(404)
-    return person
-
-
-def _subject(person: Person):
+def _person(person_id: int) -> tuple[Person, Subject]:
+    """The organisation's person and what the tool holds on them; another organisation's
+    person is a 404."""
     session = db_session()
-    employee = session.scalar(select(Employee).where(Employee.person_id == person.id))
-    return subject_of(
+    organisation = current_access().organisation
+    person, employee = find_person(session, organisation, person_id=person_id)
+    if person is None:
+        abort(404)
+    subject = subject_of(
         session,
-        current_access().organisation,
+        organisation,
         person,
         employee,
         public_url=current_app.config["SETTINGS"].public_url,
     )
+    return person, subject
 
 
 @bp.get("/people")
@@ -86,8 +84,7 @@ def people():
 @bp.get("/people/<int:person_id>")
 @organisation_admin
 def person(person_id: int):
-    found = _person(person_id)
-    subject = _subject(found)
+    found, subject = _person(person_id)
     held = collect(db_session(), subject)
     return render_template(
         "organisation/person.html",
@@ -101,10 +98,8 @@ def person(person_id: int):
 @bp.post("/people/<int:person_id>/export")
 @organisation_admin
 def export(person_id: int):
-    found = _person(person_id)
-    session = db_session()
-    made = export_person(session, _subject(found), by_person_id=current_access().person.id)
-    session.commit()
+    found, subject = _person(person_id)
+    made = export_person(db_session(), subject, by_person_id=current_access().person.id)
     return Response(
         made,
         mimetype="application/zip",
@@ -115,8 +110,7 @@ def export(person_id: int):
 @bp.get("/people/<int:person_id>/erase")
 @organisation_admin
 def confirm_erasure(person_id: int):
-    found = _person(person_id)
-    subject = _subject(found)
+    found, subject = _person(person_id)
     session = db_session()
     return render_template(
         "organisation/erase.html",
@@ -132,10 +126,8 @@ def confirm_erasure(person_id: int):
 @bp.post("/people/<int:person_id>/erase")
 @organisation_admin
 def erase(person_id: int):
-    found = _person(person_id)
-    session = db_session()
-    done = erase_person(session, _subject(found), by_person_id=current_access().person.id)
-    session.commit()
+    _found, subject = _person(person_id)
+    done = erase_person(db_session(), subject, by_person_id=current_access().person.id)
     return render_template(
         "organisation/erased.html",
         done=done,
@@ -151,14 +143,10 @@ def audit():
     access = current_access()
     events = audit_events(db_session(), access.organisation.id, limit=AUDIT_SHOWN)
     ids = {e.actor_person_id for e in events} | {e.subject_person_id for e in events}
-    ids.discard(None)
-    organisation_id = access.organisation.id
-    mine = select(Person).where(Person.id.in_(ids), Person.organisation_id == organisation_id)
-    people_by_id = {row.id: row for row in db_session().scalars(mine)}
     return render_template(
         "organisation/audit.html",
         events=events,
-        people=people_by_id,
+        people=people_by_id(db_session(), access.organisation.id, ids),
         action_names=ACTION_NAMES,
         shown=AUDIT_SHOWN,
     )

@@ -20,9 +20,10 @@ from lti.ags import LINEITEM_TAG
 from lti.claims import DEEP_LINKING_REQUEST
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
+from lti_tool.errors import PageRefused
 from lti_tool.i18n import LANGUAGES
 from lti_tool.launch import launch_url
-from lti_tool.link_settings import forbidden, read_attempts, read_instrument, read_share
+from lti_tool.link_settings import read_attempts, read_instrument, read_share
 from storage import Launch
 
 bp = Blueprint("deep_linking", __name__)
@@ -39,10 +40,14 @@ def _deep_linking_launch() -> Launch:
     return launch
 
 
-def _refused():
-    return forbidden(
-        gettext("Only teachers and administrators can add Kompetenslyft activities to a course.")
-    )
+def _refuse_learners(launch: Launch) -> None:
+    if not ls.may_configure(launch.roles):
+        raise PageRefused(
+            "forbidden",
+            gettext(
+                "Only teachers and administrators can add Kompetenslyft activities to a course."
+            ),
+        )
 
 
 def _settings(launch: Launch) -> dl.DeepLinkingSettings:
@@ -55,8 +60,7 @@ def _settings(launch: Launch) -> dl.DeepLinkingSettings:
 def chooser():
     """The form for a new activity (the start page of a deep-linking launch)."""
     launch = _deep_linking_launch()
-    if not ls.may_configure(launch.roles):
-        return _refused()
+    _refuse_learners(launch)
     settings = _settings(launch)
     choices = ls.instrument_choices(db_session(), launch.registration.organisation_id)
     language = get_locale().language
@@ -87,8 +91,7 @@ def _form_page(launch, settings, choices, values, errors, status=200):
 @launch_required
 def respond():
     launch = _deep_linking_launch()
-    if not ls.may_configure(launch.roles):
-        return _refused()
+    _refuse_learners(launch)
     settings = _settings(launch)
     choices = ls.instrument_choices(db_session(), launch.registration.organisation_id)
     form = request.form
@@ -137,8 +140,7 @@ def respond():
 def cancel():
     """Back to the platform without adding anything: a response with no content items."""
     launch = _deep_linking_launch()
-    if not ls.may_configure(launch.roles):
-        return _refused()
+    _refuse_learners(launch)
     return _answer(launch, _settings(launch), [])
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, current_app, g, jsonify, render_template, request, session
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-from lti.errors import LaunchRejected
+from lti.dynamic_registration import RegistrationRefused
+from lti.errors import LaunchRejected, Refusal
 from lti_tool import metrics
 from lti_tool.rate_limits import RateLimited
 
@@ -28,7 +32,24 @@ NUL_MESSAGES = {
     ),
 }
 
-# What the person is told for each reason code; the code itself is shown for support.
+
+class PageRefused(Refusal):
+    """A page that refuses with a sentence saying why, in the person's language (a learner
+    on a teacher's page, a plan agreed on an old version, a period that is no period)."""
+
+    reasons = {
+        "bad_request": HTTPStatus.BAD_REQUEST,
+        "forbidden": HTTPStatus.FORBIDDEN,
+        "conflict": HTTPStatus.CONFLICT,
+    }
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(reason)
+        self.message = message
+
+
+# What the person is told for each reason code, beside the class that carries the code;
+# the code itself is shown for support.
 LAUNCH_MESSAGES = {
     "missing_login_parameter": _l(
         "The learning platform started the login without the information the tool needs."
@@ -79,9 +100,80 @@ LAUNCH_MESSAGES = {
     ),
 }
 
+REGISTRATION_MESSAGES = {
+    "missing_configuration_url": _l(
+        "This address is used by a learning platform to register the tool. Paste it into the "
+        "platform's tool management instead of opening it here."
+    ),
+    "invalid_configuration_url": _l(
+        "The learning platform sent the address of its configuration in a form the tool "
+        "does not accept."
+    ),
+    "invitation_required": _l(
+        "Registering a learning platform needs an invitation link from the tool's owner."
+    ),
+    "invitation_unknown": _l("The invitation link is not valid. Check that it was copied whole."),
+    "invitation_expired": _l(
+        "The invitation link has expired. Ask the tool's owner for a new one."
+    ),
+    "invitation_used": _l(
+        "The invitation link has already been used. Ask the tool's owner for a new one."
+    ),
+    "not_authorised": _l(
+        "The registration was not authorised. Start again from the learning platform."
+    ),
+    "form_expired": _l(
+        "The registration form has expired. Start the registration again from the learning "
+        "platform."
+    ),
+    "form_invalid": _l(
+        "The registration form does not belong to this registration. Start the registration "
+        "again from the learning platform."
+    ),
+    "registration_token_used": _l(
+        "This registration has already been completed. To register again, start a new "
+        "registration in the learning platform."
+    ),
+    "configuration_unreachable": _l(
+        "The tool could not read the learning platform's configuration. Check that the "
+        "platform can be reached and try again."
+    ),
+    "configuration_invalid": _l(
+        "The learning platform's configuration is incomplete or could not be read."
+    ),
+    "issuer_mismatch": _l(
+        "The learning platform's configuration names another site than the one it came from."
+    ),
+    "platform_unreachable": _l(
+        "The tool could not reach the learning platform to register. Try again in a moment."
+    ),
+    "platform_refused": _l("The learning platform refused the registration."),
+    "registration_response_invalid": _l(
+        "The learning platform's answer to the registration could not be read."
+    ),
+    "already_registered": _l(
+        "This tool entry of the learning platform is already registered for another organisation."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RefusalPage:
+    """How a kind of refusal is shown: its messages by reason, and its page."""
+
+    messages: Mapping[str, object]
+    template: str
+
+
+REFUSALS: dict[type[Refusal], RefusalPage] = {
+    LaunchRejected: RefusalPage(LAUNCH_MESSAGES, "errors/launch_rejected.html"),
+    RegistrationRefused: RefusalPage(REGISTRATION_MESSAGES, "registration/refused.html"),
+    PageRefused: RefusalPage({}, "errors/http.html"),  # the message comes with the refusal
+}
+
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(LaunchRejected, _launch_rejected)
+    app.register_error_handler(Refusal, _refused)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DataError, _not_storable)
@@ -98,16 +190,27 @@ def wants_json() -> bool:
     )
 
 
-def _launch_rejected(error: LaunchRejected):
-    log.info("launch rejected: %s (%s)", error.reason, error.detail)
-    metrics.launch_rejected(error.reason)
-    message = str(LAUNCH_MESSAGES[error.reason])
+def _refused(error: Refusal):
+    """Every refusal: its reason code and status, and the message of its class's table."""
+    page = next(REFUSALS[kind] for kind in type(error).__mro__ if kind in REFUSALS)
+    if isinstance(error, PageRefused):  # the page's own words, as the page showed them
+        html = render_template(page.template, status=error.status, message=error.message)
+        return html, error.status
+    if isinstance(error, LaunchRejected):
+        log.info("launch rejected: %s (%s)", error.reason, error.detail)
+        metrics.launch_rejected(error.reason)
+    else:
+        current_app.logger.info("registration refused: %s (%s)", error.reason, error.detail)
+        _forget_failed_transaction()  # nothing of a refused registration is kept
+    message = str(page.messages[error.reason])
     if wants_json():
         return jsonify(error=error.reason, message=message), error.status
-    page = render_template(
-        "errors/launch_rejected.html", reason=error.reason, message=message, status=error.status
+    # What the platform answered is shown when it refused the registration.
+    detail = error.detail if error.reason == "platform_refused" else ""
+    html = render_template(
+        page.template, reason=error.reason, message=message, detail=detail, status=error.status
     )
-    return page, error.status
+    return html, error.status
 
 
 def _rate_limited(error: RateLimited):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.migrate import current_revision, head_revision
+from storage.migrate import answering_revision, head_revision
 
 bp = Blueprint("health", __name__)
 
@@ -22,9 +21,7 @@ def readyz():
     """Ready to serve people: the database answers and its schema is current."""
     engine = current_app.extensions["database"].engine
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        revision = current_revision(engine)
+        revision = answering_revision(engine)
     except SQLAlchemyError:
         current_app.logger.warning("readiness: database unreachable", exc_info=True)
         return jsonify(status="unavailable", reason="database_unreachable"), 503

@@ -7,7 +7,7 @@ whether a launch is valid is made in `lti.message_launch`.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -28,6 +28,7 @@ from lti.launch_records import accept_launch, record_launch_error
 from lti.link_settings import link_locale
 from lti.login import start_login, switch_to_cookieless
 from lti.message_launch import ToolMessageLaunch, decode_unverified
+from lti.platforms import login_origin
 from lti.tool_keys import published_keys
 from lti_tool import metrics
 from lti_tool.csrf import csrf_token
@@ -35,7 +36,6 @@ from lti_tool.database import db_session
 from lti_tool.rate_limits import limit_client
 from lti_tool.sessions import carry_in_url
 from lti_tool.sessions import start as start_session
-from storage import PlatformRegistration
 
 bp = Blueprint("lti", __name__)
 STATE_COOKIE_PREFIX = "lti-state-"
@@ -142,19 +142,17 @@ def launch():
     try:
         message_launch = launching.validate()
     except NeedsPlatformStorage as needs:
-        session_.rollback()
         return render_template(
             "launch/platform_storage.html",
             mode="get",
             target=needs.storage_target,
-            origin=_platform_origin(launching.login_registration_id),
+            origin=login_origin(session_, launching.login_registration_id),
             key=storage_key(needs.state),
             id_token=request.form.get("id_token", ""),
             state=needs.state,
             action=url_for("lti.launch"),
         )
     except LaunchRejected as rejected:
-        session_.rollback()
         if launching.login_registration_id is not None:
             record_launch_error(session_, launching.login_registration_id, str(rejected))
         raise
@@ -179,12 +177,6 @@ def launch():
     response = redirect(url_for("home.index"), 303)
     response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
     return response
-
-
-def _platform_origin(registration_id: int | None) -> str:
-    registration = db_session().get(PlatformRegistration, registration_id)
-    parts = urlsplit(registration.auth_login_url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 @bp.get("/lti/jwks")

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from lti import link_settings as ls
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
+from lti_tool.errors import PageRefused
 from lti_tool.input_limits import whole_number
 from storage import Launch
 
@@ -26,11 +27,6 @@ def link_settings_access():
     launch = current_launch()
     allowed = bool(launch and launch.resource_link_id and ls.may_configure(launch.roles))
     return {"may_configure_link": allowed}
-
-
-def forbidden(message: str):
-    """A 403 that says why, in the person's language."""
-    return render_template("errors/http.html", status=403, message=message), 403
 
 
 def read_instrument(
@@ -75,8 +71,9 @@ def _configurable_launch() -> Launch:
 def edit():
     launch = _configurable_launch()
     if not ls.may_configure(launch.roles):
-        return forbidden(
-            gettext("Only teachers and administrators can change the settings of this activity.")
+        raise PageRefused(
+            "forbidden",
+            gettext("Only teachers and administrators can change the settings of this activity."),
         )
     session = db_session()
     link = launch.resource_link
@@ -100,13 +97,9 @@ def edit():
         if chosen is not None and chosen.key != current_key:
             other_attempts = ls.attempts_on_other_instruments(session, link, chosen.key)
         if not errors and (other_attempts == 0 or form.get("confirm") == "yes"):
-            link.settings = {
-                **(link.settings or {}),
-                ls.INSTRUMENT: chosen.key,
-                ls.ATTEMPTS: attempts,
-                ls.SHARE_WITH_MANAGER: share,
-            }
-            session.commit()
+            ls.save_link_settings(
+                session, link, instrument=chosen.key, attempts=attempts, share=share
+            )
             return redirect(url_for(".edit", saved=1), 303)
     return render_template(
         "link_settings/edit.html",

@@ -24,7 +24,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, gettext, lazy_gettext
-from sqlalchemy import delete, or_, select
 
 from competence.instruments import shipped_documents
 from competence.staff_list import StaffListRejected
@@ -35,17 +34,19 @@ from lti_tool.access import access_required, current_access
 from lti_tool.csv_problems import CSV_PROBLEM_TEXTS
 from lti_tool.database import db_session
 from lti_tool.input_limits import whole_number
-from storage import (
-    Grant,
-    HrImport,
-    HrSource,
-    InstrumentVersion,
-    Person,
-    SharedInstrument,
-    staff_import,
-)
+from storage import staff_import
+from storage.attempts import stored_instrument_documents
+from storage.hr_import import hr_source_of, import_record, organisation_imports
 from storage.person_search import find_people
-from storage.staff import ROLES
+from storage.result_sharing import share_instruments, shared_instrument_keys
+from storage.staff import (
+    ROLES,
+    grant_role,
+    organisation_grant,
+    organisation_grants,
+    organisation_person,
+    withdraw_grant,
+)
 
 bp = Blueprint("organisation", __name__, url_prefix="/organisation")
 csrf.UPLOAD_LIMITS["organisation.preview_staff_list"] = MAX_IMPORT_BYTES  # as the CLI's
@@ -103,9 +104,7 @@ def staff_list_problem(code: str | None, params, english: str = "") -> str:
 @organisation_admin
 def index():
     access = current_access()
-    source = db_session().scalar(
-        select(HrSource).where(HrSource.organisation_id == access.organisation.id)
-    )
+    source = hr_source_of(db_session(), access.organisation.id)
     return render_template(
         "organisation/index.html", organisation=access.organisation, source=source
     )
@@ -173,7 +172,7 @@ def apply_staff_list_preview(preview_id: int):
 
 
 def _preview_page(result: staff_import.StaffImport, refused: bool = False):
-    preview = db_session().get(HrImport, result.record_id)
+    preview = import_record(db_session(), result.record_id)
     return render_template(
         "organisation/staff_preview.html",
         preview=preview,
@@ -200,15 +199,8 @@ def _max_ending_percent() -> int:
 def import_history():
     access = current_access()
     session = db_session()
-    imports = session.scalars(
-        select(HrImport)
-        .where(HrImport.organisation_id == access.organisation.id, HrImport.status != "preview")
-        .order_by(HrImport.started_at.desc(), HrImport.id.desc())
-        .limit(HISTORY_SHOWN)
-    ).all()
-    source = session.scalar(
-        select(HrSource).where(HrSource.organisation_id == access.organisation.id)
-    )
+    imports = organisation_imports(session, access.organisation.id, HISTORY_SHOWN)
+    source = hr_source_of(session, access.organisation.id)
     return render_template("organisation/imports.html", imports=imports, source=source)
 
 
@@ -221,11 +213,7 @@ def grants():
     found = []
     if query:
         found = find_people(session, access.organisation.id, query, SEARCH_RESULTS)
-    granted = session.scalars(
-        select(Grant)
-        .where(Grant.organisation_id == access.organisation.id)
-        .order_by(Grant.role, Grant.granted_at)
-    ).all()
+    granted = organisation_grants(session, access.organisation.id)
     return render_template(
         "organisation/grants.html",
         query=query,
@@ -241,22 +229,13 @@ def add_grant():
     access = current_access()
     session = db_session()
     role = request.form.get("role", "")
-    person = session.get(Person, whole_number(request.form.get("person_id")) or 0)
-    if person is None or person.organisation_id != access.organisation.id:
+    person_id = whole_number(request.form.get("person_id")) or 0
+    person = organisation_person(session, access.organisation.id, person_id)
+    if person is None:
         abort(404)
     if role not in ROLES:
         abort(400)
-    exists = session.scalar(select(Grant).where(Grant.person_id == person.id, Grant.role == role))
-    if exists is None:
-        session.add(
-            Grant(
-                organisation_id=access.organisation.id,
-                person_id=person.id,
-                role=role,
-                granted_by_person_id=access.person.id,
-            )
-        )
-        session.commit()
+    grant_role(session, person, role, by_person_id=access.person.id)
     flash(
         gettext(
             "%(name)s is now %(role)s.",
@@ -272,13 +251,12 @@ def add_grant():
 def revoke_grant(grant_id: int):
     access = current_access()
     session = db_session()
-    grant = session.get(Grant, grant_id)
-    if grant is None or grant.organisation_id != access.organisation.id:
+    grant = organisation_grant(session, access.organisation.id, grant_id)
+    if grant is None:
         abort(404)
     name = grant.person.display_name or grant.person.email or grant.person.subject
     role = role_names()[grant.role]
-    session.delete(grant)
-    session.commit()
+    withdraw_grant(session, grant)
     flash(gettext("%(name)s is no longer %(role)s.", name=name, role=role))
     return redirect(url_for("organisation.grants"))
 
@@ -290,7 +268,7 @@ def shared_instruments():
     return render_template(
         "organisation/shared_instruments.html",
         instruments=instrument_names(access.organisation.id),
-        shared=shared_instrument_keys(access.organisation.id),
+        shared=shared_instrument_keys(db_session(), access.organisation.id),
     )
 
 
@@ -298,31 +276,13 @@ def shared_instruments():
 @organisation_admin
 def save_shared_instruments():
     access = current_access()
-    session = db_session()
     available = dict(instrument_names(access.organisation.id))
     chosen = set(request.form.getlist("instrument"))
     if not chosen <= set(available):
         abort(400)
-    session.execute(
-        delete(SharedInstrument).where(SharedInstrument.organisation_id == access.organisation.id)
-    )
-    session.add_all(
-        SharedInstrument(organisation_id=access.organisation.id, instrument_key=key)
-        for key in sorted(chosen)
-    )
-    session.commit()
+    share_instruments(db_session(), access.organisation.id, chosen)
     flash(gettext("Saved: managers see results of %(count)s instrument(s).", count=len(chosen)))
     return redirect(url_for("organisation.shared_instruments"))
-
-
-def shared_instrument_keys(organisation_id: int) -> set[str]:
-    return set(
-        db_session().scalars(
-            select(SharedInstrument.instrument_key).where(
-                SharedInstrument.organisation_id == organisation_id
-            )
-        )
-    )
 
 
 def role_names() -> dict[str, str]:
@@ -335,17 +295,8 @@ def role_names() -> dict[str, str]:
 def instrument_names(organisation_id: int) -> list[tuple[str, str]]:
     """(key, name) of the instruments the organisation can use, newest version's name."""
     language = get_locale().language
-    stored = db_session().execute(
-        select(InstrumentVersion.key, InstrumentVersion.document)
-        .where(
-            or_(
-                InstrumentVersion.organisation_id.is_(None),
-                InstrumentVersion.organisation_id == organisation_id,
-            )
-        )
-        .order_by(InstrumentVersion.created_at)
-    )
-    documents = {**shipped_documents(), **dict(stored.all())}
+    stored = stored_instrument_documents(db_session(), organisation_id)
+    documents = {**shipped_documents(), **stored}
     names = {
         key: translated(document.get("name") or {"sv": key}, language)
         for key, document in documents.items()

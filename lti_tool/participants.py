@@ -15,6 +15,7 @@ from lti.claims import primary_role
 from lti.rosters import TEACHING_ROLES
 from lti_tool.auth import current_launch, launch_required
 from lti_tool.database import db_session
+from lti_tool.errors import PageRefused
 from storage import MembershipStatus
 from storage.rosters import AssessmentState, RosterEntry, course_roster
 
@@ -44,7 +45,7 @@ def index():
     launch = current_launch()
     if not may_see_participants(launch.roles):
         message = gettext("Only the teachers of the course can see its participants.")
-        return render_template("errors/http.html", status=403, message=message), 403
+        raise PageRefused("forbidden", message)
     if launch.context_id is None:
         abort(404)
     roster = course_roster(db_session(), launch.context_id, launch.resource_link_id)

@@ -15,9 +15,10 @@ from lti_tool.access import access_required, current_access
 from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
 from lti_tool.i18n import language_of
-from lti_tool.plans import activity_titles, framework_of, is_self, names_for
+from lti_tool.plans import activity_titles, is_self, names_for
 from storage.audit import VIEW_PLAN
-from storage.plan_records import completions, latest_agreed, latest_launch_locale
+from storage.organisations import organisation_row
+from storage.plan_records import completions, framework_of, latest_agreed, latest_launch_locale
 from storage.plans import DevelopmentPlan
 from storage.staff import current_employment
 
@@ -30,8 +31,8 @@ DEFAULT_LANGUAGE = "sv"
 def pdf(plan_id: int):
     access = current_access()
     session = db_session()
-    plan = session.get(DevelopmentPlan, plan_id)
-    if plan is None or plan.organisation_id != access.organisation.id:
+    plan = organisation_row(session, DevelopmentPlan, plan_id, access.organisation.id)
+    if plan is None:
         abort(404)
     employee = plan.employee
     if not (is_self(access, employee) or access.manages(employee)):
@@ -51,7 +52,7 @@ def pdf(plan_id: int):
             role_title=employment.role_title if employment else None,
             names=names_for(plan),
             activities=activity_titles([version], plan.organisation_id),
-            framework=framework_of(version),
+            framework=framework_of(session, version),
             done=completions(session, plan.id),
             lang=lang,
         )

@@ -52,8 +52,10 @@ from storage.attempts import load_instrument
 from storage.audit import VIEW_PLAN
 from storage.catalogue import as_activity, catalogue_of, suits_role, visible_activity
 from storage.frameworks import find_framework
+from storage.organisations import organisation_row
 from storage.plan_records import (
     completions,
+    framework_of,
     latest_agreed,
     latest_plan,
     latest_submitted_attempt,
@@ -72,8 +74,8 @@ SWEDEN = ZoneInfo("Europe/Stockholm")
 
 def _employee_in_scope(access: Access, employee_id: int) -> Employee:
     """The employee when the viewer is them or their manager; 404 for anyone else."""
-    employee = db_session().get(Employee, employee_id)
-    if employee is None or employee.organisation_id != access.organisation.id:
+    employee = organisation_row(db_session(), Employee, employee_id, access.organisation.id)
+    if employee is None:
         abort(404)
     if not (is_self(access, employee) or access.manages(employee)):
         abort(404)
@@ -317,7 +319,6 @@ def save(employee_id: int):
         previous_items=data.latest.items if data.latest else [],
     )
     if problems:
-        db_session().rollback()
         errors = [problem_text(p, data.framework.scale.max_level) for p in problems]
         return _render_dialogue(access, data, errors=errors, form=request.form, status=400)
     save_plan_version(
@@ -410,19 +411,9 @@ def my_plan():
         done=completions(session, plan.id) if plan else {},
         names=names_for(plan),
         activities=activity_titles(versions, access.organisation.id),
-        framework=framework_of(agreed or waiting),
+        framework=framework_of(db_session(), agreed or waiting),
         team=team,
     )
-
-
-def framework_of(version: PlanVersion | None) -> Framework:
-    """The framework the version was agreed against: its assessment's, else DigComp."""
-    session = db_session()
-    if version is not None and version.attempt_id:
-        attempt = session.get(Attempt, version.attempt_id)
-        if attempt is not None:
-            return load_instrument(session, attempt.instrument_id).framework
-    return digcomp()
 
 
 @bp.post("/my/plan/done")

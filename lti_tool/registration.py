@@ -25,24 +25,22 @@ from flask import (
     Blueprint,
     current_app,
     g,
-    jsonify,
     render_template,
     request,
 )
 from flask import session as flask_session
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 from lti import dynamic_registration as dynreg
 from lti import registration_invitations as invitations
 from lti import registration_store
 from lti.http_client import make_http_session
-from lti.platforms import NewOrganisation, organisations_by_name
+from lti.platforms import NewOrganisation
 from lti_tool import csrf
 from lti_tool.database import db_session
-from lti_tool.errors import wants_json
 from lti_tool.input_limits import whole_number
 from storage import Organisation
+from storage.organisations import organisation_row, organisations_by_name
 
 bp = Blueprint("registration", __name__)
 # The parameters of the registration shown last, so that choosing a language keeps them
@@ -52,62 +50,6 @@ NEW_ORGANISATION = "new"
 FORM_FIELD = "registration_form"
 # The forms carry their own signed token (dynreg.form_token), not the session's CSRF token.
 csrf.EXEMPT_ENDPOINTS.add("registration.register")
-
-REFUSAL_MESSAGES = {
-    "missing_configuration_url": _l(
-        "This address is used by a learning platform to register the tool. Paste it into the "
-        "platform's tool management instead of opening it here."
-    ),
-    "invalid_configuration_url": _l(
-        "The learning platform sent the address of its configuration in a form the tool "
-        "does not accept."
-    ),
-    "invitation_required": _l(
-        "Registering a learning platform needs an invitation link from the tool's owner."
-    ),
-    "invitation_unknown": _l("The invitation link is not valid. Check that it was copied whole."),
-    "invitation_expired": _l(
-        "The invitation link has expired. Ask the tool's owner for a new one."
-    ),
-    "invitation_used": _l(
-        "The invitation link has already been used. Ask the tool's owner for a new one."
-    ),
-    "not_authorised": _l(
-        "The registration was not authorised. Start again from the learning platform."
-    ),
-    "form_expired": _l(
-        "The registration form has expired. Start the registration again from the learning "
-        "platform."
-    ),
-    "form_invalid": _l(
-        "The registration form does not belong to this registration. Start the registration "
-        "again from the learning platform."
-    ),
-    "registration_token_used": _l(
-        "This registration has already been completed. To register again, start a new "
-        "registration in the learning platform."
-    ),
-    "configuration_unreachable": _l(
-        "The tool could not read the learning platform's configuration. Check that the "
-        "platform can be reached and try again."
-    ),
-    "configuration_invalid": _l(
-        "The learning platform's configuration is incomplete or could not be read."
-    ),
-    "issuer_mismatch": _l(
-        "The learning platform's configuration names another site than the one it came from."
-    ),
-    "platform_unreachable": _l(
-        "The tool could not reach the learning platform to register. Try again in a moment."
-    ),
-    "platform_refused": _l("The learning platform refused the registration."),
-    "registration_response_invalid": _l(
-        "The learning platform's answer to the registration could not be read."
-    ),
-    "already_registered": _l(
-        "This tool entry of the learning platform is already registered for another organisation."
-    ),
-}
 
 
 @bp.record_once
@@ -120,24 +62,6 @@ def _setup(state) -> None:
 
 def _settings():
     return current_app.config["SETTINGS"]
-
-
-@bp.errorhandler(dynreg.RegistrationRefused)
-def _refused(error: dynreg.RegistrationRefused):
-    current_app.logger.info("registration refused: %s (%s)", error.reason, error.detail)
-    db_session().rollback()
-    message = str(REFUSAL_MESSAGES[error.reason])
-    detail = error.detail if error.reason == "platform_refused" else ""
-    if wants_json():
-        return jsonify(error=error.reason, message=message), error.status
-    page = render_template(
-        "registration/refused.html",
-        reason=error.reason,
-        message=message,
-        detail=detail,
-        status=error.status,
-    )
-    return page, error.status
 
 
 @bp.route("/lti/register", methods=["GET", "POST"])
@@ -237,7 +161,7 @@ def _complete(carried: dict, invitation):
     if organisation is None:
         chosen = request.form.get("organisation", NEW_ORGANISATION)
         if invitation is None and chosen != NEW_ORGANISATION:
-            organisation = session.get(Organisation, whole_number(chosen) or 0)
+            organisation = organisation_row(session, Organisation, whole_number(chosen) or 0, None)
             if organisation is None:
                 return _organisation_form(carried, configuration, error="organisation"), 400
         elif not new_name:
@@ -330,7 +254,7 @@ def _organisation_form(carried: dict, configuration, error: str | None = None) -
 def _organisation_of(invitation) -> Organisation | None:
     if invitation.organisation_id is None:
         return None
-    return db_session().get(Organisation, invitation.organisation_id)
+    return organisation_row(db_session(), Organisation, invitation.organisation_id, None)
 
 
 def _secret_matches(typed: str) -> bool:

@@ -8,10 +8,9 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage import PlatformRegistration
+from storage.organisations import enabled_platform_urls
 
 ORIGIN_CACHE_SECONDS = 60
 # An origin that cannot smuggle anything into the CSP header (no spaces, no ";").
@@ -30,14 +29,11 @@ class FrameAncestors:
         if time.monotonic() - self._read_at < ORIGIN_CACHE_SECONDS:
             return self._origins
         with self._lock:
-            query = select(PlatformRegistration.issuer, PlatformRegistration.auth_login_url).where(
-                PlatformRegistration.enabled.is_(True)
-            )
             try:
                 # Its own connection: headers must not depend on, or disturb, the request's
                 # transaction, and a database outage must not break every response.
                 with current_app.extensions["database"].engine.connect() as connection:
-                    rows = connection.execute(query).all()
+                    rows = enabled_platform_urls(connection)
             except SQLAlchemyError:
                 current_app.logger.warning("frame-ancestors: cannot read platforms", exc_info=True)
                 return self._origins

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, load_only
@@ -318,3 +318,19 @@ def submit_attempt(
         raise AttemptRefused("attempt_submitted")
     session.refresh(attempt)
     return result
+
+
+def stored_instrument_documents(session: Session, organisation_id: int) -> dict[str, dict]:
+    """Key → document of the instruments stored for everyone or for the organisation; a
+    newer version replaces an older one of the same key."""
+    stored = session.execute(
+        select(InstrumentVersion.key, InstrumentVersion.document)
+        .where(
+            or_(
+                InstrumentVersion.organisation_id.is_(None),
+                InstrumentVersion.organisation_id == organisation_id,
+            )
+        )
+        .order_by(InstrumentVersion.created_at)
+    )
+    return dict(stored.all())

@@ -77,7 +77,8 @@ def record_view(
     action: str,
     detail: dict | None = None,
 ) -> None:
-    """Log someone else looking at a person's results or plan; looking at your own is not."""
+    """Log someone else looking at a person's results or plan, committed: a page that only
+    reads still leaves its trace.  Looking at your own is not logged."""
     if subject_person_id is None or viewer_person_id == subject_person_id:
         return
     record_audit(
@@ -88,6 +89,7 @@ def record_view(
         subject_person_id=subject_person_id,
         detail=detail,
     )
+    session.commit()
 
 
 def audit_events(

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from competence.catalogue import Entry, entry_key
+from competence.catalogue import DEFAULT_FRAMEWORK, Entry, entry_key
 from competence.recommendations import Activity
-from storage.assessments import LearningActivity
+from storage.assessments import FrameworkVersion, LearningActivity
 
 
 def catalogue_of(
@@ -164,3 +164,52 @@ def as_activity(row: LearningActivity) -> Activity:
             (str(b["competence"]), int(b["from_level"]), int(b["to_level"])) for b in row.builds
         ),
     )
+
+
+# What an organisation admin or programme lead does with the catalogue; each commits.
+
+
+def add_entry(session: Session, organisation_id: int, entry: Entry) -> LearningActivity:
+    """A new entry of the organisation's own, saved."""
+    row = apply_entry(LearningActivity(organisation_id=organisation_id), entry)
+    row.external_id = entry.external_id
+    session.add(row)
+    session.commit()
+    return row
+
+
+def save_entry(session: Session, row: LearningActivity, entry: Entry) -> None:
+    """The organisation's own entry, changed to what the form says, saved."""
+    apply_entry(row, entry)
+    session.commit()
+
+
+def set_entry_active(session: Session, row: LearningActivity, active: bool) -> None:
+    """Retire an entry (no longer offered; plans keep naming it) or bring it back."""
+    row.active = active
+    session.commit()
+
+
+def import_catalogue(
+    session: Session, organisation_id: int, entries: list[Entry], *, dry_run: bool = False
+) -> CatalogueImport:
+    """`import_entries`, committed; a dry run only counts and leaves nothing behind."""
+    done = import_entries(session, organisation_id, entries, dry_run=dry_run)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return done
+
+
+def framework_keys(session: Session, organisation_id: int) -> list[str]:
+    """The frameworks an entry may name: the shipped default, shared and the organisation's."""
+    stored = session.scalars(
+        select(FrameworkVersion.key)
+        .where(
+            (FrameworkVersion.organisation_id == organisation_id)
+            | FrameworkVersion.organisation_id.is_(None)
+        )
+        .distinct()
+    )
+    return sorted({DEFAULT_FRAMEWORK, *stored})

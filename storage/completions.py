@@ -11,6 +11,7 @@ with the remote's reason, retryable by an admin.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -21,16 +22,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from storage.database import Base, JSONDocument, UTCDateTime, utcnow
 from storage.organisations import Organisation
-from storage.outbox import Delivery, enqueue
+from storage.outbox import Delivery, DeliveryStatus, enqueue
 
 SOURCES = ("tool.attempt", "tool.plan_item", "moodle.course", "moodle.activity", "lrs")
 TARGET_KINDS = ("moodle", "hr_rest", "hr_files")
@@ -315,3 +317,50 @@ def queue_for_target(session: Session, target: SyncTarget, event_ids: list[int])
         )
         for event_id in event_ids
     )
+
+
+def requested_job_ids(session: Session) -> set[str]:
+    """The jobs an admin asked to run now that the scheduler has not started yet."""
+    return set(session.scalars(select(JobLease.job_id).where(JobLease.requested_at.is_not(None))))
+
+
+@dataclass(frozen=True)
+class SyncTargetState:
+    target: SyncTarget
+    counts: dict[DeliveryStatus, int]
+    # The reason of its latest delivery that failed for good: a later success elsewhere
+    # clears `last_error`, but what failed still has to be seen.
+    dead_reason: str | None = None
+
+
+def sync_target_states(session: Session, organisation_id: int | None) -> list[SyncTargetState]:
+    """Each sync target (one organisation's, or all) with its own queue: waiting,
+    delivered, failed."""
+    query = select(SyncTarget).options(selectinload(SyncTarget.organisation))
+    if organisation_id is not None:
+        query = query.where(SyncTarget.organisation_id == organisation_id)
+    states = []
+    for target in session.scalars(query.order_by(SyncTarget.id)):
+        counts = session.execute(
+            select(Delivery.status, func.count())
+            .where(
+                Delivery.target == TARGET_OF_KIND[target.kind],
+                Delivery.key.startswith(f"{target.id}:"),
+            )
+            .group_by(Delivery.status)
+        )
+        counts = dict(counts.all())
+        dead_reason = None
+        if counts.get(DeliveryStatus.DEAD):
+            dead_reason = session.scalar(
+                select(Delivery.last_error)
+                .where(
+                    Delivery.target == TARGET_OF_KIND[target.kind],
+                    Delivery.key.startswith(f"{target.id}:"),
+                    Delivery.status == DeliveryStatus.DEAD,
+                )
+                .order_by(Delivery.created_at.desc())
+                .limit(1)
+            )
+        states.append(SyncTargetState(target, counts, dead_reason))
+    return states

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from competence.staff_list import RowError, StaffRow, units_of
 from storage.database import utcnow
 from storage.people import Person
-from storage.staff import Employee, Employment, HrImport, Unit
+from storage.staff import Employee, Employment, HrImport, HrSource, Unit
 
 CHUNK = 1000
 KINDS = ("created", "updated", "moved", "deactivated", "reactivated", "linked")
@@ -368,3 +368,27 @@ def _link_people(
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# What the organisation page shows of HR's lists.
+
+
+def hr_source_of(session: Session, organisation_id: int) -> HrSource | None:
+    """Where the organisation's staff list is fetched from each night, if anywhere."""
+    return session.scalar(select(HrSource).where(HrSource.organisation_id == organisation_id))
+
+
+def organisation_imports(session: Session, organisation_id: int, limit: int) -> list[HrImport]:
+    """The organisation's imports, newest first (previews not yet applied left out)."""
+    return list(
+        session.scalars(
+            select(HrImport)
+            .where(HrImport.organisation_id == organisation_id, HrImport.status != "preview")
+            .order_by(HrImport.started_at.desc(), HrImport.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def import_record(session: Session, record_id: int) -> HrImport | None:
+    return session.get(HrImport, record_id)

@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, bindparam, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from storage.database import Base, UTCDateTime, utcnow
 from storage.organisations import Organisation
@@ -194,3 +194,11 @@ def claim_statements(
         ClaimedStatement(row.id, row.key, row.statement_id, documents.get(row.statement_id))
         for row in rows
     ]
+
+
+def record_stores(session: Session, organisation_id: int | None) -> list[LrsEndpoint]:
+    """The LRS endpoints of one organisation, or of all."""
+    query = select(LrsEndpoint).options(selectinload(LrsEndpoint.organisation))
+    if organisation_id is not None:
+        query = query.where(LrsEndpoint.organisation_id == organisation_id)
+    return list(session.scalars(query.order_by(LrsEndpoint.id)))

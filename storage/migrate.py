@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -38,6 +39,14 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def answering_revision(engine: Engine) -> str | None:
+    """The schema revision of a database that answers a query (readiness: both at once);
+    raises SQLAlchemyError when it does not answer."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
         return MigrationContext.configure(connection).get_current_revision()
 
 

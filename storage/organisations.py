@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, exists, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from storage.database import Base, UTCDateTime, utcnow
 
@@ -184,3 +186,54 @@ def _free_slug(session: Session, base: str) -> str:
 
 def _slug_taken(session: Session, slug: str) -> bool:
     return bool(session.scalar(select(exists().where(Organisation.slug == slug))))
+
+
+def organisations_by_name(session: Session) -> list[Organisation]:
+    """Every organisation, for the instance owner to choose from (invitations, registrations)."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def registrations_of(session: Session, organisation_id: int | None) -> list[PlatformRegistration]:
+    """The platform registrations of one organisation (or of all), with their deployments."""
+    query = (
+        select(PlatformRegistration)
+        .join(PlatformRegistration.organisation)
+        .options(
+            selectinload(PlatformRegistration.deployments),
+            selectinload(PlatformRegistration.organisation),
+        )
+        .order_by(Organisation.name, PlatformRegistration.issuer, PlatformRegistration.id)
+    )
+    if organisation_id is not None:
+        query = query.where(PlatformRegistration.organisation_id == organisation_id)
+    return list(session.scalars(query))
+
+
+Row = TypeVar("Row")
+
+
+def organisation_row(
+    session: Session, model: type[Row], row_id: object, organisation_id: int | None
+) -> Row | None:
+    """The row with this id if it belongs to the organisation (any organisation's when
+    `organisation_id` is None: the instance owner's view); another organisation's row
+    does not exist for the asker."""
+    row = session.get(model, row_id)
+    if row is None or (organisation_id is not None and row.organisation_id != organisation_id):
+        return None
+    return row
+
+
+def switch_registration(session: Session, registration: PlatformRegistration, enabled: bool):
+    """Switch a platform on or off (only enabled platforms may launch or frame the tool)."""
+    registration.enabled = enabled
+    session.commit()
+
+
+def enabled_platform_urls(connection: Connection) -> list[tuple[str, str]]:
+    """(issuer, login URL) of every enabled platform: the origins that may frame the tool.
+    On a connection of its own, so a response's headers never touch its transaction."""
+    query = select(PlatformRegistration.issuer, PlatformRegistration.auth_login_url).where(
+        PlatformRegistration.enabled.is_(True)
+    )
+    return [tuple(row) for row in connection.execute(query)]

@@ -343,3 +343,11 @@ def dead_deliveries(
     if organisation_id is not None:
         query = query.where(Delivery.organisation_id == organisation_id)
     return list(session.scalars(query))
+
+
+def retry_dead_delivery(session: Session, delivery_id: str) -> bool:
+    """`revive`, committed: an admin's "Try again" on a delivery that failed for good."""
+    revived = revive(session, delivery_id)
+    if revived:
+        session.commit()
+    return revived

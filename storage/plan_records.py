@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from competence.frameworks import Framework, digcomp
 from storage.assessments import (
     Attempt,
     AttemptStatus,
@@ -18,6 +19,7 @@ from storage.assessments import (
     LearningActivity,
     RoleProfile,
 )
+from storage.attempts import load_instrument
 from storage.completions import record_completion
 from storage.database import insert_new, utcnow
 from storage.launches import Launch
@@ -258,3 +260,13 @@ def people_names(session: Session, person_ids: set[int | None]) -> dict[int, str
         return {}
     rows = session.scalars(select(Person).where(Person.id.in_(ids)))
     return {p.id: p.display_name or p.subject for p in rows}
+
+
+def framework_of(session: Session, version: PlanVersion | None) -> Framework:
+    """The framework a plan version was agreed against: its assessment's, else DigComp 2.2
+    (a plan made before any assessment)."""
+    if version is not None and version.attempt_id:
+        attempt = session.get(Attempt, version.attempt_id)
+        if attempt is not None:
+            return load_instrument(session, attempt.instrument_id).framework
+    return digcomp()

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from competence.programme import MIN_GROUP, AttemptRow
@@ -203,3 +203,15 @@ def who_sees(
             organisation_shares=instrument_key in keys,
         )
     return WhoSees(manager=why == SHARED, why=why)
+
+
+def share_instruments(session: Session, organisation_id: int, keys: Collection[str]) -> None:
+    """The instruments whose results the organisation's managers see: exactly these."""
+    session.execute(
+        delete(SharedInstrument).where(SharedInstrument.organisation_id == organisation_id)
+    )
+    session.add_all(
+        SharedInstrument(organisation_id=organisation_id, instrument_key=key)
+        for key in sorted(keys)
+    )
+    session.commit()

@@ -258,3 +258,47 @@ def active_members(session: Session, employee_ids: set[int]) -> list[Employee]:
 
 def grants_of(session: Session, person_id: int) -> set[str]:
     return set(session.scalars(select(Grant.role).where(Grant.person_id == person_id)))
+
+
+# The organisation admin's grants page; each change commits.
+
+
+def organisation_person(session: Session, organisation_id: int, person_id: int) -> Person | None:
+    """The organisation's person with this id; another organisation's does not exist here."""
+    person = session.get(Person, person_id)
+    return person if person is not None and person.organisation_id == organisation_id else None
+
+
+def organisation_grants(session: Session, organisation_id: int) -> list[Grant]:
+    return list(
+        session.scalars(
+            select(Grant)
+            .where(Grant.organisation_id == organisation_id)
+            .order_by(Grant.role, Grant.granted_at)
+        )
+    )
+
+
+def grant_role(session: Session, person: Person, role: str, *, by_person_id: int) -> None:
+    """Give the person the role in their organisation (once: a second grant changes nothing)."""
+    exists = session.scalar(select(Grant).where(Grant.person_id == person.id, Grant.role == role))
+    if exists is None:
+        session.add(
+            Grant(
+                organisation_id=person.organisation_id,
+                person_id=person.id,
+                role=role,
+                granted_by_person_id=by_person_id,
+            )
+        )
+        session.commit()
+
+
+def organisation_grant(session: Session, organisation_id: int, grant_id: int) -> Grant | None:
+    grant = session.get(Grant, grant_id)
+    return grant if grant is not None and grant.organisation_id == organisation_id else None
+
+
+def withdraw_grant(session: Session, grant: Grant) -> None:
+    session.delete(grant)
+    session.commit()

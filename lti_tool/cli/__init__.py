@@ -4,7 +4,7 @@ One module per command group, as warehouse's `warehouse/cli/`.  The root group r
 settings once and hands them on in click's context object with the one database every
 command uses (`support.Instance`; a command asks for it with `@pass_instance`).  A command
 parses its options, calls the function the pages call too (`lti.platforms`,
-`storage.staff_import`, `lti_tool.privacy`, …) and prints what it returns.
+`storage.staff_import`, `actions.privacy`, …) and prints what it returns.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from actions.privacy import erase_person, export_person, find_person, subject_of
 from lti_tool.cli.support import Instance, organisation_by_slug, pass_instance
-from lti_tool.privacy import erase_person, export_person, find_person, subject_of
 from storage.audit import audit_events
 from storage.personal_data import TABLES, collect
 from storage.personal_erasure import ExternalHolder

@@ -31,9 +31,7 @@ def _store() -> links.LinkStore:
 
 def _login(person: platform.FakePerson, hint: dict):
     """Send the browser to the tool's login initiation, as `start` does."""
-    session = db_session()
-    platform.ensure_registered(session, _settings().public_url)
-    session.commit()
+    platform.register_before_launch(db_session(), _settings().public_url)
     public_url = _settings().public_url.rstrip("/")
     query = {
         "iss": platform.issuer(public_url),

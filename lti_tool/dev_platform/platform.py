@@ -201,3 +201,10 @@ def launch_claims(
         claims[c.RESOURCE_LINK] = {"id": link.id, "title": link.title}
         claims[c.CUSTOM] = dict(link.custom)
     return claims
+
+
+def register_before_launch(session: Session, public_url: str) -> None:
+    """`ensure_registered`, committed: the tool reads the registration in the launch that
+    follows, in another request."""
+    ensure_registered(session, public_url)
+    session.commit()

@@ -50,9 +50,7 @@ def start():
     locale = request.args.get("locale", "sv")
     if person is None or course is None or locale not in LANGUAGES:
         abort(400)
-    session = db_session()
-    platform.ensure_registered(session, _settings().public_url)
-    session.commit()
+    platform.register_before_launch(db_session(), _settings().public_url)
     public_url = _settings().public_url.rstrip("/")
     hint = _hints().dumps({"person": person.key, "course": course.key, "locale": locale})
     query = {

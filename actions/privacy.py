@@ -4,7 +4,8 @@ them, or erase it, each logged in the audit log.
 Shared by the command line (`kompetenslyft person …`) and the organisation admin's
 page.  Which tables hold what, and what erasure does to each, is decided in
 storage.personal_data; here the person's statement actors are worked out (they depend
-on the organisation's xAPI actor mode) and the audit rows written.
+on the organisation's xAPI actor mode) and the audit rows written.  Export and erasure
+own their transaction: each commits, with its audit row, before it returns.
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ def find_person(
     return person, employee
 
 
+def people_by_id(session: Session, organisation_id: int, ids) -> dict[int, Person]:
+    """The organisation's people among `ids` (the audit log names them by id)."""
+    mine = select(Person).where(
+        Person.id.in_(set(ids) - {None}), Person.organisation_id == organisation_id
+    )
+    return {row.id: row for row in session.scalars(mine)}
+
+
 def subject_of(
     session: Session,
     organisation: Organisation,
@@ -107,7 +116,7 @@ def subject_of(
 
 
 def export_person(session: Session, subject: Subject, *, by_person_id: int | None) -> bytes:
-    """The ZIP, and its audit row, in the caller's transaction."""
+    """The ZIP, its audit row committed."""
     made = export_zip(session, subject, made_at=utcnow())
     record_audit(
         session,
@@ -117,6 +126,7 @@ def export_person(session: Session, subject: Subject, *, by_person_id: int | Non
         subject_person_id=subject.person_id,
         detail={"employee_ids": subject.employee_ids},
     )
+    session.commit()
     return made
 
 
@@ -128,8 +138,8 @@ class ErasureDone:
 
 
 def erase_person(session: Session, subject: Subject, *, by_person_id: int | None) -> ErasureDone:
-    """Erase, in the caller's transaction; the audit row names the erasure by its own
-    random reference, never by the person (whose row is pseudonymised with it)."""
+    """Erase and commit; the audit row names the erasure by its own random reference,
+    never by the person (whose row is pseudonymised with it)."""
     holders = external_holders(session, subject)
     reference = new_reference()
     changed = erase(session, subject, reference)
@@ -148,4 +158,5 @@ def erase_person(session: Session, subject: Subject, *, by_person_id: int | None
             ],
         },
     )
+    session.commit()
     return ErasureDone(reference, changed, holders)
