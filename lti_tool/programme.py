@@ -1,8 +1,9 @@
 """Programme follow-up pages: indicators, the yearly maturity measurement, the team's radar.
 
 The counting lives in competence.programme (rules and small-group hiding) and
-the rows come from storage.programme_data; this module only checks who may look,
-labels and formats.  Every table on a page is a `competence.tables.Table`, and
+the rows come from storage.programme_data; this module only checks who may look and
+renders, with the words and tables of lti_tool.programme_tables and the radars of
+competence.radar.radar_chart.  Every table on a page is a `competence.tables.Table`, and
 the CSV and XLSX downloads are made from the very same tables, so a download can
 never show a group the page hides.
 

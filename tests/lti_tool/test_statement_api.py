@@ -1,8 +1,9 @@
 """An xAPI client reads an organisation's statements at /xapi/statements, as xAPI 1.0.3 says.
 
 Every rule tested here is from the Statement Resource's GET (xAPI 1.0.3, part three,
-2.1.3): the filters, `more` paging, since/until, formats, voided statements, the
-version header and authentication, and that credentials see one organisation only.
+2.1.3): the filters, `more` paging, since/until, formats and voided statements.  Refusals,
+the version header and credentials: test_statement_api_access.py; each parameter's rules,
+fast: tests/xapi/test_statement_query.py.
 """
 
 import json
@@ -22,27 +23,13 @@ from tests.support.statement_store import (
     T0,
     VOIDED,
     attempt,
+    ids,
     organisation,
     reader,
     store,
     void,
     where,
 )
-
-
-@pytest.fixture
-def org_a(db):
-    return organisation(db, "kommun-a")
-
-
-@pytest.fixture
-def client_a(db, tool_url, org_a):
-    return reader(db, tool_url, org_a)
-
-
-def ids(response) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [statement["id"] for statement in response.json()["statements"]]
 
 
 def stored_at(seconds: float) -> str:

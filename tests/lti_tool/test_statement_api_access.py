@@ -18,26 +18,11 @@ from tests.support.statement_store import (
     COMPLETED,
     INSTRUMENT,
     attempt,
+    ids,
     organisation,
     reader,
     store,
 )
-
-
-@pytest.fixture
-def org_a(db):
-    return organisation(db, "kommun-a")
-
-
-@pytest.fixture
-def client_a(db, tool_url, org_a):
-    return reader(db, tool_url, org_a)
-
-
-def ids(response) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [statement["id"] for statement in response.json()["statements"]]
-
 
 # --- refusals -------------------------------------------------------------------------------
 

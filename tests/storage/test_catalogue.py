@@ -14,15 +14,12 @@ DIGCOMP = "digcomp-2.2"
 
 
 @pytest.fixture
-def organisations(database):
-    """Two new organisations (the tests share one database): ours and another."""
-    with database.transaction() as session:
-        ours, theirs = (
-            Organisation(slug=f"org-{uuid.uuid4().hex[:8]}", name=name) for name in ("A", "B")
-        )
-        session.add_all([ours, theirs])
-        session.flush()
-        return ours.id, theirs.id
+def organisations(db):
+    """Two new organisations, ours and another; each test rolls back what it adds."""
+    made = [Organisation(slug=f"org-{uuid.uuid4().hex[:8]}", name="Kommun") for _ in "ab"]
+    db.add_all(made)
+    db.flush()
+    return made[0].id, made[1].id
 
 
 def activity(organisation_id, title, framework_key=DIGCOMP, active=True):
