@@ -59,17 +59,33 @@ visible cells would give it back.  Two rules make sure it cannot:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from operator import attrgetter
 
-from competence.maturity import DIGITAL_WAYS_ITEM, DIGITAL_WAYS_MIN_LEVEL, MATURITY_INSTRUMENT
-from competence.scoring import compared_levels, counts_as_finished
+from competence.maturity import MATURITY_INSTRUMENT
 
-MIN_GROUP = 5
+# Periods, small groups and profiles have modules of their own; their names are this
+# module's too, as its callers know them (competence.programme.Period, .MIN_GROUP, ...).
+from competence.periods import Period as Period
+from competence.periods import parse_period as parse_period
+from competence.periods import utc
+from competence.programme_profiles import Profile as Profile
+from competence.programme_profiles import ResultSums as ResultSums
+from competence.programme_profiles import UnitProfiles as UnitProfiles
+from competence.programme_profiles import digital_ways_of
+from competence.programme_profiles import latest_results as latest_results
+from competence.programme_profiles import mean_profile as mean_profile
+from competence.programme_profiles import profiles_by_unit as profiles_by_unit
+from competence.programme_profiles import profiles_from_sums as profiles_from_sums
+from competence.scoring import compared_levels, counts_as_finished
+from competence.small_groups import MIN_GROUP as MIN_GROUP
+from competence.small_groups import Figure as Figure
+from competence.small_groups import hide_small as hide_small
+from competence.small_groups import suppress as suppress
+
 INDICATORS = (
     "employees",
     "started",
@@ -83,68 +99,6 @@ SPLITS = ("gender", "unit", "role")
 GENDERS = ("woman", "man", "other", "unknown")
 # The groups of the split by gender: another gender and not stated are one group.
 GENDER_GROUPS = ("woman", "man", "other_or_unknown")
-
-_PERIOD = re.compile(r"(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?\Z")
-
-
-# --- periods -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """A calendar year ("2026") or quarter ("2026-Q2"), in UTC; `end` is exclusive."""
-
-    year: int
-    quarter: int | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.year}" if self.quarter is None else f"{self.year}-Q{self.quarter}"
-
-    # Cached: asked for every attempt of every employee when 50,000 people are counted.
-    @cached_property
-    def start(self) -> datetime:
-        month = 1 if self.quarter is None else 3 * self.quarter - 2
-        return datetime(self.year, month, 1, tzinfo=UTC)
-
-    @cached_property
-    def end(self) -> datetime:
-        if self.quarter is None or self.quarter == 4:
-            return datetime(self.year + 1, 1, 1, tzinfo=UTC)
-        return datetime(self.year, 3 * self.quarter + 1, 1, tzinfo=UTC)
-
-    def contains(self, moment: datetime | None) -> bool:
-        return moment is not None and self.start <= _utc(moment) < self.end
-
-    def previous(self) -> Period:
-        if self.quarter is None:
-            return Period(self.year - 1)
-        if self.quarter == 1:
-            return Period(self.year - 1, 4)
-        return Period(self.year, self.quarter - 1)
-
-    def history(self, count: int) -> list[Period]:
-        """This period and the `count - 1` before it, oldest first."""
-        periods = [self]
-        while len(periods) < count:
-            periods.append(periods[-1].previous())
-        return periods[::-1]
-
-
-def parse_period(text: str | None, today: datetime) -> Period:
-    """ "2026" or "2026-Q2"; empty means the current year.  ValueError for anything else."""
-    if not text:
-        return Period(today.year)
-    match = _PERIOD.match(text.strip())
-    if match is None or not 2000 <= int(match["year"]) <= 2100:
-        raise ValueError(text)
-    quarter = match["quarter"]
-    return Period(int(match["year"]), int(quarter) if quarter else None)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
 
 # --- the rows ------------------------------------------------------------------------------------
 
@@ -170,8 +124,8 @@ class EmploymentRow:
     valid_to: datetime | None
 
     def overlaps(self, period: Period) -> bool:
-        return _utc(self.valid_from) < period.end and (
-            self.valid_to is None or _utc(self.valid_to) > period.start
+        return utc(self.valid_from) < period.end and (
+            self.valid_to is None or utc(self.valid_to) > period.start
         )
 
 
@@ -254,7 +208,7 @@ def employments_in(facts: OrganisationFacts, period: Period) -> dict[int, Employ
         if not employment.overlaps(period):
             continue
         known = valid.get(employment.employee_id)
-        if known is None or _utc(employment.valid_from) >= _utc(known.valid_from):
+        if known is None or utc(employment.valid_from) >= utc(known.valid_from):
             valid[employment.employee_id] = employment
     return valid
 
@@ -321,9 +275,9 @@ def competence_rose(attempts: Iterable[AttemptRow], period: Period) -> bool | No
             for a in attempts
             if a.submitted_at is not None
             and a.overall_level is not None
-            and _utc(a.submitted_at) < period.end
+            and utc(a.submitted_at) < period.end
         ),
-        key=lambda a: _utc(a.submitted_at),
+        key=lambda a: utc(a.submitted_at),
     )
     per_instrument: dict[str, list[AttemptRow]] = {}
     for attempt in submitted:
@@ -342,26 +296,12 @@ def competence_rose(attempts: Iterable[AttemptRow], period: Period) -> bool | No
 def _digital_ways(surveys: list[AttemptRow], period: Period) -> bool | None:
     answered = sorted(
         (a for a in surveys if period.contains(a.submitted_at) and a.result),
-        key=lambda a: _utc(a.submitted_at),
+        key=lambda a: utc(a.submitted_at),
     )
-    return _ways_of(answered[-1].result) if answered else None
+    return digital_ways_of(answered[-1].result) if answered else None
 
 
 # --- figures and small groups --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A count (`count` of `people`) or a share (`count` of `people` as a per cent)."""
-
-    count: int
-    people: int  # how many people the figure is computed over
-    kind: str = "count"  # "count" (with its share of the population) | "share" | "size"
-    hidden: bool = False
-
-    @property
-    def percent(self) -> float | None:
-        return None if self.people == 0 else 100.0 * self.count / self.people
 
 
 # Each indicator: what one member contributes (None: the indicator does not apply to them).
@@ -456,24 +396,6 @@ def left_out_by_gender(
     return {i for ids in groups.values() if len(ids) < MIN_GROUP for i in ids}
 
 
-def hide_small(figure: Figure) -> Figure:
-    return replace(figure, hidden=True) if figure.people < MIN_GROUP else figure
-
-
-def suppress(total: Figure, cells: Sequence[Figure]) -> tuple[Figure, list[Figure]]:
-    """Hide small cells, then enough others that no hidden cell follows from the total."""
-    if total.people < MIN_GROUP:
-        return replace(total, hidden=True), [replace(c, hidden=True) for c in cells]
-    cells = [hide_small(c) for c in cells]
-    while True:
-        hidden_people = sum(c.people for c in cells if c.hidden)
-        visible = [i for i, c in enumerate(cells) if not c.hidden]
-        if not 0 < hidden_people < MIN_GROUP or not visible:
-            return total, cells
-        smallest = min(visible, key=lambda i: cells[i].people)
-        cells[smallest] = replace(cells[smallest], hidden=True)
-
-
 def group_key(member: Member, split: str) -> str:
     if split == "gender":
         return gender_group(member.gender)
@@ -535,159 +457,6 @@ def over_time(
         }
         for period in periods
     }
-
-
-# --- averages for radars -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Mean values per axis over `people` results; hidden when computed over too few."""
-
-    values: list[float | None]
-    people: int
-    suppressed: bool = False  # hidden so that another group cannot be derived
-
-    @property
-    def hidden(self) -> bool:
-        return self.suppressed or self.people < MIN_GROUP
-
-
-def latest_results(
-    attempts: Iterable[AttemptRow],
-    *,
-    instrument_keys: set[str] | None = None,
-    framework_key: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> dict[int, AttemptRow]:
-    """Each employee's latest submitted attempt (of these instruments, in [since, until))."""
-    latest: dict[int, AttemptRow] = {}
-    for attempt in attempts:
-        if attempt.submitted_at is None or not attempt.result:
-            continue
-        if instrument_keys is not None and attempt.instrument_key not in instrument_keys:
-            continue
-        if framework_key is not None and attempt.framework_key != framework_key:
-            continue
-        if until is not None and _utc(attempt.submitted_at) >= until:
-            continue
-        if since is not None and _utc(attempt.submitted_at) < since:
-            continue
-        known = latest.get(attempt.employee_id)
-        if known is None or _utc(attempt.submitted_at) > _utc(known.submitted_at):
-            latest[attempt.employee_id] = attempt
-    return latest
-
-
-def mean_profile(results: Iterable[dict], axes: Sequence[str], part: str = "areas") -> Profile:
-    """Mean of each axis (area or competence ids) over the result documents."""
-    results = list(results)
-    values: list[float | None] = []
-    for axis in axes:
-        found = [r[part][axis]["value"] for r in results if axis in r.get(part, {})]
-        values.append(round(sum(found) / len(found), 2) if found else None)
-    return Profile(values, len(results))
-
-
-@dataclass(frozen=True)
-class UnitProfiles:
-    """The organisation's mean profile and each unit's, small units hidden as in `suppress`."""
-
-    total: Profile
-    units: dict[str, Profile]
-    digital_ways: dict[str, Figure] = field(default_factory=dict)  # by unit
-    total_digital_ways: Figure | None = None
-
-
-def profiles_by_unit(
-    period_members: Sequence[Member],
-    latest: dict[int, AttemptRow],
-    axes: Sequence[str],
-    part: str = "areas",
-    with_digital_ways: bool = False,
-) -> UnitProfiles:
-    """Mean results of the members' latest attempts, for the organisation and per unit."""
-    units: dict[str, list[dict]] = {}
-    everyone: list[dict] = []
-    for member in period_members:
-        attempt = latest.get(member.employee_id)
-        if attempt is None:
-            continue
-        everyone.append(attempt.result)
-        units.setdefault(member.unit, []).append(attempt.result)
-    profiles = _hide_small_units(
-        mean_profile(everyone, axes, part),
-        {u: mean_profile(units[u], axes, part) for u in sorted(units)},
-    )
-    if with_digital_ways:
-        profiles = replace(
-            profiles,
-            total_digital_ways=_ways_figure(everyone, profiles.total.hidden),
-            digital_ways={
-                u: _ways_figure(units[u], shown.hidden) for u, shown in profiles.units.items()
-            },
-        )
-    return profiles
-
-
-@dataclass(frozen=True)
-class ResultSums:
-    """What a group's mean profile is made of: how many results, and per axis the sum and
-    the number of the values (a result may lack an axis).  The database adds these up
-    (storage.programme_data.latest_result_sums) so that a profile of 50,000 people needs
-    no result documents in Python."""
-
-    people: int
-    sums: tuple[float, ...]
-    counts: tuple[int, ...]
-
-    def __add__(self, other: ResultSums) -> ResultSums:
-        return ResultSums(
-            self.people + other.people,
-            tuple(a + b for a, b in zip(self.sums, other.sums, strict=True)),
-            tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
-        )
-
-    def profile(self) -> Profile:
-        """As `mean_profile` of the same results (the means rounded to two decimals)."""
-        values = [
-            round(total / count, 2) if count else None
-            for total, count in zip(self.sums, self.counts, strict=True)
-        ]
-        return Profile(values, self.people)
-
-
-def profiles_from_sums(units: dict[str, ResultSums], axes: Sequence[str]) -> UnitProfiles:
-    """`profiles_by_unit` from each unit's sums; the organisation's are their total."""
-    total = ResultSums(0, (0.0,) * len(axes), (0,) * len(axes))
-    for unit in units.values():
-        total += unit
-    return _hide_small_units(total.profile(), {u: units[u].profile() for u in sorted(units)})
-
-
-def _hide_small_units(total: Profile, units: dict[str, Profile]) -> UnitProfiles:
-    """Small units hidden as in `suppress` (with the next smallest), and a small total."""
-    shown_total, cells = suppress(
-        Figure(total.people, total.people), [Figure(u.people, u.people) for u in units.values()]
-    )
-    return UnitProfiles(
-        replace(total, suppressed=shown_total.hidden),
-        {
-            u: replace(profile, suppressed=cell.hidden)
-            for (u, profile), cell in zip(units.items(), cells, strict=True)
-        },
-    )
-
-
-def _ways_figure(results: list[dict], hidden: bool) -> Figure:
-    answered = [a for a in map(_ways_of, results) if a is not None]
-    return Figure(sum(answered), len(answered), "share", hidden or len(answered) < MIN_GROUP)
-
-
-def _ways_of(result: dict) -> bool | None:
-    value = result.get("competences", {}).get(DIGITAL_WAYS_ITEM, {}).get("value")
-    return None if value is None else value >= DIGITAL_WAYS_MIN_LEVEL
 
 
 def maturity_by_year(

@@ -1,8 +1,9 @@
 """Programme follow-up pages: indicators, the yearly maturity measurement, the team's radar.
 
 The counting lives in competence.programme (rules and small-group hiding) and
-the rows come from storage.programme_data; this module only checks who may look,
-labels and formats.  Every table on a page is a `competence.tables.Table`, and
+the rows come from storage.programme_data; this module only checks who may look and
+renders, with the words and tables of lti_tool.programme_tables and the radars of
+competence.radar.radar_chart.  Every table on a page is a `competence.tables.Table`, and
 the CSV and XLSX downloads are made from the very same tables, so a download can
 never show a group the page hides.
 
@@ -21,30 +22,32 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
-from flask_babel import format_decimal, get_locale, gettext, pgettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, pgettext
 
 from competence import programme as p
+from competence import radar
 from competence.frameworks import digcomp, framework_from_document
 from competence.maturity import MATURITY_INSTRUMENT, maturity_framework
-from competence.radar import RadarSeries, radar_svg
-from competence.tables import (
-    HIDDEN,
-    HIDDEN_FIGURE,
-    Cell,
-    Counted,
-    Level,
-    Measures,
-    Table,
-    content_disposition,
-    csv_style,
-    file_stem,
-    table_csv,
-    tables_xlsx,
-)
+from competence.radar import RadarSeries
+from competence.tables import Table, content_disposition, csv_style, table_csv, tables_xlsx
 from competence.texts import translated
 from lti_tool.access import access_required, current_access
 from lti_tool.database import db_session
+from lti_tool.programme_tables import (
+    DEFINITIONS,
+    INDICATOR_LABELS,
+    SPLIT_LABELS,
+    axes_of,
+    file_name,
+    group_label,
+    indicator_table,
+    measures,
+    over_time_table,
+    page_language,
+    profile_table,
+    split_word,
+    team_table,
+)
 from storage.programme_data import (
     framework_documents,
     latest_result_sums,
@@ -54,80 +57,6 @@ from storage.result_sharing import team_results
 
 bp = Blueprint("programme", __name__)
 DIGCOMP = "digcomp-2.2"
-
-INDICATOR_LABELS = {
-    "employees": _l("Employees"),
-    "started": _l("Started an assessment"),
-    "finished": _l("Finished an assessment"),
-    "rose": _l("Competence rose"),
-    "managers_agreed": _l("Managers who agreed a development plan"),
-    "role_models": _l("Digital role models"),
-    "digital_ways": _l("Use digital ways of working"),
-}
-DEFINITIONS = {
-    "employees": _l(
-        "Employees who had an employment during the period, also those who have left "
-        "since. Unit and role (yrkesroll) are those of the employment valid during the "
-        "period."
-    ),
-    "started": _l(
-        "Employees who started an assessment during the period (the maturity survey not "
-        "included), and their share of all employees."
-    ),
-    "finished": _l(
-        "Employees who submitted an assessment during the period with at least one competence "
-        "assessed, and their share of all employees."
-    ),
-    "rose": _l(
-        "Of the employees with at least two finished assessments of the same instrument by "
-        "the end of the period: the share whose latest overall level is higher than the "
-        "first one's, both over only the competences assessed in both. The same or a lower "
-        "level does not count."
-    ),
-    "managers_agreed": _l(
-        "Of the managers (employees someone reported to during the period): the share who "
-        "agreed at least one development plan in the period, that is a plan version both "
-        "the employee and the manager agreed to during the period."
-    ),
-    "role_models": _l("Employees HR marks as digital role models, and their share."),
-    "digital_ways": _l(
-        "Of the employees who answered the digital-maturity survey during the period (the "
-        "latest answer counts): the share who answered the question about digital ways of "
-        "working in their daily work with “to a large extent” or “fully”."
-    ),
-}
-SPLIT_LABELS = {
-    "gender": _l("Gender"),
-    "unit": _l("Unit"),
-    "role": _l("Role (yrkesroll)"),
-}
-GENDER_LABELS = {
-    "woman": _l("Women"),
-    "man": _l("Men"),
-    "other_or_unknown": _l("Other gender or not stated"),
-}
-
-
-def small_group_note() -> str:
-    return gettext(
-        "– = hidden: the figure concerns fewer than %(min)s people, or would let you work "
-        "out a hidden figure from the total.",
-        min=p.MIN_GROUP,
-    )
-
-
-def gender_rule_note() -> str:
-    """The rule that keeps women and men shown (competence.programme), with the indicators."""
-    return gettext(
-        "By gender: people of another gender and people whose gender is not stated are "
-        "counted as one group. When a gender group has fewer than %(min)s people in a "
-        "figure, they are left out of that figure everywhere, in the totals too, so that "
-        "nobody can work them out by subtraction. Women and men are therefore always "
-        "shown when each group has %(min)s people or more; a total may be up to %(most)s "
-        "people lower for each group left out.",
-        min=p.MIN_GROUP,
-        most=p.MIN_GROUP - 1,
-    )
 
 
 def _now() -> datetime:
@@ -151,76 +80,6 @@ def _split_or_400() -> str | None:
     if split is not None and split not in p.SPLITS:
         _bad_request(gettext("Unknown split: choose gender, unit or role."))
     return split
-
-
-def _group_label(split: str, key: str) -> str:
-    if split == "gender":
-        return str(GENDER_LABELS[key])
-    if not key:
-        return gettext("No unit") if split == "unit" else gettext("No role given")
-    return key
-
-
-def figure_cell(figure: p.Figure) -> Cell:
-    """A figure as a table cell: hidden, or its count with what it is out of."""
-    if figure.hidden:
-        return HIDDEN_FIGURE
-    if figure.kind == "size":
-        return Counted(figure.count, None, "size")
-    return Counted(figure.count, figure.people, figure.kind)
-
-
-def shown(cell: Cell) -> str:
-    """A cell as the page words it: "147 (75 %)", "51 % (25 of 49)", "2,1", "–"."""
-    if cell is None:
-        return ""
-    if cell is HIDDEN_FIGURE:
-        return HIDDEN
-    if isinstance(cell, Level):
-        return format_decimal(cell.value, format="0.0")
-    if not isinstance(cell, Counted):
-        return str(cell)
-    if cell.kind == "size":
-        return str(cell.count)
-    percent = round(100 * (cell.share or 0))
-    if cell.kind == "share":
-        return gettext(
-            "%(percent)s %% (%(count)s of %(people)s)",
-            percent=percent,
-            count=cell.count,
-            people=cell.out_of,
-        )
-    return gettext("%(count)s (%(percent)s %%)", count=cell.count, percent=percent)
-
-
-def format_figure(figure: p.Figure) -> str:
-    return shown(figure_cell(figure))
-
-
-def _value(value: float | None, hidden: bool) -> Cell:
-    if hidden:
-        return HIDDEN
-    return None if value is None else Level(value)
-
-
-def _measures() -> Measures:
-    """What a download calls the parts of "147 (75 %)"."""
-    return Measures(gettext("number"), gettext("out of"), gettext("share (%)"))
-
-
-def _file(*words: str) -> str:
-    """A download's file name (no extension) in the person's language, period and split in it."""
-    return file_stem("kompetenslyft", *words)
-
-
-def _split_word(split: str | None) -> str:
-    if split is None:
-        return ""
-    return {
-        "gender": pgettext("file name", "gender"),
-        "unit": pgettext("file name", "unit"),
-        "role": pgettext("file name", "role"),
-    }[split]
 
 
 _collector_lock = threading.Lock()
@@ -251,111 +110,6 @@ def collector_paused():
                 gc.enable()
 
 
-# --- the tables of /programme --------------------------------------------------------------------
-
-
-def indicator_table(split: p.SplitFigures, split_key: str | None, period: p.Period) -> Table:
-    header = [gettext("Indicator"), gettext("All")]
-    header += [_group_label(split_key, g) for g in split.groups]
-    cells = [
-        [str(INDICATOR_LABELS[k]), figure_cell(split.total[k])]
-        + [figure_cell(split.by_group[g][k]) for g in split.groups]
-        for k in p.INDICATORS
-    ]
-    caption = (
-        gettext(
-            "Indicators %(period)s by %(split)s",
-            period=period.key,
-            split=str(SPLIT_LABELS[split_key]).lower(),
-        )
-        if split_key
-        else gettext("Indicators %(period)s", period=period.key)
-    )
-    return Table.of(
-        "indicators",
-        caption,
-        header,
-        cells,
-        shown,
-        notes=(small_group_note(), gender_rule_note()),
-        sheet=gettext("Indicators"),
-        file=_file(pgettext("file name", "indicators"), period.key, _split_word(split_key)),
-    )
-
-
-def over_time_table(
-    facts: p.OrganisationFacts, period: p.Period, known: dict | None = None
-) -> Table:
-    periods = period.history(4 if period.quarter else 3)
-    figures = p.over_time(facts, periods, known)
-    header = [gettext("Indicator")] + [q.key for q in periods]
-    cells = [
-        [str(INDICATOR_LABELS[k])] + [figure_cell(figures[q.key][k]) for q in periods]
-        for k in p.INDICATORS
-    ]
-    caption = gettext("Development over time, whole organisation")
-    return Table.of(
-        "over-time",
-        caption,
-        header,
-        cells,
-        shown,
-        notes=(small_group_note(), gender_rule_note()),
-        sheet=gettext("Over time"),
-        file=_file(pgettext("file name", "development over time"), period.key),
-    )
-
-
-def _axes(framework, part: str) -> tuple[list[str], list[str]]:
-    language = _language()
-    if part == "areas":
-        return [a.id for a in framework.areas], [
-            translated(a.name, language) for a in framework.areas
-        ]
-    return (
-        [c.id for c in framework.competences],
-        [translated(c.name, language) for c in framework.competences],
-    )
-
-
-def profile_table(
-    key: str,
-    caption: str,
-    labels: list[str],
-    profiles: p.UnitProfiles,
-    extra_ways: bool = False,
-    *,
-    sheet: str,
-    file: str,
-) -> Table:
-    units = sorted(profiles.units)
-    header = [gettext("Area"), gettext("Whole organisation")] + [
-        _group_label("unit", u) for u in units
-    ]
-    columns = [profiles.total] + [profiles.units[u] for u in units]
-    cells = [[gettext("People")] + [HIDDEN if c.hidden else c.people for c in columns]]
-    for i, label in enumerate(labels):
-        cells.append([label] + [_value(c.values[i], c.hidden) for c in columns])
-    if extra_ways:
-        ways = [profiles.total_digital_ways] + [profiles.digital_ways[u] for u in units]
-        cells.append([str(INDICATOR_LABELS["digital_ways"])] + [figure_cell(w) for w in ways])
-    return Table.of(
-        key,
-        caption,
-        header,
-        cells,
-        shown,
-        notes=(small_group_note(),),
-        sheet=sheet,
-        file=file,
-        counted_across="rows",  # the columns are units; each row is one measure
-    )
-
-
-def _language() -> str:
-    return get_locale().language
-
-
 def programme_tables(period: p.Period, split: str | None):
     organisation_id = current_access().organisation.id
     with collector_paused():
@@ -374,7 +128,7 @@ def programme_tables(period: p.Period, split: str | None):
             labels,
             profiles,
             sheet=gettext("Competence by unit"),
-            file=_file(pgettext("file name", "competence by unit"), period.key),
+            file=file_name(pgettext("file name", "competence by unit"), period.key),
         ),
     ]
     charts = _unit_charts("programme-radar", labels, profiles, digcomp().scale.max_level)
@@ -397,7 +151,7 @@ def competence_profiles(
     """The axis labels and the mean DigComp level per area of the organisation and each unit
     (summed up by the database: no result documents are fetched), without the people the
     indicators leave out by gender (`left_out`)."""
-    axes, labels = _axes(digcomp(), "areas")
+    axes, labels = axes_of(digcomp(), "areas")
     sums = latest_result_sums(session, organisation_id, period, DIGCOMP, axes, left_out=left_out)
     return labels, p.profiles_from_sums(sums, axes)
 
@@ -412,7 +166,7 @@ def _unit_charts(
 ):
     """One radar per unit (and the organisation), or a note when the group is hidden."""
     entries = [("", gettext("Whole organisation"), profiles.total)] + [
-        (u, _group_label("unit", u), profiles.units[u]) for u in sorted(profiles.units)
+        (u, group_label("unit", u), profiles.units[u]) for u in sorted(profiles.units)
     ]
     charts = []
     for index, (unit, name, profile) in enumerate(entries):
@@ -435,14 +189,16 @@ def radar_chart(
     years=None,
 ) -> dict:
     """One group's radar (`svg` None when the group is hidden), with last year's beside it."""
-    if profile.hidden or len(labels) < 3:
-        return {"name": name, "svg": None}
-    series = [RadarSeries(years[-1] if years else name, profile.values, "current")]
-    if before is not None and not before.hidden:
-        series.append(RadarSeries(years[0], before.values, "previous"))
-    svg = radar_svg(
+    svg = radar.radar_chart(
         labels,
-        series,
+        [
+            None
+            if profile.hidden
+            else RadarSeries(years[-1] if years else name, profile.values, "current"),
+            None
+            if before is None or before.hidden
+            else RadarSeries(years[0], before.values, "previous"),
+        ],
         max_value=max_value,
         title=name,
         description=gettext(
@@ -468,7 +224,7 @@ def _download(tables: list[Table], key: str, fmt: str, all_file: str) -> Respons
             abort(404)
         name = (all_file if key == "all" else chosen[0].file) + ".xlsx"
         return Response(
-            tables_xlsx(chosen, _measures()),
+            tables_xlsx(chosen, measures()),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": content_disposition(name)},
         )
@@ -477,7 +233,7 @@ def _download(tables: list[Table], key: str, fmt: str, all_file: str) -> Respons
         if table is None:
             abort(404)
         return Response(
-            table_csv(table, csv_style(_language()), _measures()),
+            table_csv(table, csv_style(page_language()), measures()),
             mimetype="text/csv",
             headers={"Content-Disposition": content_disposition(table.file + ".csv")},
         )
@@ -508,7 +264,7 @@ def index():
 def export(key: str, fmt: str):
     period, split = _period_or_400(), _split_or_400()
     tables, _ = programme_tables(period, split)
-    all_file = _file(pgettext("file name", "programme"), period.key, _split_word(split))
+    all_file = file_name(pgettext("file name", "programme"), period.key, split_word(split))
     return _download(tables, key, fmt, all_file)
 
 
@@ -524,7 +280,7 @@ def _period_choices() -> list[str]:
 def maturity_tables(year: p.Period):
     access = current_access()
     framework = maturity_framework()
-    axes, labels = _axes(framework, "areas")
+    axes, labels = axes_of(framework, "areas")
     years = p.Period(year.year).history(3)
     with collector_paused():
         facts = organisation_facts(
@@ -539,7 +295,7 @@ def maturity_tables(year: p.Period):
             by_year[y.key],
             extra_ways=True,
             sheet=gettext("Maturity %(year)s", year=y.key),
-            file=_file(pgettext("file name", "digital maturity"), y.key),
+            file=file_name(pgettext("file name", "digital maturity"), y.key),
         )
         for y in reversed(years)
     ]
@@ -575,7 +331,7 @@ def maturity_export(key: str, fmt: str):
     period = _period_or_400()
     tables, _ = maturity_tables(period)
     first = p.Period(period.year).history(3)[0]
-    all_file = _file(pgettext("file name", "digital maturity"), f"{first.key}-{period.year}")
+    all_file = file_name(pgettext("file name", "digital maturity"), f"{first.key}-{period.year}")
     return _download(tables, key, fmt, all_file)
 
 
@@ -593,42 +349,23 @@ def team_tables():
         framework_key = next(a.framework_key for a in latest.values())
         framework = framework_from_document(documents[framework_key])
         part = "areas" if len(framework.areas) >= 3 else "competences"
-        axes, labels = _axes(framework, part)
+        axes, labels = axes_of(framework, part)
         profile = p.mean_profile([a.result for a in latest.values()], axes, part)
-        name = translated(framework.name, _language())
-        header = [gettext("Area") if part == "areas" else gettext("Competence"), gettext("Team")]
-        cells = [[gettext("People"), HIDDEN if profile.hidden else profile.people]]
-        cells += [
-            [label, _value(profile.values[i], profile.hidden)] for i, label in enumerate(labels)
-        ]
-        caption = gettext("Team mean, latest results: %(name)s (%(key)s)", name=name, key=key)
-        tables.append(
-            Table.of(
-                f"team-{key}",
-                caption,
-                header,
-                cells,
-                shown,
-                notes=(small_group_note(),),
-                sheet=name,
-                file=_file(pgettext("file name", "team"), key),
-            )
+        table = team_table(key, translated(framework.name, page_language()), part, labels, profile)
+        tables.append(table)
+        svg = radar.radar_chart(
+            labels,
+            [None if profile.hidden else RadarSeries(gettext("Team"), profile.values, "current")],
+            max_value=framework.scale.max_level,
+            title=table.caption,
+            description=gettext(
+                "Spider-web chart of the team's mean level (0 to %(max)s). The table "
+                "shows the same data.",
+                max=framework.scale.max_level,
+            ),
+            id_prefix=f"team-radar-{index}",
         )
-        svg = None
-        if not profile.hidden and len(labels) >= 3:
-            svg = radar_svg(
-                labels,
-                [RadarSeries(gettext("Team"), profile.values, "current")],
-                max_value=framework.scale.max_level,
-                title=caption,
-                description=gettext(
-                    "Spider-web chart of the team's mean level (0 to %(max)s). The table "
-                    "shows the same data.",
-                    max=framework.scale.max_level,
-                ),
-                id_prefix=f"team-radar-{index}",
-            )
-        charts.append({"name": caption, "svg": svg})
+        charts.append({"name": table.caption, "svg": svg})
     return tables, charts
 
 
@@ -649,4 +386,4 @@ def team_overview():
 @access_required(lambda a: a.is_manager)
 def team_overview_export(key: str, fmt: str):
     tables, _ = team_tables()
-    return _download(tables, key, fmt, _file(pgettext("file name", "team")))
+    return _download(tables, key, fmt, file_name(pgettext("file name", "team")))

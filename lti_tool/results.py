@@ -6,15 +6,16 @@ from dataclasses import dataclass
 
 from flask import render_template
 from flask_babel import gettext
-from sqlalchemy import or_, select
+from markupsafe import Markup
 
 from competence.frameworks import Framework
-from competence.radar import RadarSeries, radar_svg
-from competence.recommendations import Activity, recommend
+from competence.radar import RadarSeries, radar_chart
+from competence.recommendations import recommend
 from competence.texts import translated
 from lti_tool.database import db_session
-from storage import Attempt, AttemptStatus, LearningActivity, RoleProfile
-from storage.attempts import load_instrument
+from storage import Attempt
+from storage.attempts import load_instrument, previous_assessment
+from storage.catalogue import activities_for, profile_targets
 
 STRENGTHS_SHOWN = 3
 GAPS_SHOWN = 3
@@ -40,18 +41,17 @@ def level_name(framework: Framework, level: int | None, language: str) -> str:
     return translated(found.name, language) if found else str(level)
 
 
-def results_page(attempt: Attempt, language: str):
-    session = db_session()
-    loaded = load_instrument(session, attempt.instrument_id)
-    framework = loaded.framework
-    competences = attempt.result["competences"]
-    previous = _previous_attempt(attempt)
-    previous_levels = (
-        {cid: c["level"] for cid, c in previous.result["competences"].items()} if previous else {}
-    )
-    targets = _targets(attempt, framework)
-
-    rows = [
+def competence_rows(
+    framework: Framework,
+    result: dict,
+    language: str,
+    targets: dict[str, int],
+    previous_levels: dict[str, int | None] | None = None,
+) -> list[CompetenceRow]:
+    """One row per competence of the framework: the result's level, the earlier one, the
+    target (the results page's and the team member page's table and chart)."""
+    competences = result["competences"]
+    return [
         CompetenceRow(
             id=competence.id,
             name=translated(competence.name, language),
@@ -60,11 +60,53 @@ def results_page(attempt: Attempt, language: str):
             level_name=level_name(
                 framework, competences.get(competence.id, {}).get("level"), language
             ),
-            previous_level=previous_levels.get(competence.id),
+            previous_level=(previous_levels or {}).get(competence.id),
             target=targets.get(competence.id),
         )
         for competence in framework.competences
     ]
+
+
+def levels_chart(
+    framework: Framework,
+    rows: list[CompetenceRow],
+    *,
+    current: str,
+    previous: str | None = None,
+    target: str | None = None,
+    title: str,
+    description: str,
+    id_prefix: str,
+) -> Markup | None:
+    """The rows' radar: the levels (`current` names them), and the earlier levels and the
+    targets when named."""
+    return radar_chart(
+        [row.id for row in rows],
+        [
+            RadarSeries(previous, [r.previous_level for r in rows], "previous")
+            if previous
+            else None,
+            RadarSeries(current, [r.level for r in rows], "current"),
+            RadarSeries(target, [r.target for r in rows], "target") if target else None,
+        ],
+        max_value=framework.scale.max_level,
+        title=title,
+        description=description,
+        id_prefix=id_prefix,
+    )
+
+
+def results_page(attempt: Attempt, language: str):
+    session = db_session()
+    loaded = load_instrument(session, attempt.instrument_id)
+    framework = loaded.framework
+    competences = attempt.result["competences"]
+    previous = previous_assessment(session, attempt)
+    previous_levels = (
+        {cid: c["level"] for cid, c in previous.result["competences"].items()} if previous else {}
+    )
+    targets = _targets(attempt, framework)
+    rows = competence_rows(framework, attempt.result, language, targets, previous_levels)
     assessed = [row for row in rows if row.level is not None]
     overall_value = attempt.result["overall"]["value"]
     by_value = sorted(assessed, key=lambda row: (-competences[row.id]["value"], row.id))
@@ -79,7 +121,7 @@ def results_page(attempt: Attempt, language: str):
         gaps = sorted(assessed, key=lambda row: (competences[row.id]["value"], row.id))
     gaps = [row for row in gaps if row not in strengths][:GAPS_SHOWN]
 
-    activities = _activities(attempt, framework)
+    activities = activities_for(session, attempt.person.organisation_id, framework.id)
     recommendations = {row.id: recommend(activities, row.id, row.level, language) for row in gaps}
     return render_template(
         "assessment/results.html",
@@ -110,20 +152,12 @@ def results_page(attempt: Attempt, language: str):
 
 
 def _chart(framework: Framework, rows, with_previous: bool, with_targets: bool, language: str):
-    series = []
-    if with_previous:
-        series.append(
-            RadarSeries(
-                gettext("Previous assessment"), [r.previous_level for r in rows], "previous"
-            )
-        )
-    series.append(RadarSeries(gettext("This assessment"), [r.level for r in rows], "current"))
-    if with_targets:
-        series.append(RadarSeries(gettext("Target"), [r.target for r in rows], "target"))
-    return radar_svg(
-        [row.id for row in rows],
-        series,
-        max_value=framework.scale.max_level,
+    return levels_chart(
+        framework,
+        rows,
+        previous=gettext("Previous assessment") if with_previous else None,
+        current=gettext("This assessment"),
+        target=gettext("Target") if with_targets else None,
         title=gettext("Your levels per competence"),
         description=gettext(
             "Spider-web chart of your level (0 to %(max)s) in each of %(count)s competences. "
@@ -135,58 +169,10 @@ def _chart(framework: Framework, rows, with_previous: bool, with_targets: bool, 
     )
 
 
-def _previous_attempt(attempt: Attempt) -> Attempt | None:
-    return db_session().scalar(
-        select(Attempt)
-        .where(
-            Attempt.person_id == attempt.person_id,
-            Attempt.resource_link_id == attempt.resource_link_id,
-            Attempt.status == AttemptStatus.SUBMITTED,
-            Attempt.overall_level.is_not(None),  # one that assessed nothing is no comparison
-            Attempt.submitted_at < attempt.submitted_at,
-        )
-        .order_by(Attempt.submitted_at.desc())
-        .limit(1)
-    )
-
-
 def _targets(attempt: Attempt, framework: Framework) -> dict[str, int]:
     """The role profile the course link names (custom `role_profile`), if any."""
     link = attempt.resource_link
     key = (link.custom or {}).get("role_profile") if link else None
     if not key:
         return {}
-    profile = db_session().scalar(
-        select(RoleProfile).where(
-            RoleProfile.organisation_id == attempt.person.organisation_id,
-            RoleProfile.key == key,
-            RoleProfile.framework_key == framework.id,
-        )
-    )
-    return dict(profile.targets) if profile else {}
-
-
-def _activities(attempt: Attempt, framework: Framework) -> list[Activity]:
-    rows = db_session().scalars(
-        select(LearningActivity).where(
-            LearningActivity.framework_key == framework.id,
-            or_(
-                LearningActivity.organisation_id.is_(None),
-                LearningActivity.organisation_id == attempt.person.organisation_id,
-            ),
-        )
-    )
-    return [
-        Activity(
-            id=row.id,
-            title=row.title,
-            kind=row.kind,
-            url=row.url,
-            language=row.language,
-            duration_minutes=row.duration_minutes,
-            builds=tuple(
-                (str(b["competence"]), int(b["from_level"]), int(b["to_level"])) for b in row.builds
-            ),
-        )
-        for row in rows
-    ]
+    return profile_targets(db_session(), attempt.person.organisation_id, framework.id, key)

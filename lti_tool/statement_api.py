@@ -17,13 +17,11 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import uuid
-from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
+from flask_babel import lazy_gettext as _l
 from werkzeug.http import http_date
 
 from lti_tool import metrics, sessions
@@ -31,9 +29,18 @@ from lti_tool.database import db_session
 from lti_tool.i18n import LANGUAGES, language_of
 from lti_tool.rate_limits import RateLimited
 from storage import statement_queries as queries
-from storage.statement_api import verify_credential
+from storage.statement_api import credential_organisation
 from storage.statements import agent_key
-from xapi.served import FORMATS, served, tool_authority
+from xapi.served import served, tool_authority
+from xapi.statement_query import (
+    ContinuedQuery,
+    QueryRefused,
+    StatementById,
+    StatementQuery,
+    continued_query,
+    more_token,
+    parse_statement_query,
+)
 
 bp = Blueprint("statement_api", __name__, url_prefix="/xapi")
 
@@ -48,23 +55,26 @@ VERSION_HEADER = "X-Experience-API-Version"
 # (short) transaction commits: statements stored up to this long ago are all visible.
 CONSISTENCY_MARGIN = timedelta(seconds=10)
 
-FILTERS = (
-    "agent",
-    "verb",
-    "activity",
-    "registration",
-    "related_activities",
-    "related_agents",
-    "since",
-    "until",
-    "limit",
-    "ascending",
-)
-SINGLE = ("statementId", "voidedStatementId")
-SHAPE = ("format", "attachments")
-PARAMETERS = frozenset((*FILTERS, *SINGLE, *SHAPE, "more"))
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
-_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+# The words of xapi.statement_query's refusals, by code; %(name)s is the parameter concerned.
+QUERY_REFUSALS = {
+    "unknown_parameter": _l("Unknown parameter: %(name)s."),
+    "repeated_parameter": _l("The parameter %(name)s is given more than once."),
+    "more_with_parameters": _l("A more link is used as it is, without other parameters."),
+    "single_statement_with_filters": _l(
+        "statementId and voidedStatementId can only be combined with attachments and format."
+    ),
+    "bad_more": _l("The more link is not valid; start the query again."),
+    "bad_agent": _l(
+        "agent must be a JSON object of an agent or identified group with exactly one "
+        "identifier (mbox, mbox_sha1sum, openid or account)."
+    ),
+    "bad_iri": _l("%(name)s must be an IRI, e.g. http://adlnet.gov/expapi/verbs/completed."),
+    "bad_uuid": _l("%(name)s must be a UUID."),
+    "bad_boolean": _l("%(name)s must be true or false."),
+    "bad_format": _l("format must be ids, exact or canonical."),
+    "bad_limit": _l("limit must be a whole number, 0 or more."),
+    "bad_timestamp": _l("%(name)s must be an ISO 8601 timestamp, e.g. 2026-03-02T09:00:00Z."),
+}
 
 
 class ApiError(Exception):
@@ -73,18 +83,6 @@ class ApiError(Exception):
     def __init__(self, status: int, error: str, message: str, headers: dict | None = None):
         super().__init__(error)
         self.status, self.error, self.message, self.headers = status, error, message, headers
-
-
-@dataclass(frozen=True)
-class Query:
-    """Everything a statements request asked for; what a `more` link carries forward."""
-
-    organisation_id: int
-    where: queries.StatementFilter
-    limit: int = 0
-    ascending: bool = False
-    statement_format: str = "exact"
-    attachments: bool = False
 
 
 @bp.before_app_request
@@ -116,6 +114,13 @@ def _refused(error: ApiError):
     return response
 
 
+@bp.errorhandler(QueryRefused)
+def _query_refused(refused: QueryRefused):
+    message = str(QUERY_REFUSALS[refused.error])
+    message = message % {"name": refused.name} if refused.name else message
+    return _refused(ApiError(refused.status, refused.error, message))
+
+
 @bp.get("/about")
 def about():
     """Which xAPI versions the API speaks; open to anyone, as xAPI requires."""
@@ -126,36 +131,15 @@ def about():
 def statements():
     organisation_id = _authenticated_organisation()
     _negotiate_version()
-    args = request.args
-    unknown = sorted(name for name in args if name not in PARAMETERS)
-    if unknown:
-        raise _bad("unknown_parameter", _("Unknown parameter: %(name)s.", name=unknown[0]))
-    repeated = sorted(name for name in args if len(args.getlist(name)) > 1)
-    if repeated:
-        raise _bad(
-            "repeated_parameter",
-            _("The parameter %(name)s is given more than once.", name=repeated[0]),
-        )
-    if "more" in args:
-        if len(args) > 1:
-            raise _bad(
-                "more_with_parameters",
-                _("A more link is used as it is, without other parameters."),
-            )
-        query, after = _continued(args["more"], organisation_id)
-        return _page(query, after)
-    single = [name for name in SINGLE if name in args]
-    if single:
-        if any(name not in (*SHAPE, single[0]) for name in args):
-            raise _bad(
-                "single_statement_with_filters",
-                _(
-                    "statementId and voidedStatementId can only be combined with "
-                    "attachments and format."
-                ),
-            )
-        return _single(organisation_id, single[0], _uuid(single[0], args[single[0]]))
-    return _page(_query(organisation_id), after=None)
+    asked = parse_statement_query(
+        request.args.items(multi=True), tool_agent=agent_key(_authority())
+    )
+    if isinstance(asked, ContinuedQuery):
+        query, after = continued_query(asked.token, organisation_id, current_app.secret_key)
+        return _page(organisation_id, query, after)
+    if isinstance(asked, StatementById):
+        return _single(organisation_id, asked)
+    return _page(organisation_id, asked, after=None)
 
 
 def _authenticated_organisation() -> int:
@@ -169,17 +153,14 @@ def _authenticated_organisation() -> int:
             _("Sign in with the key and secret of a Statement API credential (HTTP Basic)."),
             challenge,
         )
-    session = db_session()
-    credential = verify_credential(session, auth.username, auth.password or "")
-    if credential is None:
+    organisation_id = credential_organisation(db_session(), auth.username, auth.password or "")
+    if organisation_id is None:
         raise ApiError(
             401,
             "bad_credentials",
             _("The key or secret is wrong, or the credential has been removed."),
             challenge,
         )
-    organisation_id = credential.organisation_id
-    session.commit()  # when it was last used
     return organisation_id
 
 
@@ -205,74 +186,49 @@ def _limit_client(credential_key: str | None) -> None:
 def _negotiate_version() -> None:
     asked = request.headers.get(VERSION_HEADER, "").strip()
     if not asked:
-        raise _bad(
+        raise ApiError(
+            400,
             "missing_version",
             _("Send the header X-Experience-API-Version (1.0.3 or 2.0.0)."),
         )
     if asked == VERSION_2:
         g.xapi_version = VERSION_2
     elif not _VERSION_1_REQUEST.fullmatch(asked):
-        raise _bad(
+        raise ApiError(
+            400,
             "unsupported_version",
             _("xAPI version %(version)s is not supported; use 1.0.3 or 2.0.0.", version=asked[:20]),
         )
 
 
-def _query(organisation_id: int) -> Query:
-    args = request.args
-    agent = _agent(args["agent"]) if "agent" in args else None
-    where = queries.StatementFilter(
-        agent=agent,
-        verb=_iri("verb", args["verb"]) if "verb" in args else None,
-        activity=_iri("activity", args["activity"]) if "activity" in args else None,
-        registration=_uuid("registration", args["registration"])
-        if "registration" in args
-        else None,
-        related_agents=_boolean("related_agents"),
-        related_activities=_boolean("related_activities"),
-        since=_timestamp("since"),
-        until=_timestamp("until"),
-    )
-    if agent == agent_key(_authority()) and where.related_agents:
-        # The tool is the authority of every statement it serves.
-        where = replace(where, agent=None)
-    return Query(
-        organisation_id=organisation_id,
-        where=where,
-        limit=_limit(),
-        ascending=_boolean("ascending"),
-        **_shape(),
-    )
-
-
-def _shape() -> dict:
-    statement_format = request.args.get("format", "exact")
-    if statement_format not in FORMATS:
-        raise _bad("bad_format", _("format must be ids, exact or canonical."))
-    return {"statement_format": statement_format, "attachments": _boolean("attachments")}
-
-
-def _single(organisation_id: int, parameter: str, statement_id: str):
-    find = queries.statement if parameter == "statementId" else queries.voided_statement
-    row = find(db_session(), organisation_id, statement_id)
+def _single(organisation_id: int, asked: StatementById):
+    find = queries.voided_statement if asked.voided else queries.statement
+    row = find(db_session(), organisation_id, asked.statement_id)
     if row is None:
         raise ApiError(404, "not_found", _("There is no statement with that id."))
-    shape = _shape()
-    response = _respond(_serve(row, shape["statement_format"]), shape["attachments"])
+    statement_format, attachments = asked.shape()
+    response = _respond(_serve(row, statement_format), attachments)
     response.headers["Last-Modified"] = http_date(row.stored)
     return _consistent(response)
 
 
-def _page(query: Query, after: queries.Cursor | None):
+def _page(organisation_id: int, query: StatementQuery, after: queries.Cursor | None):
     page = queries.find_statements(
         db_session(),
-        query.organisation_id,
+        organisation_id,
         query.where,
         limit=query.limit,
         ascending=query.ascending,
         after=after,
     )
-    more = "" if page.next is None else url_for(".statements", more=_more_token(query, page.next))
+    more = (
+        ""
+        if page.next is None
+        else url_for(
+            ".statements",
+            more=more_token(query, organisation_id, page.next, current_app.secret_key),
+        )
+    )
     body = {
         "statements": [_serve(row, query.statement_format) for row in page.rows],
         "more": more,
@@ -312,151 +268,3 @@ def _consistent(response: Response) -> Response:
         timespec="milliseconds"
     ).replace("+00:00", "Z")
     return response
-
-
-# --- `more` links -------------------------------------------------------------------------
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="xapi-statements-more")
-
-
-def _more_token(query: Query, after: queries.Cursor) -> str:
-    where = asdict(query.where)
-    for bound in ("since", "until"):
-        if where[bound] is not None:
-            where[bound] = where[bound].isoformat()
-    return _serializer().dumps(
-        {
-            "organisation": query.organisation_id,
-            "where": where,
-            "limit": query.limit,
-            "ascending": query.ascending,
-            "format": query.statement_format,
-            "attachments": query.attachments,
-            "after": [after.stored.isoformat(), after.id],
-        }
-    )
-
-
-def _continued(token: str, organisation_id: int) -> tuple[Query, queries.Cursor]:
-    invalid = _bad("bad_more", _("The more link is not valid; start the query again."))
-    try:
-        data = _serializer().loads(token)
-        where = dict(data["where"])
-        for bound in ("since", "until"):
-            if where[bound] is not None:
-                where[bound] = datetime.fromisoformat(where[bound])
-        query = Query(
-            organisation_id=data["organisation"],
-            where=queries.StatementFilter(**where),
-            limit=data["limit"],
-            ascending=data["ascending"],
-            statement_format=data["format"],
-            attachments=data["attachments"],
-        )
-        after = queries.Cursor(datetime.fromisoformat(data["after"][0]), data["after"][1])
-    except (BadSignature, KeyError, TypeError, ValueError, IndexError) as error:
-        raise invalid from error
-    if query.organisation_id != organisation_id:
-        raise invalid
-    return query, after
-
-
-# --- parameter values ---------------------------------------------------------------------
-
-
-def _bad(error: str, message: str) -> ApiError:
-    return ApiError(400, error, message)
-
-
-def _agent(text: str) -> str:
-    refused = _bad(
-        "bad_agent",
-        _(
-            "agent must be a JSON object of an agent or identified group with exactly one "
-            "identifier (mbox, mbox_sha1sum, openid or account)."
-        ),
-    )
-    try:
-        agent = json.loads(text)
-    except ValueError as error:
-        raise refused from error
-    if not isinstance(agent, dict) or agent.get("objectType", "Agent") not in ("Agent", "Group"):
-        raise refused
-    if sum(1 for name in _IFIS if name in agent) != 1:
-        raise refused
-    if "mbox" in agent and not str(agent["mbox"]).startswith("mailto:"):
-        raise refused
-    account = agent.get("account")
-    if "account" in agent and not (
-        isinstance(account, dict)
-        and isinstance(account.get("homePage"), str)
-        and isinstance(account.get("name"), str)
-    ):
-        raise refused
-    key = agent_key(agent)
-    if key is None or not _is_unicode(key):
-        raise refused
-    return key
-
-
-def _is_unicode(text: str) -> bool:
-    """False for a lone surrogate, which JSON can escape ("\\ud800") but no text encoding,
-    nor the database, holds."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _iri(name: str, value: str) -> str:
-    if not _IRI.fullmatch(value):
-        raise _bad(
-            "bad_iri",
-            _("%(name)s must be an IRI, e.g. http://adlnet.gov/expapi/verbs/completed.", name=name),
-        )
-    return value
-
-
-def _uuid(name: str, value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as error:
-        raise _bad("bad_uuid", _("%(name)s must be a UUID.", name=name)) from error
-
-
-def _boolean(name: str) -> bool:
-    value = request.args.get(name, "false")
-    if value not in ("true", "false"):
-        raise _bad("bad_boolean", _("%(name)s must be true or false.", name=name))
-    return value == "true"
-
-
-def _limit() -> int:
-    value = request.args.get("limit", "0")
-    if not value.isascii() or not value.isdigit():
-        raise _bad("bad_limit", _("limit must be a whole number, 0 or more."))
-    # Beyond the server's maximum a limit means the maximum, and int() refuses 5,000 digits.
-    digits = value.lstrip("0") or "0"
-    return int(digits) if len(digits) <= len(str(queries.MAX_LIMIT)) else queries.MAX_LIMIT
-
-
-def _timestamp(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if value is None:
-        return None
-    # A "+01:00" offset sent without URL encoding arrives as " 01:00".
-    for candidate in (value, value.replace(" ", "+")):
-        try:
-            moment = datetime.fromisoformat(candidate)
-            # In UTC, as stored: year 1 or 9999 with an offset falls outside what a
-            # datetime holds (OverflowError), so it is refused like any other bad value.
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        except (ValueError, OverflowError):
-            continue
-    raise _bad(
-        "bad_timestamp",
-        _("%(name)s must be an ISO 8601 timestamp, e.g. 2026-03-02T09:00:00Z.", name=name),
-    )

@@ -334,3 +334,49 @@ def stored_instrument_documents(session: Session, organisation_id: int) -> dict[
         .order_by(InstrumentVersion.created_at)
     )
     return dict(stored.all())
+
+
+def previous_assessment(session: Session, attempt: Attempt) -> Attempt | None:
+    """The person's submitted attempt at the same link before this one that assessed
+    something (one that assessed nothing is no comparison), or None."""
+    return session.scalar(
+        select(Attempt)
+        .where(
+            Attempt.person_id == attempt.person_id,
+            Attempt.resource_link_id == attempt.resource_link_id,
+            Attempt.status == AttemptStatus.SUBMITTED,
+            Attempt.overall_level.is_not(None),
+            Attempt.submitted_at < attempt.submitted_at,
+        )
+        .order_by(Attempt.submitted_at.desc())
+        .limit(1)
+    )
+
+
+NOT_STARTED, IN_PROGRESS, FINISHED = "not_started", "in_progress", "finished"
+
+
+def instrument_states(
+    session: Session, person_ids: list[int], keys: list[str]
+) -> dict[tuple[int, str], str]:
+    """Each person's state per instrument key (IN_PROGRESS or FINISHED; absent: NOT_STARTED),
+    from their latest attempt at it."""
+    if not person_ids or not keys:
+        return {}
+    rows = session.execute(
+        select(Attempt.person_id, InstrumentVersion.key, Attempt.status, Attempt.overall_level)
+        .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
+        .where(Attempt.person_id.in_(person_ids), InstrumentVersion.key.in_(keys))
+        .order_by(Attempt.started_at)
+    )
+    states: dict[tuple[int, str], str] = {}
+    for person_id, key, status, overall_level in rows:
+        if status != AttemptStatus.SUBMITTED:
+            states[person_id, key] = IN_PROGRESS
+        elif counts_as_finished(overall_level):
+            states[person_id, key] = FINISHED
+        else:
+            # Submitted with nothing assessed (competence.scoring.counts_as_finished): started,
+            # not finished, and it changes nothing about an assessment before it.
+            states.setdefault((person_id, key), IN_PROGRESS)
+    return states

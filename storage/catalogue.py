@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from competence.catalogue import DEFAULT_FRAMEWORK, Entry, entry_key
 from competence.recommendations import Activity
-from storage.assessments import FrameworkVersion, LearningActivity
+from storage.assessments import FrameworkVersion, LearningActivity, RoleProfile
 
 
 def catalogue_of(
@@ -213,3 +213,49 @@ def framework_keys(session: Session, organisation_id: int) -> list[str]:
         .distinct()
     )
     return sorted({DEFAULT_FRAMEWORK, *stored})
+
+
+def activities_for(session: Session, organisation_id: int, framework_key: str) -> list[Activity]:
+    """Every entry of the framework the organisation sees, retired ones too, as the domain's
+    activities (what a results page recommends from)."""
+    rows = catalogue_of(session, organisation_id, framework_key=framework_key, include_retired=True)
+    return [as_activity(row) for row in rows]
+
+
+def profile_targets(
+    session: Session, organisation_id: int, framework_key: str, key: str
+) -> dict[str, int]:
+    """The target level per competence of the organisation's role profile with this key for
+    the framework; {} when there is none."""
+    profile = session.scalar(
+        select(RoleProfile).where(
+            RoleProfile.organisation_id == organisation_id,
+            RoleProfile.key == key,
+            RoleProfile.framework_key == framework_key,
+        )
+    )
+    return dict(profile.targets) if profile else {}
+
+
+def role_targets(
+    session: Session, organisation_id: int, framework_key: str, role: str | None
+) -> dict[str, int]:
+    """The targets of the organisation's first role profile for the framework whose key, or
+    name in any language, is the role title (yrkesroll; case and surrounding spaces ignored);
+    {} when none matches or there is no role."""
+    if not role:
+        return {}
+    wanted = role.strip().casefold()
+    profiles = session.scalars(
+        select(RoleProfile)
+        .where(
+            RoleProfile.organisation_id == organisation_id,
+            RoleProfile.framework_key == framework_key,
+        )
+        .order_by(RoleProfile.id)
+    )
+    for profile in profiles:
+        names = [profile.key, *(profile.name or {}).values()]
+        if any(str(name).strip().casefold() == wanted for name in names):
+            return dict(profile.targets)
+    return {}

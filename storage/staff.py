@@ -9,6 +9,7 @@ units or managers keeps the history that reports over time need.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import (
@@ -224,6 +225,32 @@ def current_employment(session: Session, employee_id: int) -> Employment | None:
             Employment.employee_id == employee_id, Employment.valid_to.is_(None)
         )
     )
+
+
+def team_members(
+    session: Session, organisation_id: int, employee_ids: Collection[int]
+) -> list[tuple[Employee, Employment | None]]:
+    """The organisation's active employees among these, by name, each with their current
+    employment (None when they have none)."""
+    employees = session.scalars(
+        select(Employee).where(
+            Employee.id.in_(employee_ids),
+            Employee.organisation_id == organisation_id,
+            Employee.active.is_(True),
+        )
+    ).all()
+    employments = {
+        employment.employee_id: employment
+        for employment in session.scalars(
+            select(Employment).where(
+                Employment.employee_id.in_(employee_ids), Employment.valid_to.is_(None)
+            )
+        )
+    }
+    return [
+        (employee, employments.get(employee.id))
+        for employee in sorted(employees, key=lambda e: (e.name.casefold(), e.id))
+    ]
 
 
 def team_ids(session: Session, manager_id: int) -> set[int]:

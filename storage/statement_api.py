@@ -138,3 +138,14 @@ def remove_credential(session: Session, key: str) -> bool:
         return False
     session.delete(credential)
     return True
+
+
+def credential_organisation(session: Session, key: str, secret: str) -> int | None:
+    """The organisation whose statements these Basic auth values may read, or None (unknown
+    key or wrong secret); the credential's use recorded and committed."""
+    credential = verify_credential(session, key, secret)
+    if credential is None:
+        return None
+    organisation_id = credential.organisation_id
+    session.commit()  # when it was last used
+    return organisation_id

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from markupsafe import Markup
 
-from competence.radar import RadarSeries, _text_width, default_rings, radar_svg
+from competence.radar import RadarSeries, _text_width, default_rings, radar_chart, radar_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 AXES_21 = [
@@ -270,3 +270,29 @@ def test_default_rings_follow_the_scale():
     root = parse(render(["a", "b", "c"], [], max_value=8, rings=[1, 3, 5]))
     labels = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "radar-ring-label"]
     assert labels == ["1", "3", "5", "8"]  # the scale's top is always drawn
+
+
+# --- radar_chart: how every page builds its radar -------------------------------------------
+
+CHART = {"max_value": 4, "title": "Team", "description": "Mean per area.", "id_prefix": "r"}
+
+
+def test_a_page_draws_only_the_series_it_has_in_the_order_given():
+    previous = RadarSeries("2025", [1, 2, 3], "previous")
+    current = RadarSeries("2026", [2, 3, 4], "current")
+
+    chart = radar_chart(["a", "b", "c"], [current, None, previous], **CHART)
+
+    assert chart == radar_svg(["a", "b", "c"], [current, previous], **CHART)
+    legend = parse(chart).findall(f".//{SVG}text[@class='radar-legend-label']")
+    assert [label.text for label in legend] == ["2026", "2025"]
+
+
+def test_a_hidden_group_gets_no_chart_even_with_last_years_beside_it():
+    previous = RadarSeries("2025", [1, 2, 3], "previous")
+
+    assert radar_chart(["a", "b", "c"], [None, previous], **CHART) is None
+
+
+def test_a_framework_of_fewer_than_three_areas_gets_no_chart():
+    assert radar_chart(["a", "b"], [RadarSeries("2026", [1, 2], "current")], **CHART) is None

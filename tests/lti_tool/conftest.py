@@ -12,6 +12,7 @@ from lti_tool.cli import cli
 from tests.support.accessibility import launched_chromium
 from tests.support.admin import ADMIN_SECRET
 from tests.support.platforms import TestPlatform
+from tests.support.statement_store import organisation, reader
 
 PAGE_TIMEOUT_MS = 15_000
 # `expect` waits for what a person would see with its own timeout (5 s unless told): on a
@@ -111,3 +112,15 @@ def invite(app, settings, tool_url):
         return result.stdout.strip()
 
     return run
+
+
+@pytest.fixture
+def org_a(db):
+    """An organisation whose statements an xAPI client reads (the Statement API tests)."""
+    return organisation(db, "kommun-a")
+
+
+@pytest.fixture
+def client_a(db, tool_url, org_a):
+    """An xAPI client holding a Statement API credential of `org_a`."""
+    return reader(db, tool_url, org_a)

@@ -2,8 +2,11 @@
 
 import re
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from competence.frameworks import digcomp
+from lti_tool.results import competence_rows, levels_chart
 from storage import Attempt, Delivery, LearningActivity, Organisation, RoleProfile
 from tests.support.assessing import answer, answer_all, start, submit, table_levels
 from tests.support.browsing import dev_launch, text_of
@@ -178,3 +181,27 @@ def test_the_gradebook_hears_how_many_competences_were_not_assessed(
         "Overall level: Intermediate 4. "
         "Not assessed: 18 of 21 competences (questions not answered)."
     )
+
+
+def test_a_result_reads_as_one_row_per_competence_and_the_chart_draws_what_is_named(app):
+    framework = digcomp()
+    result = {"competences": {"1.1": {"level": 3, "value": 3.0}, "1.2": {"level": 0}}}
+
+    with app.test_request_context("/"), force_locale("en"):
+        rows = competence_rows(framework, result, "en", {"1.1": 5}, {"1.1": 2})
+        bare = levels_chart(framework, rows, current="Now", title="T", description="D",
+                            id_prefix="a")  # fmt: skip
+        full = levels_chart(framework, rows, current="Now", previous="Before", target="Goal",
+                            title="T", description="D", id_prefix="b")  # fmt: skip
+
+    assert len(rows) == len(framework.competences)
+    first, second, third = rows[:3]
+    assert (first.id, first.level, first.previous_level, first.target) == ("1.1", 3, 2, 5)
+    assert (second.level, second.level_name) == (0, "Not yet at level 1")
+    assert (third.level, third.level_name, third.target) == (None, "Not assessed", None)
+    assert re.findall(r'class="radar-legend-label"[^>]*>([^<]*)<', str(bare)) == ["Now"]
+    assert re.findall(r'class="radar-legend-label"[^>]*>([^<]*)<', str(full)) == [
+        "Before",
+        "Now",
+        "Goal",
+    ]

@@ -136,3 +136,9 @@ def void(db, org: Organisation, target, at: datetime) -> dict:
     db.refresh(target)
     assert target.voided
     return voiding
+
+
+def ids(response) -> list[str]:
+    """The ids of the statements a list response served, in order (it must be a 200)."""
+    assert response.status_code == 200, response.text
+    return [statement["id"] for statement in response.json()["statements"]]
