@@ -41,13 +41,13 @@ from lti_tool.auth import current_launch
 from lti_tool.database import db_session
 from lti_tool.input_limits import whole_number
 from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
-from storage.completions import TARGET_OF_KIND, JobLease, SyncTarget
+from storage.completions import TARGET_OF_KIND, SyncTarget
 from storage.database import utcnow
+from storage.jobs import JobLease, latest_runs, request_run
 from storage.lrs import CredentialsUnavailable
 from storage.outbox import dead_deliveries, delivery_counts, revive
 from storage.platform_activity import last_grades_sent
 from sync.hr_delivery import resume_target
-from sync.jobs import latest_runs, request_run
 from sync.moodle_plans import create_framework_in_moodle
 from sync.moodle_ws import MoodleError, MoodleUnavailable
 from sync.scheduler import configured_jobs

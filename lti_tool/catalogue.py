@@ -27,9 +27,15 @@ from lti_tool import csrf
 from lti_tool.access import access_required, current_access
 from lti_tool.csv_problems import csv_problem_text
 from lti_tool.database import db_session
-from storage.assessments import FrameworkVersion, LearningActivity
-from storage.catalogue import add_entries, apply_entry, catalogue_of, import_entries, own_activity
-from storage.frameworks import find_framework
+from storage.catalogue import (
+    LearningActivity,
+    add_entries,
+    apply_entry,
+    catalogue_of,
+    import_entries,
+    own_activity,
+)
+from storage.frameworks import FrameworkVersion, find_framework
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 # Every import shares one size limit (the command line's too); the app's own fits launches.

@@ -17,8 +17,8 @@ from lti_tool.database import db_session
 from lti_tool.i18n import language_of
 from lti_tool.plans import activity_titles, framework_of, is_self, names_for
 from storage.audit import VIEW_PLAN
-from storage.plan_records import completions, latest_agreed, latest_launch_locale
-from storage.plans import DevelopmentPlan
+from storage.launches import latest_launch_locale
+from storage.plans import DevelopmentPlan, completions, latest_agreed
 from storage.staff import current_employment
 
 bp = Blueprint("plan_pdf", __name__)

@@ -43,11 +43,13 @@ from lti_tool.database import db_session
 from lti_tool.input_limits import whole_number
 from lti_tool.results import level_name
 from storage import Attempt, Employee, Person, utcnow
-from storage.attempts import load_instrument
+from storage.attempts import latest_submitted_attempt, load_instrument
 from storage.audit import VIEW_PLAN
 from storage.catalogue import as_activity, catalogue_of, suits_role, visible_activity
-from storage.frameworks import find_framework
-from storage.plan_records import (
+from storage.frameworks import find_framework, role_profile_for
+from storage.plans import (
+    DevelopmentPlan,
+    PlanVersion,
     add_comment,
     complete_item,
     completions,
@@ -55,12 +57,9 @@ from storage.plan_records import (
     current_period,
     latest_agreed,
     latest_plan,
-    latest_submitted_attempt,
     plan_for_period,
-    role_profile_for,
     save_version,
 )
-from storage.plans import DevelopmentPlan, PlanVersion
 from storage.result_sharing import results_for_manager
 from storage.staff import current_employment
 from xapi import statements as xapi_statements

@@ -30,9 +30,7 @@ from lti_tool import metrics, sessions
 from lti_tool.database import db_session
 from lti_tool.i18n import LANGUAGES, language_of
 from lti_tool.rate_limits import RateLimited
-from storage import statement_queries as queries
-from storage.statement_api import verify_credential
-from storage.statements import agent_key
+from storage.statements import agent_key, queries, verify_credential
 from xapi.served import FORMATS, served, tool_authority
 
 bp = Blueprint("statement_api", __name__, url_prefix="/xapi")

@@ -13,17 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
-    update,
-)
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -106,39 +96,6 @@ class RemoteId(Base):
     local_key: Mapped[str] = mapped_column(String(255))
     remote_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class JobRun(Base):
-    """One run of a scheduled job, for the admin pages: when, where, how it went."""
-
-    __tablename__ = "job_runs"
-    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "started_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[str] = mapped_column(String(64))
-    instance: Mapped[str] = mapped_column(String(128))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(16), default="running")  # ok | failed | skipped
-    counts: Mapped[dict] = mapped_column(JSONDocument, default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
-
-
-class JobLease(Base):
-    """Which scheduler instance holds a job (or, on SQLite, the whole scheduler) until when.
-
-    A job that must not run twice at once (polling Moodle, say) is taken by a conditional
-    UPDATE of its row; an instance that dies lets the lease run out.  Also the admin's
-    "run now": `requested_at` set, the next instance to look runs it."""
-
-    __tablename__ = "job_leases"
-
-    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner: Mapped[str | None] = mapped_column(String(128))
-    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    runs: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # The outbox target string of each kind of SyncTarget (their senders live in sync/).

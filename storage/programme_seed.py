@@ -59,8 +59,7 @@ from competence.frameworks import digcomp
 from competence.instruments import shipped_documents, shipped_instruments
 from competence.maturity import maturity_document, maturity_framework, maturity_instrument
 from competence.scoring import score
-from storage.assessments import Answer, Attempt, AttemptStatus
-from storage.attempts import store_instrument
+from storage.attempts import Answer, Attempt, AttemptStatus, store_instrument
 from storage.people import Person
 from storage.plans import DevelopmentPlan, PlanVersion
 from storage.staff import Employee, Employment, SharedInstrument, Unit

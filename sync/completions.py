@@ -29,8 +29,7 @@ from storage.completions import (
 )
 from storage.database import utcnow
 from storage.launches import Launch
-from storage.plan_records import complete_item, matching_plan_item
-from storage.plans import DevelopmentPlan
+from storage.plans import DevelopmentPlan, complete_item, matching_plan_item
 from storage.staff import Employee
 from xapi import statements as xapi_statements
 from xapi.record import record, where_of

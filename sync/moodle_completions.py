@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from lti.http_client import make_http_session
 from storage import Database
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from storage.completions import SyncTarget, record_completion
 from storage.database import utcnow
 from storage.lrs import CredentialsUnavailable

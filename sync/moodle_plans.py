@@ -43,13 +43,12 @@ from sqlalchemy.orm import Session
 from competence.framework_io import AREA_PREFIX, default_proficient_from
 from competence.frameworks import Framework, digcomp
 from lti.delivery import DeliveryFailed
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from storage.completions import CompletionEvent, RemoteId, SyncTarget
 from storage.database import utcnow
 from storage.lrs import CredentialsUnavailable, unseal
 from storage.people import Person
-from storage.plan_records import latest_agreed
-from storage.plans import DevelopmentPlan
+from storage.plans import DevelopmentPlan, latest_agreed
 from sync.moodle_ws import MoodleError, MoodleUnavailable, MoodleWs, as_delivery_failure
 from sync.plan_activities import levels_built
 

@@ -14,7 +14,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from storage import StatementApiCredential, statement_queries
+from storage import StatementApiCredential
+from storage.statements import queries as statement_queries
 from tests.support.statement_store import (
     ANSWERED,
     COMPLETED,

@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from lti.http_client import make_http_session
 from storage import Delivery, DeliveryStatus
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from storage.completions import SyncTarget
 from storage.outbox import due_now, revive
 from storage.people import Person
-from storage.plan_records import complete_item
-from storage.plans import DevelopmentPlan, PlanVersion
+from storage.plans import DevelopmentPlan, PlanVersion, complete_item
 from sync.moodle_plans import (
     PLAN_NAME,
     TARGET,
