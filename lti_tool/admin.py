@@ -35,11 +35,11 @@ from sqlalchemy.orm import selectinload
 
 from lti import dynamic_registration as dynreg
 from lti.claims import primary_role
-from lti.http_client import make_http_session
 from lti_tool import sessions
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
 from lti_tool.input_limits import whole_number
+from outbound.http_client import make_http_session
 from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
 from storage.completions import TARGET_OF_KIND, SyncTarget
 from storage.database import utcnow

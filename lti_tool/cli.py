@@ -909,7 +909,7 @@ def hr_source_set(organisation_slug, url, token_stdin, enable) -> None:
 @click.option("--organisation", "organisation_slug", default=None)
 def hr_poll(organisation_slug) -> None:
     """Poll the enabled HR endpoints now (the scheduler does it every night)."""
-    from lti.http_client import make_http_session
+    from outbound.http_client import make_http_session
     from sync.hr_polling import poll_hr_sources
 
     settings = load_settings()

@@ -35,11 +35,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti import dynamic_registration as dynreg
-from lti.http_client import make_http_session
 from lti_tool import csrf
 from lti_tool.database import db_session
 from lti_tool.errors import wants_json
 from lti_tool.input_limits import whole_number
+from outbound.http_client import make_http_session
 from storage import Organisation
 from storage.audit import UPDATE_REGISTRATION, record_audit
 

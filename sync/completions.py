@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from competence.instruments import Instrument
 from competence.scoring import AssessmentResult
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 from storage import Attempt
 from storage.completions import (
     PLAN_ITEM,

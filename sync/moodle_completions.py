@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Database
 from storage.catalogue import LearningActivity
 from storage.completions import SyncTarget, record_completion

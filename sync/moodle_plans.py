@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from competence.framework_io import AREA_PREFIX, default_proficient_from
 from competence.frameworks import Framework, digcomp
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 from storage.catalogue import LearningActivity
 from storage.completions import CompletionEvent, RemoteId, SyncTarget
 from storage.database import utcnow

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import requests
 
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 
 REST_PATH = "/webservice/rest/server.php"
 

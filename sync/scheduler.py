@@ -26,11 +26,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from config import Settings
 from lti.ags import AgsScoreSender
 from lti.grades import TARGET as AGS_SCORE
-from lti.http_client import make_http_session
 from lti.nrps import TARGET as NRPS_ROSTER
 from lti.nrps import NrpsRosterSender
 from lti.rosters import refresh_rosters
 from lti.service_tokens import ServiceTokens
+from outbound.http_client import make_http_session
 from storage import Database, utcnow
 from storage import jobs as job_store
 from storage.retention import RetentionPeriods, apply_retention
@@ -83,7 +83,7 @@ class JobContext:
 
 
 # Another target's sender is one line here (see build_senders): its outbox target
-# string and a callable(session, payload) that raises lti.delivery.DeliveryFailed.
+# string and a callable(session, payload) that raises outbound.delivery.DeliveryFailed.
 SENDER_FACTORIES: dict[str, Callable[[Settings], Sender]] = {}
 
 

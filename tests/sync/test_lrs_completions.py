@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from config import load_settings
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Delivery
 from storage.catalogue import LearningActivity
 from storage.completions import CompletionEvent

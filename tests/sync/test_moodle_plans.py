@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Delivery, DeliveryStatus
 from storage.catalogue import LearningActivity
 from storage.completions import SyncTarget
