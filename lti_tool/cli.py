@@ -386,7 +386,7 @@ def dev() -> None:
 def dev_seed_programme(organisation_slug: str) -> None:
     """Create the made-up organisation of 200 people (storage/programme_seed.py)."""
     from lti_tool.dev_platform.platform import ORGANISATION_SLUG, ensure_registered
-    from storage.programme_seed import AlreadySeeded, seed_programme
+    from lti_tool.dev_platform.programme_seed import AlreadySeeded, seed_programme
 
     settings = load_settings()
     if settings.is_production:
