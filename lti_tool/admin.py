@@ -48,7 +48,7 @@ from storage.lrs import CredentialsUnavailable
 from storage.outbox import dead_deliveries, delivery_counts, revive
 from storage.platform_activity import last_grades_sent
 from sync.hr_delivery import resume_target
-from sync.moodle_plans import create_framework_in_moodle
+from sync.moodle_frameworks import create_framework_in_moodle
 from sync.moodle_ws import MoodleError, MoodleUnavailable
 from sync.scheduler import configured_jobs
 from sync.xapi_forwarding import resume as resume_forwarding

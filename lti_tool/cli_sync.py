@@ -248,7 +248,7 @@ def target_create_framework(target_id, organisation_slug, scale_id) -> None:
     services; what Moodle has already (same ID number) is left as it is."""
     from outbound.http_client import make_http_session
     from storage.lrs import CredentialsUnavailable
-    from sync.moodle_plans import create_framework_in_moodle
+    from sync.moodle_frameworks import create_framework_in_moodle
     from sync.moodle_ws import MoodleError, MoodleUnavailable
 
     settings = load_settings()

@@ -28,8 +28,7 @@ from storage.catalogue import LearningActivity
 from storage.completions import SyncTarget, record_completion
 from storage.database import utcnow
 from storage.lrs import CredentialsUnavailable
-from sync.moodle_plans import moodle_of
-from sync.moodle_ws import MoodleError, MoodleUnavailable, MoodleWs
+from sync.moodle_ws import MoodleError, MoodleUnavailable, MoodleWs, moodle_of
 from sync.plan_activities import agreed_activities, levels_built
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,11 @@ from storage.completions import SyncTarget
 from storage.outbox import due_now, revive
 from storage.people import Person
 from storage.plans import DevelopmentPlan, PlanVersion, complete_item
+from sync.moodle_frameworks import create_framework_in_moodle
 from sync.moodle_plans import (
     PLAN_NAME,
     TARGET,
     Scale,
-    create_framework_in_moodle,
     rating_value,
 )
 from tests.support.moodle_ws import MoodleDouble
