@@ -35,7 +35,7 @@ from storage.attempts import AttemptRefused, LoadedInstrument
 from storage.completions import record_completion
 from storage.frameworks import find_instrument_row
 from storage.launches import Launch
-from storage.plan_records import matching_plan_item
+from storage.plans import matching_plan_item
 from storage.staff import Employee
 from xapi import statements as xapi_statements
 from xapi.record import record, record_many, where_of

@@ -15,8 +15,13 @@ from sqlalchemy.orm import Session
 
 from storage.catalogue import visible_activity
 from storage.launches import Launch
-from storage.plan_records import complete_item, latest_agreed, latest_plan
-from storage.plans import DevelopmentPlan, PlanItemCompletion
+from storage.plans import (
+    DevelopmentPlan,
+    PlanItemCompletion,
+    complete_item,
+    latest_agreed,
+    latest_plan,
+)
 from xapi import statements as xapi_statements
 from xapi.record import record, where_of
 
@@ -43,7 +48,7 @@ def complete_plan_item(
 ) -> PlanItemCompletion | None:
     """Mark the item done in the caller's transaction; None when it already was.
 
-    The first time, also its completion event (storage.plan_records.complete_item) and
+    The first time, also its completion event (storage.plans.complete_item) and
     the `completed` statement named by `launch`'s person (no launch: no LTI identity to
     name, so no statement).  `language` is the statement's, else the launch's, else
     Swedish; `title` the item's name in it, else its goal or learning activity."""

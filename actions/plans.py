@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from storage.plan_records import (
+from storage.plans import (
+    DevelopmentPlan,
+    PlanComment,
+    PlanVersion,
     add_comment,
     confirm,
     current_period,
@@ -17,7 +20,6 @@ from storage.plan_records import (
     plan_for_period,
     save_version,
 )
-from storage.plans import DevelopmentPlan, PlanComment, PlanVersion
 from storage.staff import Employee
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.programme [--database URL] [--people N]
 
-Seeds one organisation of N people with storage/programme_seed.py (the same rules as
+Seeds one organisation of N people with lti_tool/dev_platform/programme_seed.py (the same rules as
 the 200-person test organisation) into a new SQLite file, or an empty PostgreSQL
 database given with --database, then times fetching the rows (five bulk queries) and
 computing every table of /programme (indicators by each split, development over time,
@@ -20,9 +20,9 @@ from pathlib import Path
 from competence import programme as p
 from competence.frameworks import digcomp
 from competence.maturity import maturity_framework
+from lti_tool.dev_platform.programme_seed import seed_programme
 from storage import Database, Organisation, migrate
 from storage.programme_data import organisation_facts
-from storage.programme_seed import seed_programme
 
 
 def timed(work, repeat: int = 5) -> float:

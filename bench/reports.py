@@ -5,9 +5,10 @@ and the whole /programme page for 50,000 people, on PostgreSQL and on SQLite.
     .venv/bin/python -m bench.reports [--people 50000] [--sqlite-people N] [--runs 7]
                                       [--profile radar|indicators|page]
 
-Each backend gets a fresh database, seeded in bulk by storage/programme_seed.py
-(`seed_programme_bulk`: the rules of the 200-person test organisation, with more units
-and team leaders; every submitted attempt's 21 answers stored too).  PostgreSQL is
+Each backend gets a fresh database, seeded in bulk by
+lti_tool/dev_platform/programme_seed_bulk.py (`seed_programme_bulk`: the rules of the
+200-person test organisation, with more units and team leaders; every submitted
+attempt's 21 answers stored too).  PostgreSQL is
 then VACUUM ANALYZEd, as autovacuum would have done.  Measured warm (one run first
 that is not counted), each run with a new database session, in Swedish:
 
@@ -55,6 +56,8 @@ from competence.frameworks import digcomp
 from config import load_settings
 from lti_tool import create_app
 from lti_tool import programme as page
+from lti_tool.dev_platform.programme_seed import Shape, person_of
+from lti_tool.dev_platform.programme_seed_bulk import seed_programme_bulk
 from storage import (
     Answer,
     Attempt,
@@ -67,7 +70,6 @@ from storage import (
     PlatformRegistration,
 )
 from storage.programme_data import organisation_facts
-from storage.programme_seed import Shape, person_of, seed_programme_bulk
 
 PEOPLE = 50_000
 QUICK_PEOPLE = 2_000

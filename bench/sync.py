@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.databases import fresh_database
 from bench.hr_files import seed
 from bench.results import BenchOptions, Figure
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Database
 from sync.hr_delivery import BATCH_SIZE, deliver_hr_records
 from sync.hr_files import HrFilesSender

@@ -37,7 +37,7 @@ from bench.results import BenchOptions, Figure, machine, markdown
 from competence.frameworks import digcomp
 from competence.instruments import shipped_instruments
 from competence.scoring import score
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Database, Delivery, DeliveryStatus, LrsEndpoint, Organisation
 from storage.database import utcnow
 from storage.lrs import seal

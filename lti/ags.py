@@ -19,9 +19,9 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti.delivery import DeliveryFailed, failure_from_status
 from lti.grades import AGS_ENDPOINT, LINEITEM_SCOPE, SCORE_SCOPE
 from lti.service_tokens import ServiceTokens
+from outbound.delivery import DeliveryFailed, failure_from_status
 from storage import LineItem, PlatformRegistration
 from storage.courses import ResourceLink
 from storage.database import get_or_create

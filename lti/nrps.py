@@ -26,8 +26,8 @@ from requests.utils import parse_header_links
 from sqlalchemy.orm import Session
 
 from lti import claims as c
-from lti.delivery import DeliveryFailed, failure_from_status
 from lti.service_tokens import ServiceTokens
+from outbound.delivery import DeliveryFailed, failure_from_status
 from storage import Context, MembershipStatus, PlatformRegistration
 from storage.rosters import (
     ROSTER_TARGET,

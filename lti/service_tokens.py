@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 import requests
 from sqlalchemy.orm import Session
 
-from lti.delivery import DeliveryFailed, failure_from_status
 from lti.tool_keys import sign_jwt
+from outbound.delivery import DeliveryFailed, failure_from_status
 from storage import PlatformRegistration
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

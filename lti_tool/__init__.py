@@ -9,8 +9,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings, SettingsError, load_settings
-from lti.http_client import make_http_session
 from lti.platform_keys import PlatformKeyCache
+from outbound.http_client import make_http_session
 from storage import Database
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -33,15 +33,16 @@ from flask_babel import gettext, lazy_gettext
 
 from lti import registration_invitations as invitations
 from lti.claims import primary_role
-from lti.http_client import make_http_session
 from lti.platforms import NewOrganisation
 from lti_tool import sessions
 from lti_tool.auth import current_launch
 from lti_tool.database import db_session
 from lti_tool.input_limits import whole_number
+from outbound.http_client import make_http_session
 from storage import Delivery, DeliveryStatus, LrsEndpoint, Organisation, PlatformRegistration
-from storage.completions import SyncTarget, requested_job_ids, sync_target_states
+from storage.completions import SyncTarget, sync_target_states
 from storage.database import utcnow
+from storage.jobs import latest_runs, requested_job_ids
 from storage.lrs import record_stores
 from storage.organisations import (
     organisation_row,
@@ -52,7 +53,6 @@ from storage.organisations import (
 from storage.outbox import dead_deliveries, delivery_counts, retry_dead_delivery
 from storage.platform_activity import last_grades_sent
 from sync import admin as sync_admin
-from sync.jobs import latest_runs
 from sync.scheduler import configured_jobs
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

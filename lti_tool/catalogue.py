@@ -26,8 +26,8 @@ from lti_tool import csrf
 from lti_tool.access import access_required, current_access
 from lti_tool.csv_problems import csv_problem_text
 from lti_tool.database import db_session
-from storage.assessments import LearningActivity
 from storage.catalogue import (
+    LearningActivity,
     add_entry,
     catalogue_of,
     framework_keys,

@@ -17,9 +17,9 @@ from lti_tool.database import db_session
 from lti_tool.i18n import language_of
 from lti_tool.plans import activity_titles, is_self, names_for
 from storage.audit import VIEW_PLAN
+from storage.launches import latest_launch_locale
 from storage.organisations import organisation_row
-from storage.plan_records import completions, framework_of, latest_agreed, latest_launch_locale
-from storage.plans import DevelopmentPlan
+from storage.plans import DevelopmentPlan, completions, framework_of, latest_agreed
 from storage.staff import current_employment
 
 bp = Blueprint("plan_pdf", __name__)

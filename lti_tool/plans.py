@@ -48,21 +48,20 @@ from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
 from lti_tool.results import level_name
 from storage import Attempt, Employee
-from storage.attempts import load_instrument
+from storage.attempts import latest_submitted_attempt, load_instrument
 from storage.audit import VIEW_PLAN
 from storage.catalogue import as_activity, catalogue_of, suits_role, visible_activity
-from storage.frameworks import find_framework
+from storage.frameworks import find_framework, role_profile_for
 from storage.organisations import organisation_row
-from storage.plan_records import (
+from storage.plans import (
+    DevelopmentPlan,
+    PlanVersion,
     completions,
     framework_of,
     latest_agreed,
     latest_plan,
-    latest_submitted_attempt,
     people_names,
-    role_profile_for,
 )
-from storage.plans import DevelopmentPlan, PlanVersion
 from storage.result_sharing import results_for_manager
 from storage.staff import active_members, current_employment
 

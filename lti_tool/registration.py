@@ -34,11 +34,11 @@ from flask_babel import gettext
 from lti import dynamic_registration as dynreg
 from lti import registration_invitations as invitations
 from lti import registration_store
-from lti.http_client import make_http_session
 from lti.platforms import NewOrganisation
 from lti_tool import csrf
 from lti_tool.database import db_session
 from lti_tool.input_limits import whole_number
+from outbound.http_client import make_http_session
 from storage import Organisation
 from storage.organisations import organisation_row, organisations_by_name
 

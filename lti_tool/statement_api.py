@@ -28,9 +28,7 @@ from lti_tool import metrics, sessions
 from lti_tool.database import db_session
 from lti_tool.i18n import LANGUAGES, language_of
 from lti_tool.rate_limits import RateLimited
-from storage import statement_queries as queries
-from storage.statement_api import credential_organisation
-from storage.statements import agent_key
+from storage.statements import agent_key, credential_organisation, queries
 from xapi.served import served, tool_authority
 from xapi.statement_query import (
     ContinuedQuery,

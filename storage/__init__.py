@@ -4,19 +4,15 @@ Importing this package registers every model on `Base.metadata`, which is what
 Alembic compares the migrations against.
 """
 
-from storage.assessments import (
-    Answer,
-    Attempt,
-    AttemptStatus,
-    FrameworkVersion,
-    InstrumentVersion,
-    LearningActivity,
-    RoleProfile,
-)
+from storage.attempts import Answer, Attempt, AttemptStatus
 from storage.audit import AuditEvent
-from storage.completions import CompletionEvent, JobLease, JobRun, RemoteId, SyncTarget
+from storage.catalogue import LearningActivity
+from storage.completions import CompletionEvent, RemoteId, SyncTarget
 from storage.courses import Context, LineItem, ResourceLink
 from storage.database import Base, Database, utcnow
+from storage.frameworks import FrameworkVersion, InstrumentVersion, RoleProfile
+from storage.hr_import import HrImport, HrSource
+from storage.jobs import JobLease, JobRun
 from storage.launches import Launch, LoginNonce
 from storage.lrs import LrsEndpoint
 from storage.memberships import Membership, MembershipStatus
@@ -31,9 +27,8 @@ from storage.outbox import Delivery, DeliveryFile, DeliveryStatus
 from storage.people import Person
 from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
 from storage.rate_limits import RateLimitWindow
-from storage.staff import Employee, Employment, Grant, HrImport, HrSource, SharedInstrument, Unit
-from storage.statement_api import StatementApiCredential
-from storage.statements import XapiStatement, XapiStatementRef
+from storage.staff import Employee, Employment, Grant, SharedInstrument, Unit
+from storage.statements import StatementApiCredential, XapiStatement, XapiStatementRef
 from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [

@@ -12,23 +12,101 @@ the attempts a link allows (competence.scoring.counts_as_finished).
 from __future__ import annotations
 
 import copy
+import enum
 import threading
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    false,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Mapped, Session, load_only, mapped_column, relationship
 
 from competence.frameworks import Framework, framework_from_document
 from competence.instruments import Instrument, Item, instrument_from_document
 from competence.scoring import AssessmentResult, counts_as_finished, score
-from storage.assessments import Answer, Attempt, AttemptStatus, FrameworkVersion, InstrumentVersion
 from storage.courses import ResourceLink
-from storage.database import get_or_create, utcnow
-from storage.result_sharing import link_shares_with_manager
+from storage.database import Base, JSONDocument, UTCDateTime, get_or_create, utcnow
+from storage.frameworks import FrameworkVersion, InstrumentVersion
+from storage.people import Person
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_person_link", "person_id", "resource_link_id"),
+        # Each person's submitted attempts, newest first, with what "the latest result per
+        # person" reads (programme radar and indicators): an index-only scan on both databases.
+        Index(
+            "ix_attempts_submitted",
+            "person_id",
+            text("submitted_at DESC"),
+            "id",
+            "instrument_id",
+            postgresql_where=text("status = 'submitted'"),
+            sqlite_where=text("status = 'submitted'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    resource_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resource_links.id", ondelete="SET NULL")
+    )
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"))
+    # The launch that submitted it: its AGS endpoint is where the score goes.
+    launch_id: Mapped[str | None] = mapped_column(ForeignKey("launches.id", ondelete="SET NULL"))
+    status: Mapped[AttemptStatus] = mapped_column(
+        Enum(AttemptStatus, name="attempt_status", values_callable=lambda e: [m.value for m in e]),
+        default=AttemptStatus.IN_PROGRESS,
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[dict | None] = mapped_column(JSONDocument)
+    overall_level: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+    # What the activity said about sharing with the manager when the attempt was started:
+    # what the person was told before the first question (see storage.result_sharing).
+    # A later "yes" on the activity never opens an attempt made under "no".
+    shared_with_manager: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+
+    person: Mapped[Person] = relationship()
+    resource_link: Mapped[ResourceLink | None] = relationship()
+    instrument: Mapped[InstrumentVersion] = relationship()
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+
+    attempt_id: Mapped[str] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    option_id: Mapped[str] = mapped_column(String(100))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AttemptRefused(Exception):
@@ -217,6 +295,9 @@ def start_attempt(
         return in_progress
     if attempts_allowed is not None and attempts_used(existing) >= attempts_allowed:
         raise AttemptRefused("no_more_attempts")
+    # Imported here: result_sharing reads attempts, and its one rule stays in its module.
+    from storage.result_sharing import link_shares_with_manager
+
     link = session.get(ResourceLink, resource_link_id) if resource_link_id is not None else None
     attempt = Attempt(
         person_id=person_id,
@@ -380,3 +461,26 @@ def instrument_states(
             # not finished, and it changes nothing about an assessment before it.
             states.setdefault((person_id, key), IN_PROGRESS)
     return states
+
+
+def latest_submitted_attempt(
+    session: Session, person_id: int, instrument_keys: set[str] | None = None
+) -> Attempt | None:
+    """The person's newest finished assessment; only among `instrument_keys` when given.
+
+    A submission with nothing assessed has no levels (competence.scoring.counts_as_finished),
+    so it never hides the levels of the one before it in the dialogue."""
+    query = (
+        select(Attempt)
+        .join(InstrumentVersion, InstrumentVersion.id == Attempt.instrument_id)
+        .where(
+            Attempt.person_id == person_id,
+            Attempt.status == AttemptStatus.SUBMITTED,
+            Attempt.overall_level.is_not(None),
+        )
+    )
+    if instrument_keys is not None:
+        if not instrument_keys:
+            return None
+        query = query.where(InstrumentVersion.key.in_(instrument_keys))
+    return session.scalar(query.order_by(Attempt.submitted_at.desc()).limit(1))

@@ -9,12 +9,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, or_, select, true
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from competence.catalogue import DEFAULT_FRAMEWORK, Entry, entry_key
 from competence.recommendations import Activity
-from storage.assessments import FrameworkVersion, LearningActivity, RoleProfile
+from storage.database import Base, JSONDocument
+from storage.frameworks import FrameworkVersion, RoleProfile
+
+
+class LearningActivity(Base):
+    """A catalogue entry: a course, self-study material, lecture or network."""
+
+    __tablename__ = "learning_activities"
+    __table_args__ = (
+        Index("ix_learning_activities_external_id", "organisation_id", "external_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="sv")
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    framework_key: Mapped[str] = mapped_column(String(100))
+    # [{"competence": "1.1", "from_level": 1, "to_level": 3}, ...]
+    builds: Mapped[list[dict]] = mapped_column(JSONDocument, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    # Role titles (yrkesroller) it suits; empty: everyone.
+    roles: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    # A retired entry stays in agreed plans but is no longer offered.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The organisation's own id for it (a catalogue file's `id` column): what a re-import
+    # of the file matches first (competence.catalogue.entry_key).
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
 
 def catalogue_of(

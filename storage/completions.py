@@ -18,7 +18,6 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -108,39 +107,6 @@ class RemoteId(Base):
     local_key: Mapped[str] = mapped_column(String(255))
     remote_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class JobRun(Base):
-    """One run of a scheduled job, for the admin pages: when, where, how it went."""
-
-    __tablename__ = "job_runs"
-    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "started_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[str] = mapped_column(String(64))
-    instance: Mapped[str] = mapped_column(String(128))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(16), default="running")  # ok | failed | skipped
-    counts: Mapped[dict] = mapped_column(JSONDocument, default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
-
-
-class JobLease(Base):
-    """Which scheduler instance holds a job (or, on SQLite, the whole scheduler) until when.
-
-    A job that must not run twice at once (polling Moodle, say) is taken by a conditional
-    UPDATE of its row; an instance that dies lets the lease run out.  Also the admin's
-    "run now": `requested_at` set, the next instance to look runs it."""
-
-    __tablename__ = "job_leases"
-
-    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner: Mapped[str | None] = mapped_column(String(128))
-    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    runs: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # The outbox target string of each kind of SyncTarget (their senders live in sync/).
@@ -317,11 +283,6 @@ def queue_for_target(session: Session, target: SyncTarget, event_ids: list[int])
         )
         for event_id in event_ids
     )
-
-
-def requested_job_ids(session: Session) -> set[str]:
-    """The jobs an admin asked to run now that the scheduler has not started yet."""
-    return set(session.scalars(select(JobLease.job_id).where(JobLease.requested_at.is_not(None))))
 
 
 @dataclass(frozen=True)

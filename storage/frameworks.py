@@ -1,14 +1,85 @@
-"""An organisation's own frameworks and role profiles, stored whole or not at all."""
+"""Frameworks, instruments and role profiles: an organisation's own, stored whole or not at all.
+
+Frameworks and instruments are stored as the documents `competence` validates,
+one row per version: an attempt points at the exact instrument version it was
+answered on, so a later edit of the instrument never changes old results.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from competence.frameworks import Framework, digcomp, framework_from_document
 from competence.instruments import instrument_from_document
 from competence.texts import DocumentError, require_text
-from storage.assessments import FrameworkVersion, InstrumentVersion, RoleProfile
+from storage.database import Base, JSONDocument, UTCDateTime, utcnow
+
+
+def _one_version_per_key(table: str) -> tuple:
+    """(key, version) unique per organisation, and among shipped rows (organisation NULL).
+
+    NULLs are distinct in a unique constraint, so shipped rows get a partial index.
+    """
+    return (
+        UniqueConstraint("organisation_id", "key", "version"),
+        Index(
+            f"uq_{table}_shipped_key_version",
+            "key",
+            "version",
+            unique=True,
+            sqlite_where=text("organisation_id IS NULL"),
+            postgresql_where=text("organisation_id IS NULL"),
+        ),
+    )
+
+
+class FrameworkVersion(Base):
+    __tablename__ = "frameworks"
+    __table_args__ = _one_version_per_key("frameworks")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: shipped with the tool and shared by every organisation.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(50))
+    document: Mapped[dict] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstrumentVersion(Base):
+    __tablename__ = "instruments"
+    __table_args__ = _one_version_per_key("instruments")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(50))
+    document: Mapped[dict] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    framework: Mapped[FrameworkVersion] = relationship()
+
+
+class RoleProfile(Base):
+    """For a role (yrkesroll): the competences that matter and the target level of each."""
+
+    __tablename__ = "role_profiles"
+    __table_args__ = (UniqueConstraint("organisation_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    framework_key: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[dict] = mapped_column(JSONDocument)
+    targets: Mapped[dict[str, int]] = mapped_column(JSONDocument, default=dict)
 
 
 class AlreadyStored(Exception):
@@ -142,3 +213,23 @@ def save_role_profile(session: Session, organisation_id: int, document: object) 
     session.add(profile)
     session.flush()
     return profile
+
+
+def role_profile_for(
+    session: Session, organisation_id: int, role_title: str | None
+) -> RoleProfile | None:
+    """The organisation's role profile whose key or name (any language) is the yrkesroll."""
+    if not role_title:
+        return None
+    wanted = role_title.strip().casefold()
+    for profile in session.scalars(
+        select(RoleProfile)
+        .where(RoleProfile.organisation_id == organisation_id)
+        .order_by(RoleProfile.id)
+    ):
+        names = profile.name.values() if isinstance(profile.name, dict) else [profile.name]
+        if profile.key.casefold() == wanted or any(
+            str(name).strip().casefold() == wanted for name in names
+        ):
+            return profile
+    return None

@@ -10,6 +10,9 @@ their employee (idnumber = employee_id, else e-mail), as a launch would.
 Everything is read with a handful of bulk SELECTs and written with bulk INSERTs
 and UPDATEs, never one query per row: 10,000 employees take seconds
 (bench/hr_import.py).  The caller's transaction makes the import all or nothing.
+
+Every run is recorded as an `HrImport` (what it changed, or why it changed nothing); an
+organisation's HR endpoint that the scheduler polls is its `HrSource`.
 """
 
 from __future__ import annotations
@@ -18,16 +21,53 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, insert, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from competence.staff_list import RowError, StaffRow, units_of
-from storage.database import utcnow
+from storage.database import Base, JSONDocument, UTCDateTime, utcnow
 from storage.people import Person
-from storage.staff import Employee, Employment, HrImport, HrSource, Unit
+from storage.staff import Employee, Employment, Unit
 
 CHUNK = 1000
 KINDS = ("created", "updated", "moved", "deactivated", "reactivated", "linked")
+
+
+class HrImport(Base):
+    """One run of an HR import (file or endpoint): what it changed, or why it changed nothing."""
+
+    __tablename__ = "hr_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16))  # "csv" | "json"
+    name: Mapped[str] = mapped_column(String(255), default="")  # file name or URL
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # done|rejected|failed
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    # {"created": n, "updated": n, "moved": n, "deactivated": n, "linked": n}
+    summary: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    errors: Mapped[list] = mapped_column(JSONDocument, default=list)  # [{"line": n, "error": s}]
+
+
+class HrSource(Base):
+    """An organisation's HR endpoint that the scheduler polls for the staff list (JSON)."""
+
+    __tablename__ = "hr_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), unique=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    # A bearer token, sealed like LRS passwords.
+    sealed_token: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 @dataclass

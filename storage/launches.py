@@ -10,8 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.courses import Context, ResourceLink
 from storage.database import Base, JSONDocument, UTCDateTime, utcnow
@@ -65,3 +65,14 @@ class Launch(Base):
     deployment: Mapped[Deployment] = relationship()
     context: Mapped[Context | None] = relationship()
     resource_link: Mapped[ResourceLink | None] = relationship()
+
+
+def latest_launch_locale(session: Session, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    return session.scalar(
+        select(Launch.locale)
+        .where(Launch.person_id == person_id, Launch.locale.is_not(None))
+        .order_by(Launch.created_at.desc())
+        .limit(1)
+    )

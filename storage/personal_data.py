@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Table, false, or_, select
 from sqlalchemy.orm import Session
 
-from storage.assessments import Answer, Attempt
+from storage.attempts import Answer, Attempt
 from storage.audit import AuditEvent
 from storage.completions import TARGET_OF_KIND, CompletionEvent, RemoteId, SyncTarget
 from storage.database import Base, one_of
+from storage.hr_import import HrImport, HrSource
 from storage.launches import Launch
 from storage.lrs import LrsEndpoint
 from storage.memberships import Membership
@@ -42,7 +43,7 @@ from storage.organisations import PlatformRegistration
 from storage.outbox import Delivery
 from storage.people import Person
 from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
-from storage.staff import Employee, Employment, Grant, HrImport, HrSource
+from storage.staff import Employee, Employment, Grant
 from storage.statements import AGENT, XapiStatement, XapiStatementRef
 
 

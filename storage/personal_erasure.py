@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.assessments import Attempt
+from storage.attempts import Attempt
 from storage.audit import AuditEvent
 from storage.completions import TARGET_OF_KIND, CompletionEvent, SyncTarget
 from storage.database import one_of
@@ -28,7 +28,7 @@ from storage.personal_data import (
 )
 from storage.plans import DevelopmentPlan, PlanComment, PlanItemCompletion, PlanVersion
 from storage.staff import Grant
-from storage.statement_api import StatementApiCredential
+from storage.statements import StatementApiCredential
 
 
 @dataclass(frozen=True)

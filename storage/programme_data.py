@@ -24,7 +24,8 @@ from competence.programme import (
     PlanAgreementRow,
     ResultSums,
 )
-from storage.assessments import Attempt, AttemptStatus, FrameworkVersion, InstrumentVersion
+from storage.attempts import Attempt, AttemptStatus
+from storage.frameworks import FrameworkVersion, InstrumentVersion
 from storage.plans import DevelopmentPlan, PlanVersion
 from storage.staff import Employee, Employment, SharedInstrument, Unit
 

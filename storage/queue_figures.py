@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from storage.completions import TARGET_OF_KIND, JobRun, SyncTarget
+from storage.completions import TARGET_OF_KIND, SyncTarget
+from storage.jobs import JobRun
 from storage.outbox import Delivery, DeliveryStatus
 
 

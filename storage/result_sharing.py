@@ -30,8 +30,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from competence.programme import MIN_GROUP, AttemptRow
-from storage.assessments import Attempt, AttemptStatus, FrameworkVersion, InstrumentVersion
+from storage.attempts import Attempt, AttemptStatus
 from storage.courses import ResourceLink
+from storage.frameworks import FrameworkVersion, InstrumentVersion
 from storage.staff import Employee, SharedInstrument
 
 SHARE_WITH_MANAGER = "share_with_manager"

@@ -11,7 +11,7 @@ Each period is in days; 0 keeps that kind of row for good.  What goes:
 - audit events.
 
 The nightly `retention` job (sync.scheduler) applies the configured periods; job runs
-have their own nightly clean-up (sync.jobs.forget_old_runs) with its own period.
+have their own nightly clean-up (storage.jobs.forget_old_runs) with its own period.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.assessments import Answer, Attempt, AttemptStatus
+from storage.attempts import Answer, Attempt, AttemptStatus
 from storage.audit import AuditEvent
 from storage.launches import Launch, LoginNonce
 from storage.outbox import Delivery, DeliveryStatus

@@ -27,7 +27,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.assessments import Attempt, AttemptStatus
+from storage.attempts import Attempt, AttemptStatus
 from storage.database import utcnow
 from storage.memberships import Membership, MembershipStatus
 from storage.outbox import Delivery, DeliveryStatus

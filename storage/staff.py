@@ -12,20 +12,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
-    union_all,
-)
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, select, union_all
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from storage.database import Base, JSONDocument, UTCDateTime, utcnow
+from storage.database import Base, UTCDateTime, utcnow
 from storage.people import Person
 
 
@@ -105,43 +95,6 @@ class Employment(Base):
     )
     manager: Mapped[Employee | None] = relationship(foreign_keys=[manager_id])
     unit: Mapped[Unit | None] = relationship()
-
-
-class HrImport(Base):
-    """One run of an HR import (file or endpoint): what it changed, or why it changed nothing."""
-
-    __tablename__ = "hr_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
-    source: Mapped[str] = mapped_column(String(16))  # "csv" | "json"
-    name: Mapped[str] = mapped_column(String(255), default="")  # file name or URL
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # done|rejected|failed
-    rows: Mapped[int] = mapped_column(Integer, default=0)
-    # {"created": n, "updated": n, "moved": n, "deactivated": n, "linked": n}
-    summary: Mapped[dict] = mapped_column(JSONDocument, default=dict)
-    errors: Mapped[list] = mapped_column(JSONDocument, default=list)  # [{"line": n, "error": s}]
-
-
-class HrSource(Base):
-    """An organisation's HR endpoint that the scheduler polls for the staff list (JSON)."""
-
-    __tablename__ = "hr_sources"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), unique=True
-    )
-    url: Mapped[str] = mapped_column(Text)
-    # A bearer token, sealed like LRS passwords.
-    sealed_token: Mapped[str | None] = mapped_column(Text)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Grant(Base):

@@ -27,8 +27,8 @@ from sqlalchemy import delete, func, select
 
 from competence.staff_list import StaffListRejected, StaffRow, problem, staff_list_from_file
 from storage.database import Database, utcnow
-from storage.hr_import import ImportDiff, apply_staff_list, record_import
-from storage.staff import Employee, HrImport
+from storage.hr_import import HrImport, ImportDiff, apply_staff_list, record_import
+from storage.staff import Employee
 
 DEFAULT_MAX_ENDING_PERCENT = 10
 PREVIEW_KEPT = timedelta(days=1)

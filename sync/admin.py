@@ -11,10 +11,10 @@ import requests
 from sqlalchemy.orm import Session
 
 from storage.completions import SyncTarget
+from storage.jobs import request_run
 from storage.lrs import CredentialsUnavailable, LrsEndpoint
 from sync.hr_delivery import resume_target
-from sync.jobs import request_run
-from sync.moodle_plans import FrameworkInMoodle, create_framework_in_moodle
+from sync.moodle_frameworks import FrameworkInMoodle, create_framework_in_moodle
 from sync.moodle_ws import MoodleError, MoodleUnavailable
 from sync.xapi_forwarding import resume as resume_forwarding
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.plan_items import complete_plan_item
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 from storage.completions import (
     PLAN_ITEM,
     CompletionEvent,

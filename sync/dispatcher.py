@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 from storage import Database
 from storage.outbox import claim_due, mark_dead, mark_delivered, mark_retry
 

@@ -30,7 +30,7 @@ from typing import Protocol
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 from storage import Database
 from storage.completions import TARGET_OF_KIND, SyncTarget
 from storage.database import utcnow

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 from storage.completions import SyncTarget
 from storage.database import each_of, one_of
 from storage.lrs import CredentialsUnavailable

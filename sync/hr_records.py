@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from competence.frameworks import Framework
 from competence.texts import translated
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 from storage.completions import TARGET_OF_KIND, CompletionEvent, SyncTarget
 from storage.database import one_of
 from storage.frameworks import find_framework

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import requests
 from sqlalchemy.orm import Session
 
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
 from storage.completions import SyncTarget
 from storage.lrs import CredentialsUnavailable
 from storage.outbox import ClaimedDelivery

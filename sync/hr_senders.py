@@ -11,7 +11,7 @@ is sent in batches only (one file per delivery would swamp HR's folder).
 from __future__ import annotations
 
 from config import Settings
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from sync.hr_delivery import BatchSender
 from sync.hr_files import HrFilesSender
 from sync.hr_records import HR_FILES, HR_REST

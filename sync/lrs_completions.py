@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Database
 from storage.completions import CompletionEvent, record_completion
 from storage.database import utcnow

@@ -22,14 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Database
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from storage.completions import SyncTarget, record_completion
 from storage.database import utcnow
 from storage.lrs import CredentialsUnavailable
-from sync.moodle_plans import moodle_of
-from sync.moodle_ws import MoodleError, MoodleUnavailable, MoodleWs
+from sync.moodle_ws import MoodleError, MoodleUnavailable, MoodleWs, moodle_of
 from sync.plan_activities import agreed_activities, levels_built
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 import requests
 
-from lti.delivery import DeliveryFailed
+from outbound.delivery import DeliveryFailed
+from storage.completions import SyncTarget
+from storage.lrs import CredentialsUnavailable, unseal
 
 REST_PATH = "/webservice/rest/server.php"
 
@@ -125,3 +127,19 @@ def as_delivery_failure(error: MoodleError | MoodleUnavailable) -> DeliveryFaile
             retry_after=3600.0,
         )
     return DeliveryFailed(f"Moodle refused: {error}", retryable=False)
+
+
+def moodle_of(target: SyncTarget, http: requests.Session, secret_key: str) -> MoodleWs:
+    """The target's client; its token is sealed in the row or named in settings["secret_env"]."""
+    import os
+
+    env = target.settings.get("secret_env")
+    if env:
+        token = os.environ.get(env, "")
+    elif target.sealed_secret:
+        token = unseal(secret_key, target.sealed_secret)
+    else:
+        token = ""
+    if not token:
+        raise CredentialsUnavailable("the Moodle target has no web-service token")
+    return MoodleWs(http, target.settings["url"], token)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from storage.people import Person
 from storage.plans import DevelopmentPlan, PlanVersion
 from storage.staff import Employee

@@ -26,12 +26,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from config import Settings
 from lti.ags import AgsScoreSender
 from lti.grades import TARGET as AGS_SCORE
-from lti.http_client import make_http_session
 from lti.nrps import TARGET as NRPS_ROSTER
 from lti.nrps import NrpsRosterSender
 from lti.rosters import refresh_rosters
 from lti.service_tokens import ServiceTokens
+from outbound.http_client import make_http_session
 from storage import Database, utcnow
+from storage import jobs as job_store
 from storage.retention import RetentionPeriods, apply_retention
 from sync import jobs as job_records
 from sync.completions import own_senders
@@ -82,7 +83,7 @@ class JobContext:
 
 
 # Another target's sender is one line here (see build_senders): its outbox target
-# string and a callable(session, payload) that raises lti.delivery.DeliveryFailed.
+# string and a callable(session, payload) that raises outbound.delivery.DeliveryFailed.
 SENDER_FACTORIES: dict[str, Callable[[Settings], Sender]] = {}
 
 
@@ -127,7 +128,7 @@ def _hr_poll(context: JobContext):
 
 def _forget_old_runs(context: JobContext):
     days = context.settings.retention_job_runs_days
-    return job_records.forget_old_runs(context.database, days=days)
+    return job_store.forget_old_runs(context.database, days=days)
 
 
 def _retention(context: JobContext):
@@ -219,8 +220,8 @@ class JobRunner:
 
     def run(self, job_id: str) -> str:
         spec = self.jobs[job_id]
-        job_records.keep_alive(self.database, self.owner, self.lease_seconds)
-        if spec.exclusive and not job_records.take_lease(
+        job_store.keep_alive(self.database, self.owner, self.lease_seconds)
+        if spec.exclusive and not job_store.take_lease(
             self.database, job_id, self.owner, spec.lease_seconds
         ):
             return "skipped"  # another instance is running it
@@ -230,17 +231,17 @@ class JobRunner:
             )
         finally:
             if spec.exclusive:
-                job_records.give_back(self.database, job_id, self.owner)
+                job_store.give_back(self.database, job_id, self.owner)
 
     def claim_instance(self) -> None:
         """On SQLite: be the one scheduler, or say who is."""
         if not self.single_instance:
             return
         name = job_records.SCHEDULER_LEASE
-        if job_records.take_lease(self.database, name, self.owner, self.lease_seconds):
+        if job_store.take_lease(self.database, name, self.owner, self.lease_seconds):
             return
-        holder = job_records.lease_holder(self.database, name)
-        if job_records.is_dead_here(holder.owner) and job_records.take_lease(
+        holder = job_store.lease_holder(self.database, name)
+        if job_records.is_dead_here(holder.owner) and job_store.take_lease(
             self.database, name, self.owner, self.lease_seconds, replacing=holder.owner
         ):
             log.info("took over the scheduler lease of %s, which is gone", holder.owner)
@@ -258,24 +259,24 @@ class JobRunner:
         return self.settings.scheduler_lease_seconds
 
     def release_instance(self) -> None:
-        job_records.say_goodbye(self.database, self.owner)
+        job_store.say_goodbye(self.database, self.owner)
         if self.single_instance:
-            job_records.give_back(self.database, job_records.SCHEDULER_LEASE, self.owner)
+            job_store.give_back(self.database, job_records.SCHEDULER_LEASE, self.owner)
 
     def tick(self) -> list[str]:
         """Every few seconds: renew this instance's lease, run what the admins asked for."""
-        if self.single_instance and not job_records.take_lease(
+        if self.single_instance and not job_store.take_lease(
             self.database, job_records.SCHEDULER_LEASE, self.owner, self.lease_seconds
         ):
             log.error("this scheduler lost its lease to another instance; stopping")
             if self.on_lease_lost is not None:
                 self.on_lease_lost()
             return []
-        job_records.keep_alive(self.database, self.owner, self.lease_seconds)
+        job_store.keep_alive(self.database, self.owner, self.lease_seconds)
         with self.database.sessions() as session:
-            job_records.abandon_lost_runs(session)
+            job_store.abandon_lost_runs(session)
             session.commit()
-        requested = job_records.take_requests(self.database, list(self.jobs))
+        requested = job_store.take_requests(self.database, list(self.jobs))
         for job_id in requested:
             self.run(job_id)
         return requested

@@ -26,8 +26,7 @@ from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from storage.statement_queries import MAX_LIMIT, Cursor, StatementFilter
-from storage.statements import agent_key
+from storage.statements import MAX_LIMIT, Cursor, StatementFilter, agent_key
 from xapi.served import FORMATS
 
 FILTERS = (

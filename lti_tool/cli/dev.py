@@ -24,9 +24,9 @@ def dev() -> None:
 )
 @pass_instance
 def dev_seed_programme(instance: Instance, organisation_slug: str) -> None:
-    """Create the made-up organisation of 200 people (storage/programme_seed.py)."""
+    """Create the made-up organisation of 200 people (lti_tool/dev_platform/programme_seed.py)."""
     from lti_tool.dev_platform.platform import ORGANISATION_SLUG, ensure_registered
-    from storage.programme_seed import AlreadySeeded, seed_programme
+    from lti_tool.dev_platform.programme_seed import AlreadySeeded, seed_programme
 
     settings = instance.settings
     if settings.is_production:

@@ -151,7 +151,7 @@ def hr_source_set(instance: Instance, organisation_slug, url, token_stdin, enabl
 @pass_instance
 def hr_poll(instance: Instance, organisation_slug) -> None:
     """Poll the enabled HR endpoints now (the scheduler does it every night)."""
-    from lti.http_client import make_http_session
+    from outbound.http_client import make_http_session
     from sync.hr_polling import poll_hr_sources
 
     settings = instance.settings

@@ -258,9 +258,9 @@ def target_remove(instance: Instance, target_id, organisation_slug) -> None:
 def target_create_framework(instance: Instance, target_id, organisation_slug, scale_id) -> None:
     """Make the tool's competence framework in a Moodle target's site, through its web
     services; what Moodle has already (same ID number) is left as it is."""
-    from lti.http_client import make_http_session
+    from outbound.http_client import make_http_session
     from storage.lrs import CredentialsUnavailable
-    from sync.moodle_plans import create_framework_in_moodle
+    from sync.moodle_frameworks import create_framework_in_moodle
     from sync.moodle_ws import MoodleError, MoodleUnavailable
 
     settings = instance.settings

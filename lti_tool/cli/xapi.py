@@ -12,8 +12,14 @@ import click
 from lti_tool.cli.support import HttpUrl, Instance, organisation_by_slug, pass_instance
 from storage.lrs import XAPI_VERSIONS, LrsEndpoint, lrs_of, seal
 from storage.organisations import xapi_pseudonym_key
-from storage.statement_api import create_credential, list_credentials, remove_credential
-from storage.statement_queries import StatementFilter, count_statements, stream_statements
+from storage.statements import (
+    StatementFilter,
+    count_statements,
+    create_credential,
+    list_credentials,
+    remove_credential,
+    stream_statements,
+)
 from sync.xapi_forwarding import backfill as backfill_lrs
 from sync.xapi_forwarding import drop_waiting
 from sync.xapi_forwarding import resume as resume_forwarding

@@ -11,11 +11,11 @@ from flask import abort, current_app, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti import claims as c
-from lti.http_client import make_http_session
 from lti_tool.database import db_session
 from lti_tool.dev_platform import links, platform
 from lti_tool.dev_platform.views import _hints, _settings, bp
 from lti_tool.i18n import LANGUAGES
+from outbound.http_client import make_http_session
 
 DATA_MAX_AGE = 3600  # how long a teacher may spend choosing, in seconds
 

@@ -17,8 +17,7 @@ from competence.frameworks import digcomp
 from competence.instruments import shipped_documents
 from lti.tool_keys import generate_key
 from storage import Database, KeyState, PlatformRegistration, ToolKey
-from storage.assessments import Attempt
-from storage.attempts import answers_of
+from storage.attempts import Attempt, answers_of
 from storage.outbox import Delivery
 from storage.plans import DevelopmentPlan
 

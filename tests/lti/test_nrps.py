@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from lti.claims import primary_role
-from lti.delivery import DeliveryFailed
-from lti.http_client import make_http_session
 from lti.nrps import (
     CONTEXT_ROLE,
     NRPS_CLAIM,
@@ -23,6 +21,8 @@ from lti.nrps import (
 )
 from lti.rosters import queue_roster_refreshes, refresh_rosters
 from lti.service_tokens import ServiceTokens
+from outbound.delivery import DeliveryFailed
+from outbound.http_client import make_http_session
 from storage import (
     Context,
     Delivery,

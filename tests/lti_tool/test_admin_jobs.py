@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from storage import Delivery, DeliveryStatus, Organisation, SyncTarget
-from storage.completions import JobLease, JobRun
 from storage.database import utcnow
+from storage.jobs import JobLease, JobRun
 from storage.lrs import seal
 from tests.lti_tool.test_admin import ADMINISTRATOR, LEARNER, launch_as, sign_in
 from tests.support.assessing import csrf

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage import Person
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from tests.support import staff
 from tests.support.assessing import csrf
 from tests.support.browsing import text_of

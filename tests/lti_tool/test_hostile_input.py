@@ -20,7 +20,7 @@ from werkzeug.exceptions import NotFound
 
 from lti_tool.database import db_session
 from storage import HrImport, Organisation
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from tests.lti_tool.test_accessibility import heading, launch_from_dev_platform
 from tests.support import staff
 from tests.support.accessibility import assert_accessible

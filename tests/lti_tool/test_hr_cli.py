@@ -7,9 +7,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select, update
 
 from config import load_settings
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Employee, Employment, HrImport, HrSource, Organisation
-from storage.completions import JobRun
+from storage.jobs import JobRun
 from sync.hr_polling import poll_hr_sources
 from sync.scheduler import JobRunner, add_jobs, configured_jobs
 from tests.support.hr_endpoint import HrEndpoint

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import delete, select
 
 from storage import Delivery, DeliveryStatus, Person
-from storage.completions import JobLease, JobRun, SyncTarget
+from storage.completions import SyncTarget
 from storage.database import utcnow
+from storage.jobs import JobLease, JobRun
 from tests.lti_tool.test_accessibility import LANGUAGES
 from tests.support.accessibility import assert_accessible
 

@@ -20,10 +20,12 @@ import pytest
 from sqlalchemy import select, update
 
 from storage import Base
-from storage.assessments import Answer, Attempt
+from storage.attempts import Answer, Attempt
 from storage.audit import AuditEvent
-from storage.completions import CompletionEvent, JobRun, RemoteId, SyncTarget
+from storage.completions import CompletionEvent, RemoteId, SyncTarget
 from storage.database import utcnow
+from storage.hr_import import HrImport
+from storage.jobs import JobRun
 from storage.launches import Launch
 from storage.lrs import LrsEndpoint
 from storage.memberships import Membership
@@ -31,7 +33,7 @@ from storage.organisations import Organisation
 from storage.outbox import Delivery, DeliveryStatus
 from storage.people import Person
 from storage.personal_data import TABLES, Erasure
-from storage.staff import Employee, HrImport
+from storage.staff import Employee
 from tests.support import staff
 from tests.support.assessing import answer_all, csrf, start, submit
 from xapi.actors import Learner, every_actor

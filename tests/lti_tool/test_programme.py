@@ -12,10 +12,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from lti_tool.dev_platform.programme_seed import seed_programme
 from lti_tool.programme import collector_paused
 from storage import Employee, Employment, SharedInstrument
 from storage.programme_data import organisation_facts
-from storage.programme_seed import seed_programme
 from tests.support.assessing import answer_all, start, submit
 from tests.support.browsing import text_of
 from tests.support.programme import (

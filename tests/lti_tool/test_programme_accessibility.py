@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from lti_tool.dev_platform.programme_seed import seed_programme
 from storage import PlatformRegistration
-from storage.programme_seed import seed_programme
 from tests.support.accessibility import assert_accessible
 
 LANGUAGES = {"sv": "", "en": "?lang=en"}

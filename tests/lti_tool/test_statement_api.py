@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from storage import statement_queries
+from storage.statements import queries as statement_queries
 from tests.support.statement_store import (
     ANSWERED,
     COMPLETED,

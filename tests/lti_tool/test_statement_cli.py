@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import requests
 
-from storage.statement_api import create_credential
+from storage.statements import create_credential
 from tests.support.statement_store import T0, XAPI_1, attempt, organisation, store, void
 
 
@@ -48,7 +48,7 @@ def test_a_credential_made_on_the_command_line_reads_the_api_until_removed(
 def test_every_key_can_be_typed_as_a_command_argument(db, monkeypatch):
     """A key starting with "-" would be taken for an option by `credentials remove KEY`."""
     # The secret's deliberately slow hash is not what is tested here (300 of them took 20 s).
-    monkeypatch.setattr("storage.statement_api.hash_secret", lambda secret: "not-hashed")
+    monkeypatch.setattr("storage.statements.credentials.hash_secret", lambda secret: "not-hashed")
     org = organisation(db, "key-shapes")
     keys = [create_credential(db, org.id).key for _ in range(300)]
     assert all(key.startswith("xapi-") and len(key) <= 64 for key in keys)

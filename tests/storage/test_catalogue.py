@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from competence.catalogue import DEFAULT_FRAMEWORK, Entry
-from storage.assessments import LearningActivity
 from storage.catalogue import (
+    LearningActivity,
     add_entry,
     catalogue_of,
     framework_keys,

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from competence.staff_list import staff_list_from_csv
+from competence.staff_list import problem, staff_list_from_csv
 from storage import Employee, Employment, Organisation, Person, Unit, utcnow
-from storage.hr_import import apply_staff_list
+from storage.hr_import import HrImport, apply_staff_list, record_import
 from storage.staff import current_employment, link_person, team_ids
 
 HEADER = "employee_id;email;name;manager_employee_id;unit_code;unit_name;parent_unit_code;role\n"
@@ -154,3 +154,41 @@ def test_ten_thousand_rows_are_imported(database, db, organisation):
     assert diff.summary()["created"] == 10_000
     assert counts(db, organisation) == (10_000, 50, 10_000)
     assert run(database, organisation, "".join(lines)).changes_anything is False
+
+
+def test_an_applied_list_is_recorded_with_what_it_changed(database, db, organisation):
+    diff = run(database, organisation, FIRST)
+    with database.transaction() as session:
+        row_id = record_import(
+            session, organisation, source="csv", name="personal.csv", rows=4, diff=diff
+        ).id
+
+    recorded = db.get(HrImport, row_id)
+    assert (recorded.status, recorded.rows, recorded.errors) == ("done", 4, [])
+    assert recorded.summary["created"] == 4 and recorded.summary["units_created"] == 2
+    assert recorded.finished_at >= recorded.started_at
+
+
+def test_a_refused_list_is_recorded_with_every_problem_and_no_changes(database, db, organisation):
+    errors = [problem(3, "unknown_parent", value="XYZ")]
+    with database.transaction() as session:
+        row_id = record_import(
+            session,
+            organisation,
+            source="json",
+            name="https://hr.example/staff",
+            rows=0,
+            errors=errors,
+        ).id
+
+    recorded = db.get(HrImport, row_id)
+    assert (recorded.status, recorded.summary) == ("rejected", {})
+    assert recorded.errors == [
+        {
+            "line": 3,
+            "error": "unknown parent unit 'XYZ'",
+            "code": "unknown_parent",
+            "params": {"value": "XYZ"},
+        }
+    ]
+    assert counts(db, organisation) == (0, 0, 0)

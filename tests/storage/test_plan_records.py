@@ -17,10 +17,11 @@ from storage import (
     Organisation,
     RoleProfile,
 )
-from storage.attempts import store_instrument
+from storage.attempts import latest_submitted_attempt, store_instrument
 from storage.completions import CompletionEvent
+from storage.frameworks import role_profile_for
 from storage.people import Person
-from storage.plan_records import (
+from storage.plans import (
     add_comment,
     complete_item,
     completions,
@@ -28,11 +29,9 @@ from storage.plan_records import (
     current_period,
     latest_agreed,
     latest_plan,
-    latest_submitted_attempt,
     matching_plan_item,
     people_names,
     plan_for_period,
-    role_profile_for,
     save_version,
 )
 

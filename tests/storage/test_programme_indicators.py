@@ -1,6 +1,6 @@
 """The seeded organisation's indicators equal what was worked out by hand from its rules.
 
-The rules are in storage/programme_seed.py (everything follows from the employee's
+The rules are in lti_tool/dev_platform/programme_seed.py (everything follows from the employee's
 index i, 0..199).  Employees 196..199 left at the end of 2023, so every period employs
 i = 0..195: 196 people, 49 of each residue of i % 4, 19 digital role models (9, 19, ...,
 189).  Three of them are of another gender (5, 50 and 100), too few to be a group of
@@ -19,10 +19,10 @@ from competence import programme as p
 from competence.frameworks import digcomp
 from competence.maturity import MATURITY_INSTRUMENT, maturity_framework
 from competence.staff_list import StaffRow
+from lti_tool.dev_platform.programme_seed import seed_programme
 from storage import Attempt, AttemptStatus, Employee, Employment, Organisation, Unit
 from storage.hr_import import apply_staff_list
 from storage.programme_data import latest_result_sums, organisation_facts
-from storage.programme_seed import seed_programme
 from tests.conftest import _empty_tables
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)

@@ -1,12 +1,13 @@
-"""The seeded organisation of 200 people (storage/programme_seed.py) under a test platform."""
+"""The seeded organisation of 200 people (lti_tool/dev_platform/programme_seed.py) under a test
+platform."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from lti import claims as c
+from lti_tool.dev_platform.programme_seed import seed_programme
 from storage import Grant, Organisation, Person, PlatformRegistration
-from storage.programme_seed import seed_programme
 
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 # Seeded people who launch in the tests: (LTI subject, employee number).

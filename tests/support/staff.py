@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from lti import claims as c
 from storage import Organisation
-from storage.assessments import LearningActivity, RoleProfile
+from storage.catalogue import LearningActivity
+from storage.frameworks import RoleProfile
 from storage.staff import Employee, Employment, Grant, SharedInstrument, Unit
 
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"

@@ -16,8 +16,7 @@ from competence.frameworks import digcomp
 from competence.instruments import shipped_instruments
 from competence.scoring import score
 from storage import Organisation
-from storage.statement_api import create_credential
-from storage.statements import store_statement
+from storage.statements import create_credential, store_statement
 from xapi import statements
 from xapi.vocabulary import Vocabulary
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Database, Delivery, Organisation
 from storage.completions import CompletionEvent, SyncTarget, fan_out
 from storage.lrs import seal

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from storage.completions import requested_job_ids
+from storage.jobs import requested_job_ids
 from sync.admin import run_job_now
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import CompletionEvent, Delivery, DeliveryStatus, SyncTarget
 from storage.database import utcnow
 from sync.hr_delivery import deliver_hr_records

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from config import load_settings
-from storage.completions import JobLease, JobRun
+from storage import jobs as job_store
 from storage.database import utcnow
+from storage.jobs import JobLease, JobRun
 from sync import jobs
 from sync.scheduler import (
     JobRunner,
@@ -72,7 +73,7 @@ def test_ok_and_failing_runs_are_recorded_with_counts_and_error(clean, settings)
 def test_run_now_runs_the_job_at_the_next_tick_once(clean, settings):
     runner = JobRunner(settings, clean, JOBS)
     with clean.transaction() as session:
-        jobs.request_run(session, "counting")
+        job_store.request_run(session, "counting")
 
     assert runner.tick() == ["counting"]
     assert runner.tick() == []
@@ -81,7 +82,7 @@ def test_run_now_runs_the_job_at_the_next_tick_once(clean, settings):
 
 def test_an_exclusive_job_held_by_another_instance_is_skipped(clean, settings):
     runner = JobRunner(settings, clean, JOBS)
-    assert jobs.take_lease(clean, "exclusive", "elsewhere-1-abc", 600)
+    assert job_store.take_lease(clean, "exclusive", "elsewhere-1-abc", 600)
 
     assert runner.run("exclusive") == "skipped"
     assert runs(clean) == []
@@ -121,7 +122,7 @@ def test_a_second_scheduler_runs_beside_the_first_on_postgresql_only(clean, sett
     if backend == "postgresql":
         second.claim_instance()  # any number run: work rows are claimed with SKIP LOCKED
         assert second.tick() == [] and first.tick() == []
-        assert jobs.lease_holder(clean, jobs.SCHEDULER_LEASE) is None
+        assert job_store.lease_holder(clean, jobs.SCHEDULER_LEASE) is None
         return
 
     with pytest.raises(SchedulerAlreadyRunning) as refused:

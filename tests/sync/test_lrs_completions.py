@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from config import load_settings
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Delivery
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from storage.completions import CompletionEvent
 from storage.plans import DevelopmentPlan, PlanVersion
 from storage.staff import Employee

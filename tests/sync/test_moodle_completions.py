@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from config import load_settings
 from storage import Delivery
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from storage.completions import CompletionEvent, SyncTarget
-from storage.plan_records import completions
-from storage.plans import DevelopmentPlan, PlanVersion
+from storage.plans import DevelopmentPlan, PlanVersion, completions
 from sync.completions import own_senders
 from sync.dispatcher import deliver_due
 from sync.moodle_completions import moodle_id_in, poll_moodle_completions

@@ -8,21 +8,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Delivery, DeliveryStatus
-from storage.assessments import LearningActivity
+from storage.catalogue import LearningActivity
 from storage.completions import SyncTarget
 from storage.outbox import due_now, revive
 from storage.people import Person
-from storage.plan_records import complete_item
-from storage.plans import DevelopmentPlan, PlanVersion
-from sync.moodle_plans import (
-    PLAN_NAME,
-    TARGET,
-    Scale,
-    create_framework_in_moodle,
-    rating_value,
-)
+from storage.plans import DevelopmentPlan, PlanVersion, complete_item
+from sync.moodle_frameworks import create_framework_in_moodle
+from sync.moodle_plans import PLAN_NAME, TARGET, Scale, rating_value
 from tests.support.moodle_ws import MoodleDouble
 from tests.sync.moodle import (
     SECRET_KEY,

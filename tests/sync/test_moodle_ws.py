@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from sync.moodle_ws import (
     MoodleError,
     MoodleUnavailable,

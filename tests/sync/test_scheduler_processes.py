@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storage import Database, Delivery, DeliveryStatus, PlanItemCompletion, XapiStatement
-from storage.completions import CompletionEvent, JobLease
+from storage.completions import CompletionEvent
+from storage.jobs import JobLease
 from sync.jobs import SCHEDULER_LEASE
 from tests.sync.completion_world import course_completed, make_world
 

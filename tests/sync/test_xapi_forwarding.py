@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lti.http_client import make_http_session
+from outbound.http_client import make_http_session
 from storage import Delivery, DeliveryStatus
 from storage.database import utcnow
 from storage.outbox import due_now, revive

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage.statement_queries import MAX_LIMIT, Cursor, StatementFilter
-from storage.statements import agent_key
+from storage.statements import MAX_LIMIT, Cursor, StatementFilter, agent_key
 from xapi.statement_query import (
     ContinuedQuery,
     QueryRefused,

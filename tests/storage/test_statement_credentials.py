@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from storage import Organisation, StatementApiCredential
-from storage.statement_api import create_credential, credential_organisation
+from storage.statements import create_credential, credential_organisation
 
 
 @pytest.fixture

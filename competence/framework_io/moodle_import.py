@@ -1,309 +1,27 @@
-"""Frameworks in and out of the tool: our JSON document, and Moodle's competency framework CSV.
-
-An organisation keeps its frameworks where it wants them: as our JSON document (lossless,
-both languages), or in Moodle's competency frameworks (Site administration → Competencies),
-which read and write one CSV format through the admin tool `tool_lpimportcsv`.
-
-The Moodle format, as in moodle/moodle admin/tool/lpimportcsv/classes/framework_importer.php
-(`list_required_headers`, the constructor's column mapping), framework_exporter.php (row
-order and values), lang/en/tool_lpimportcsv.php (header texts) and lib/csvlib.class.php
-(`csv_import_reader::load_csv_content`):
-
-* Comma separated, UTF-8; a UTF-8 byte order mark is dropped, CR LF and CR become LF (also
-  inside quoted fields), blank lines are skipped and every row must have as many columns as
-  the header.  The importer maps columns by position: the header texts are translated in a
-  Moodle that is not in English, so they are written here as in English but never checked.
-  (PHP's fgetcsv also takes a backslash before a quote as an escape: a text containing
-  ``\\"`` can reach Moodle changed.  No CSV spelling avoids that, so it is left as it is.)
-* Fourteen columns, MOODLE_HEADERS.  One row has "Is framework" set (PHP truthiness: any
-  value but "" and "0"); it carries the framework's ID number, short name, description,
-  "Scale values" (the scale's items joined by commas, Moodle trims each) and "Scale
-  configuration", JSON: ``[{"scaleid": ...}, {"id": 3, "scaledefault": 1, "proficient": 1},
-  ...]`` where ids are 1-based positions in the scale and only values marked default or
-  proficient are listed; Moodle replaces the scaleid with the scale it finds or creates, and
-  refuses a framework with no default or no proficient value.  "Taxonomy" names each level
-  of the tree with one of Moodle's terms, comma separated.
-* Every other row is a competency.  "Parent ID number" is empty at the top and otherwise the
-  ID number of its parent, in any order; ID numbers are unique within the framework; short
-  names and ID numbers are cut to 100 characters.  Moodle's exporter writes rule outcome
-  "0", rule config "null" and the competency's database id as "Exported ID".
-
-Our framework in that format:
-
-* The framework row is the framework: ID number = framework id, short name = name,
-  taxonomy "domain,competency".  Descriptions are plain text (format 2, FORMAT_PLAIN); on
-  import, HTML descriptions (format 1, what Moodle's editor writes) become plain text.
-* Areas are top-level competencies with ID number ``area:<area id>``; competences are their
-  children with ID number = competence id.  ``:`` is not allowed in our identifiers, so an
-  area can never take a competence's ID number, and the prefix is simply dropped on import
-  (a top-level competency written in Moodle, without it, keeps its ID number as area id).
-* Our levels are the scale values.  Moodle also wants to know from which value a person is
-  proficient: `proficient_from`, by default `default_proficient_from`.
-
-What the Moodle format cannot carry is left out of it: the other language, the version,
-source, licence and attribution, level descriptions and level groups.  Moodle's rules,
-cross-references and competency-specific scales have no counterpart here; an import ignores
-the first two and refuses the third rather than lose it quietly.
-"""
+"""Moodle's competency framework CSV read back as a framework, every bad row by line (the
+format: moodle_csv.py)."""
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import NamedTuple
 
 from competence import strict_csv
-from competence.frameworks import IDENTIFIER, Framework, Scale, framework_from_document
-from competence.texts import LANGUAGES, DocumentError, Text
-
-MOODLE_HEADERS = (
-    "Parent ID number",
-    "ID number",
-    "Short name",
-    "Description",
-    "Description format",
-    "Scale values",
-    "Scale configuration",
-    "Rule type (optional)",
-    "Rule outcome (optional)",
-    "Rule config (optional)",
-    "Cross-referenced competency ID numbers",
-    "Exported ID (optional)",
-    "Is framework",
-    "Taxonomy",
+from competence.framework_io.moodle_csv import (
+    AREA_PREFIX,
+    DESCRIPTION_FORMATS,
+    FORMAT_HTML,
+    MOODLE_HEADERS,
+    MOODLE_TAXONOMY_TERMS,
+    lf_line_breaks,
+    require_language,
 )
-AREA_PREFIX = "area:"
-TAXONOMIES = "domain,competency"
-# core_competency\competency_framework::TAXONOMY_* constants.
-MOODLE_TAXONOMY_TERMS = frozenset(
-    {
-        "behaviour",
-        "competency",
-        "concept",
-        "domain",
-        "indicator",
-        "level",
-        "outcome",
-        "practice",
-        "proficiency",
-        "skill",
-        "value",
-    }
-)
-FORMAT_MOODLE, FORMAT_HTML, FORMAT_PLAIN, FORMAT_MARKDOWN = 0, 1, 2, 4
-DESCRIPTION_FORMATS = frozenset(
-    {"", *map(str, (FORMAT_MOODLE, FORMAT_HTML, FORMAT_PLAIN, FORMAT_MARKDOWN))}
-)
-MOODLE_TEXT_LIMIT = 100
-_LINE_BREAKS = re.compile(r"\r\n?")
-_LINE_BREAKS_BYTES = re.compile(rb"\r\n?")
-
-
-# --- errors -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
-
-
-class ImportRejected(DocumentError):
-    """A file was refused; `errors` holds every problem found, so all can be fixed at once."""
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(str(error) for error in self.errors))
-
-
-# --- JSON ---------------------------------------------------------------------------------
-
-
-def framework_to_json(framework: Framework) -> str:
-    return json.dumps(framework.to_document(), ensure_ascii=False, indent=2) + "\n"
-
-
-def framework_from_json(text: str | bytes) -> Framework:
-    """Syntax errors come as ImportRejected with a line; content errors as framework_from_document's
-    DocumentError with a path (``areas[0].competences[1].id: ...``)."""
-    try:
-        document = json.loads(_decoded(text))
-    except json.JSONDecodeError as error:
-        message = f"not valid JSON: {error.msg} (column {error.colno})"
-        raise ImportRejected([RowError(error.lineno, message)]) from error
-    return framework_from_document(document)
-
-
-# --- Moodle CSV: export -------------------------------------------------------------------
-
-
-def default_proficient_from(scale: Scale) -> int:
-    """The lowest proficient level when the caller does not say.
-
-    With level groups (DigComp: foundation, intermediate, advanced, highly specialised) the
-    first level of the second group, so DigComp's proficiency starts at 3, "intermediate";
-    Moodle's default rating is then not a beginner's.  Without groups (an organisation's
-    per-system scale, basic .. expert) every level is proficient: any level means the person
-    can work with the system.
-    """
-    if len(scale.groups) >= 2:
-        second = scale.groups[1].id
-        return next((level.value for level in scale.levels if level.group == second), 1)
-    return 1
-
-
-def framework_to_moodle_csv(
-    framework: Framework, language: str = "sv", proficient_from: int | None = None
-) -> str:
-    """The framework as tool_lpimportcsv imports it, with texts in one language.
-
-    DocumentError when Moodle would change the framework on import: a scale value with a
-    comma, a name or ID number over Moodle's 100 characters, two areas with one id.
-    """
-    _require_language(language)
-    threshold = proficient_from
-    if threshold is None:
-        threshold = default_proficient_from(framework.scale)
-    if not 1 <= threshold <= framework.scale.max_level:
-        raise ValueError(
-            f"proficient_from: {threshold} is not a level of the scale "
-            f"(1..{framework.scale.max_level})"
-        )
-    problems: list[str] = []
-    scale_values = []
-    for level in framework.scale.levels:
-        name = _in_language(level.name, language).strip()
-        if "," in name:
-            problems.append(
-                f"scale level {level.value} {name!r}: Moodle splits scale values at commas"
-            )
-        scale_values.append(name)
-
-    def short_name(text: Text, where: str) -> str:
-        name = _in_language(text, language)
-        if len(name) > MOODLE_TEXT_LIMIT:
-            problems.append(
-                f"{where}: the name is longer than Moodle's {MOODLE_TEXT_LIMIT} characters"
-            )
-        return name
-
-    def id_number(value: str, where: str) -> str:
-        if len(value) > MOODLE_TEXT_LIMIT:
-            problems.append(
-                f"{where}: ID number {value!r} is longer than {MOODLE_TEXT_LIMIT} characters"
-            )
-        return value
-
-    rows = [
-        list(MOODLE_HEADERS),
-        [
-            "",
-            id_number(framework.id, "framework"),
-            short_name(framework.name, "framework"),
-            _in_language(framework.description, language),
-            str(FORMAT_PLAIN),
-            ",".join(scale_values),
-            _scale_configuration(threshold, framework.scale.max_level),
-            "",
-            "",
-            "",
-            "",
-            "",
-            "1",
-            TAXONOMIES,
-        ],
-    ]
-    area_ids: set[str] = set()
-    for area in framework.areas:
-        if area.id in area_ids:
-            problems.append(f"area {area.id!r}: two areas have this id")
-        area_ids.add(area.id)
-        area_number = id_number(AREA_PREFIX + area.id, f"area {area.id!r}")
-        rows.append(
-            _competency_row(
-                "",
-                area_number,
-                short_name(area.name, f"area {area.id!r}"),
-                _in_language(area.description, language),
-            )
-        )
-        for competence in area.competences:
-            where = f"competence {competence.id!r}"
-            rows.append(
-                _competency_row(
-                    area_number,
-                    id_number(competence.id, where),
-                    short_name(competence.name, where),
-                    _in_language(competence.description, language),
-                )
-            )
-    if problems:
-        raise DocumentError("cannot be exported to Moodle: " + "; ".join(problems))
-    out = io.StringIO()
-    # Moodle's csv_export_writer (fputcsv) ends lines with LF and quotes only where needed.
-    # Not neutralised against formulas (competence.tables.neutralised): the file is for Moodle's
-    # importer, which keeps a leading ' as part of the name; its texts are the framework's own.
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
-
-
-def _competency_row(parent: str, idnumber: str, shortname: str, description: str) -> list[str]:
-    # Rule outcome "0" and rule config "null" are what Moodle's own exporter writes for a
-    # competency without a rule.
-    return [
-        parent,
-        idnumber,
-        shortname,
-        description,
-        str(FORMAT_PLAIN),
-        "",
-        "",
-        "",
-        "0",
-        "null",
-        "",
-        "",
-        "",
-        "",
-    ]
-
-
-def _scale_configuration(proficient_from: int, levels: int) -> str:
-    # Moodle's scale configuration dialogue lists only the values it marks; the default
-    # rating is the first proficient one.  The scaleid is a placeholder that the importer
-    # replaces with the scale it matches or creates.
-    marked = [
-        {"id": value, "scaledefault": int(value == proficient_from), "proficient": 1}
-        for value in range(proficient_from, levels + 1)
-    ]
-    return json.dumps([{"scaleid": 0}, *marked], separators=(",", ":"))
-
-
-def _in_language(text: Text, language: str) -> str:
-    """The text in `language`, falling back like `translated` but never to a blank text,
-    with line breaks as Moodle will store them, so that an export imported and exported
-    again is the same file."""
-    for key in (language, *LANGUAGES, *text):
-        if text.get(key, "").strip():
-            return _lf_line_breaks(text[key])
-    return ""
-
-
-def _lf_line_breaks(text: str) -> str:
-    # csv_import_reader turns every CR LF and CR into LF, inside quoted fields too.
-    return _LINE_BREAKS.sub("\n", text)
-
-
-# --- Moodle CSV: import -------------------------------------------------------------------
+from competence.framework_io.uploads import ImportRejected, RowError, decoded
+from competence.frameworks import IDENTIFIER, Framework, framework_from_document
+from competence.texts import DocumentError
 
 
 @dataclass(frozen=True)
@@ -347,10 +65,10 @@ def read_moodle_csv(
     ImportRejected lists every bad row by line (the header is line 1; a row is numbered by
     the line it starts on).  Nothing is built unless the whole file is good.
     """
-    _require_language(language)
+    require_language(language)
     if framework_id is not None and not IDENTIFIER.match(framework_id):
         raise DocumentError(f"framework_id: {framework_id!r} is not an identifier")
-    records, errors, complete = _records(_lf_line_breaks(_decoded(text)))
+    records, errors, complete = _records(lf_line_breaks(decoded(text)))
     if not records:
         raise ImportRejected(errors or [RowError(1, "the file is empty")])
     header_line, header = records[0]
@@ -641,35 +359,6 @@ def _csv_problem(problem: strict_csv.CsvProblem) -> str:
     if problem.code == "text_after_quote":
         return 'text after a closing quote; write a quote inside a quoted field as ""'
     return problem.message
-
-
-def _decoded(content: str | bytes) -> str:
-    """Text from an upload: UTF-8 with or without the BOM that Excel writes."""
-    if isinstance(content, str):
-        return content.removeprefix("\ufeff")
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportRejected(
-            [RowError(1, "the file is UTF-16; save it as UTF-8 (Excel: CSV UTF-8)")]
-        )
-    content = _LINE_BREAKS_BYTES.sub(b"\n", content.removeprefix(codecs.BOM_UTF8))
-    errors = []
-    for number, line in enumerate(content.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as error:
-            errors.append(
-                RowError(
-                    number, f"not UTF-8 (byte 0x{line[error.start]:02X}); save the file as UTF-8"
-                )
-            )
-    if errors:
-        raise ImportRejected(errors)
-    return content.decode("utf-8")
-
-
-def _require_language(language: str) -> None:
-    if language not in LANGUAGES:
-        raise ValueError(f"language: {language!r} is not one of {', '.join(LANGUAGES)}")
 
 
 class _TextFromHtml(HTMLParser):

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.statements import ACTIVITY, AGENT, XapiStatement, XapiStatementRef
+from storage.statements.store import ACTIVITY, AGENT, XapiStatement, XapiStatementRef
 
 # The most statements one page holds; `limit=0` asks for exactly this.
 MAX_LIMIT = 500
