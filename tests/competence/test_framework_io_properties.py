@@ -19,7 +19,6 @@ from competence.framework_io import (
 from competence.frameworks import Area, Competence, Framework, Level, Scale, framework_from_document
 from competence.texts import LANGUAGES
 
-
 IDS = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,11}\Z")
 CHARACTERS = st.one_of(
     st.sampled_from(",;\"'\r\n\t åäöÅÄÖ\\<>&"),
