@@ -7,9 +7,11 @@ when it is not, the PostgreSQL half of the suite fails loudly instead of skippin
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +46,10 @@ class PostgresDatabases:
         try:
             with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"{copy}')
+                # A commit need not wait for its WAL to reach the disk: only a crash of the
+                # PostgreSQL server could lose one, and no test crashes it (a killed client's
+                # commit is the server's either way). 5-15 ms less per commit on a busy disk.
+                conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         except psycopg.OperationalError as error:
             pytest.fail(
                 f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({error}); start it with "
@@ -69,36 +75,55 @@ def postgres_databases():
     databases.drop_all()
 
 
+@pytest.fixture(scope="session")
+def sqlite_folder(tmp_path_factory) -> Iterator[Path]:
+    """Where the SQLite test databases are: in memory-backed /dev/shm when it has room, so a
+    commit's fsync costs nothing (1 ms instead of 6 on a busy disk); a killed process still
+    loses no commit, only a crash of the machine would. Elsewhere, the test's temporary folder."""
+    shm = Path("/dev/shm")
+    try:
+        stats = os.statvfs(shm)
+        roomy = stats.f_bavail * stats.f_frsize > 2**30 and os.access(shm, os.W_OK)
+    except OSError:
+        roomy = False
+    if not roomy:
+        yield tmp_path_factory.mktemp("sqlite")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="kompetenslyft-tests-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request) -> str:
     return request.param
 
 
 @pytest.fixture(scope="session")
-def empty_database_url(backend, postgres_databases, tmp_path_factory):
+def empty_database_url(backend, postgres_databases, sqlite_folder):
     """A factory of new, empty databases on the backend under test."""
 
     def make() -> str:
         if backend == "sqlite":
-            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kompetenslyft.sqlite3'}"
+            return f"sqlite:///{sqlite_folder / f'{uuid.uuid4().hex[:12]}.sqlite3'}"
         return postgres_databases.create()
 
     return make
 
 
 @pytest.fixture(scope="session")
-def new_sqlite_database(tmp_path_factory) -> Callable[[], str]:
+def new_sqlite_database(sqlite_folder) -> Callable[[], str]:
     """A factory of new SQLite databases at the head revision.
 
     The migrations run once, into a template; each new database is a copy of it (SQLite's
     backup API, which also copies what the write-ahead log holds), instead of the 1.4 s of
     running every migration again. tests/storage/test_migrations.py runs the migrations
     themselves on empty databases."""
-    template = tmp_path_factory.mktemp("template") / "kompetenslyft.sqlite3"
+    template = sqlite_folder / "template.sqlite3"
     migrate.upgrade(f"sqlite:///{template}")
 
     def make() -> str:
-        path = tmp_path_factory.mktemp("db") / "kompetenslyft.sqlite3"
+        path = sqlite_folder / f"{uuid.uuid4().hex[:12]}.sqlite3"
         with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as to:
             source.backup(to)
         return f"sqlite:///{path}"
