@@ -2,6 +2,9 @@
 refused with its reason code, without the tool running (the HTTP stories in
 tests/lti_tool/test_launch_rejections.py show what the browser then sees)."""
 
+import base64
+import hashlib
+import hmac
 import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -217,6 +220,15 @@ def test_a_token_meant_for_another_tool_is_refused(db, platform, claims, reason)
     assert refusal(db, login.token(**claims), login.state) == (401, reason)
 
 
+def test_an_audience_list_naming_the_tool_is_accepted_and_several_need_the_tools_azp(db, platform):
+    login = Login(db, platform)
+
+    accepted(db, login.token(aud=[platform.client_id]), login.state)
+    accepted(
+        db, login.token(aud=[platform.client_id, "other"], azp=platform.client_id), login.state
+    )
+
+
 def test_a_token_signed_otherwise_than_with_a_published_rsa_key_is_refused(db, platform):
     login = Login(db, platform)
     header, body, signature = login.token().split(".")
@@ -233,6 +245,11 @@ def test_a_token_signed_otherwise_than_with_a_published_rsa_key_is_refused(db, p
         401,
         "missing_kid",
     )
+    # HS256 with the platform's public key as the secret: the classic algorithm confusion.
+    hs256 = f"{b64({'alg': 'HS256', 'typ': 'JWT', 'kid': platform.key.kid})}.{body}"
+    mac = hmac.new(platform.key.public_pem, hs256.encode(), hashlib.sha256).digest()
+    forged_mac = base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    assert refusal(db, f"{hs256}.{forged_mac}", login.state) == (401, "unsupported_algorithm")
 
 
 def test_a_token_outside_its_lifetime_is_refused_beyond_the_leeway(db, platform):
@@ -249,6 +266,7 @@ def test_a_token_outside_its_lifetime_is_refused_beyond_the_leeway(db, platform)
     )
     assert refusal(db, login.token(exp=None), login.state) == (400, "missing_claim")
     accepted(db, login.token(iat=now - 65, exp=now - 5), login.state)  # within 10 s
+    accepted(db, login.token(iat=now + 5, exp=now + 65), login.state)  # a platform's clock ahead
 
 
 def test_the_nonce_must_be_the_logins(db, platform):
