@@ -28,7 +28,7 @@ from sqlalchemy import event
 
 from bench.databases import fresh_database
 from bench.results import BenchOptions
-from bench.web import (
+from bench.web_server import (
     CLIENT_ID,
     DEPLOYMENT_ID,
     INSTRUMENT,

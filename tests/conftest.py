@@ -7,7 +7,12 @@ when it is not, the PostgreSQL half of the suite fails loudly instead of skippin
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,11 +39,17 @@ class PostgresDatabases:
     def __init__(self) -> None:
         self.created: list[str] = []
 
-    def create(self) -> str:
+    def create(self, template: str | None = None) -> str:
+        """A new database: empty, or a copy of `template` (a URL this object made)."""
         name = f"kompetenslyft_test_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
         try:
             with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"{copy}')
+                # A commit need not wait for its WAL to reach the disk: only a crash of the
+                # PostgreSQL server could lose one, and no test crashes it (a killed client's
+                # commit is the server's either way). 5-15 ms less per commit on a busy disk.
+                conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         except psycopg.OperationalError as error:
             pytest.fail(
                 f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({error}); start it with "
@@ -64,30 +75,82 @@ def postgres_databases():
     databases.drop_all()
 
 
+@pytest.fixture(scope="session")
+def sqlite_folder(tmp_path_factory) -> Iterator[Path]:
+    """Where the SQLite test databases are: in memory-backed /dev/shm when it has room, so a
+    commit's fsync costs nothing (1 ms instead of 6 on a busy disk); a killed process still
+    loses no commit, only a crash of the machine would. Elsewhere, the test's temporary folder."""
+    shm = Path("/dev/shm")
+    try:
+        stats = os.statvfs(shm)
+        roomy = stats.f_bavail * stats.f_frsize > 2**30 and os.access(shm, os.W_OK)
+    except OSError:
+        roomy = False
+    if not roomy:
+        yield tmp_path_factory.mktemp("sqlite")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="kompetenslyft-tests-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request) -> str:
     return request.param
 
 
 @pytest.fixture(scope="session")
-def empty_database_url(backend, postgres_databases, tmp_path_factory):
+def empty_database_url(backend, postgres_databases, sqlite_folder):
     """A factory of new, empty databases on the backend under test."""
 
     def make() -> str:
         if backend == "sqlite":
-            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kompetenslyft.sqlite3'}"
+            return f"sqlite:///{sqlite_folder / f'{uuid.uuid4().hex[:12]}.sqlite3'}"
         return postgres_databases.create()
 
     return make
 
 
+@pytest.fixture(scope="session")
+def new_sqlite_database(sqlite_folder) -> Callable[[], str]:
+    """A factory of new SQLite databases at the head revision.
+
+    The migrations run once, into a template; each new database is a copy of it (SQLite's
+    backup API, which also copies what the write-ahead log holds), instead of the 1.4 s of
+    running every migration again. tests/storage/test_migrations.py runs the migrations
+    themselves on empty databases."""
+    template = sqlite_folder / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{template}")
+
+    def make() -> str:
+        path = sqlite_folder / f"{uuid.uuid4().hex[:12]}.sqlite3"
+        with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as to:
+            source.backup(to)
+        return f"sqlite:///{path}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def new_postgresql_database(postgres_databases) -> Callable[[], str]:
+    """A factory of new PostgreSQL databases at the head revision: each is created from a
+    migrated template (CREATE DATABASE ... TEMPLATE, 0.15 s instead of 1.4 s)."""
+    template = postgres_databases.create()
+    migrate.upgrade(template)  # its engine is disposed: nobody stays connected to the template
+    return lambda: postgres_databases.create(template=template)
+
+
+@pytest.fixture(scope="session")
+def migrated_database_url(backend, request) -> Callable[[], str]:
+    """A factory of new databases at the head revision on the backend under test."""
+    return request.getfixturevalue(f"new_{backend}_database")
+
+
 @pytest.fixture
-def own_database_url(empty_database_url) -> str:
+def own_database_url(migrated_database_url) -> str:
     """A new, migrated database for one test, on the backend under test: what the test
     sends, counts or kills is its own."""
-    url = empty_database_url()
-    migrate.upgrade(url)
-    return url
+    return migrated_database_url()
 
 
 @pytest.fixture
@@ -98,26 +161,20 @@ def own_database(own_database_url):
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:
+def sqlite_url(new_sqlite_database) -> str:
     """A new, migrated SQLite database, for behaviour only SQLite has (one scheduler)."""
-    url = f"sqlite:///{tmp_path / 'kompetenslyft.sqlite3'}"
-    migrate.upgrade(url)
-    return url
+    return new_sqlite_database()
 
 
 @pytest.fixture
-def postgresql_url(postgres_databases) -> str:
+def postgresql_url(new_postgresql_database) -> str:
     """A new, migrated PostgreSQL database, for what only PostgreSQL does (many schedulers)."""
-    url = postgres_databases.create()
-    migrate.upgrade(url)
-    return url
+    return new_postgresql_database()
 
 
 @pytest.fixture(scope="session")
-def database_url(empty_database_url) -> str:
-    url = empty_database_url()
-    migrate.upgrade(url)
-    return url
+def database_url(migrated_database_url) -> str:
+    return migrated_database_url()
 
 
 @pytest.fixture(scope="session")
@@ -159,9 +216,16 @@ def live_app(settings, database):
 
 
 @pytest.fixture
-def app(live_app, database):
-    yield live_app
+def clean_database(database):
+    """The session's database, emptied after the test (the tool's keys stay): what a fast
+    test writes without the tool running is gone before the next test."""
+    yield database
     _empty_tables(database)
+
+
+@pytest.fixture
+def app(live_app, clean_database):
+    yield live_app
     live_app.extensions["platform_keys"].forget()
     live_app.extensions["frame_ancestors"].invalidate()
 

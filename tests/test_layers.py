@@ -159,8 +159,6 @@ def test_views_neither_commit_nor_query():
 MAX_LINES = 500
 # Today's long modules, each being split in issue 18 (pruned at merge).
 LONG_MODULES = {
-    "competence/framework_io.py": "being split in issue 18",
-    "sync/moodle_plans.py": "being split in issue 18",
     "bench/web.py": "being split in issue 18",
     "tests/competence/test_framework_io.py": "a big test module, being split in issue 18",
     "tests/lti_tool/test_assessment_in_browser.py": "a big test module, being split in issue 18",

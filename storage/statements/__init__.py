@@ -14,6 +14,7 @@ from storage.statements.credentials import (
     NewCredential,
     StatementApiCredential,
     create_credential,
+    credential_organisation,
     hash_secret,
     list_credentials,
     remove_credential,
@@ -47,6 +48,7 @@ from storage.statements.store import (
 )
 
 __all__ = [
+    "credential_organisation",
     "ACTIVITY",
     "AGENT",
     "LAST_USED_RESOLUTION",

@@ -42,6 +42,22 @@ def page(chromium, tool_url):
 
 
 @pytest.fixture
+def devices(chromium, tool_url):
+    """Opens a new browser profile (fresh cookies: another device) and returns its tab."""
+    opened = []
+
+    def open_device(**options):
+        context = chromium.new_context(bypass_csp=True, locale="sv-SE", **options)
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        opened.append(context)
+        return context.new_page()
+
+    yield open_device
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
 def kompetenslyft(app, settings):
     """Runs the CLI against the test database, as an operator's shell would."""
     runner = CliRunner()

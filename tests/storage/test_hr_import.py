@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from competence.staff_list import problem, staff_list_from_csv
+from competence.staff_list import RowError, problem, staff_list_from_csv
 from storage import Employee, Employment, Organisation, Person, Unit, utcnow
 from storage.hr_import import HrImport, apply_staff_list, record_import
 from storage.staff import current_employment, link_person, team_ids
@@ -192,3 +192,85 @@ def test_a_refused_list_is_recorded_with_every_problem_and_no_changes(database, 
         }
     ]
     assert counts(db, organisation) == (0, 0, 0)
+
+
+def test_a_changed_name_email_gender_or_role_model_is_an_update_named_by_field(
+    database, db, organisation
+):
+    header = "employee_id;email;name;gender;digital_role_model\n"
+    run(database, organisation, header + "1;a@umea.se;Åsa;kvinna;nej\n2;b@umea.se;Bo;man;nej\n")
+
+    diff = run(database, organisation, header + "1;ny@umea.se;Åsa Ny;;ja\n2;b@umea.se;Bo;man;nej\n")
+
+    assert diff.updated == [("1", "Åsa Ny", "name, email, gender, digital_role_model")]
+    assert diff.summary()["updated"] == 1 and diff.moved == [] and diff.created == []
+    db.expire_all()
+    asa = db.scalar(select(Employee).where(Employee.employee_number == "1"))
+    assert (asa.name, asa.email, asa.gender, asa.digital_role_model) == (
+        "Åsa Ny",
+        "ny@umea.se",
+        None,
+        True,
+    )
+
+
+def test_a_renamed_unit_keeps_its_employees_and_a_new_parent_is_taken(database, db, organisation):
+    run(database, organisation, FIRST)
+
+    renamed = FIRST.replace(";OMS;Omsorg;KOM;", ";OMS;Vård och omsorg;;")
+    diff = run(database, organisation, renamed)
+
+    assert (diff.units_renamed, diff.units_created, diff.moved) == (["OMS"], [], [])
+    db.expire_all()
+    oms = db.scalar(select(Unit).where(Unit.organisation_id == organisation, Unit.code == "OMS"))
+    assert (oms.name, oms.parent) == ("Vård och omsorg", None)
+    assert counts(db, organisation) == (4, 2, 4)
+
+
+def test_a_person_linked_by_employee_id_is_not_linked_again_by_email_to_someone_else(
+    database, db, organisation
+):
+    with database.transaction() as session:
+        session.add(
+            Person(
+                organisation_id=organisation,
+                issuer="i",
+                subject="a",
+                person_sourcedid="2",
+                email="chef@umea.se",  # employee 1's address
+            )
+        )
+
+    diff = run(database, organisation, FIRST)
+
+    assert [link[0] for link in diff.linked] == ["2"]
+    linked = db.scalars(select(Employee.employee_number).where(Employee.person_id.is_not(None)))
+    assert list(linked) == ["2"]
+
+
+def test_a_run_is_recorded_with_what_it_changed_or_why_it_changed_nothing(
+    database, db, organisation
+):
+    with database.transaction() as session:
+        diff = apply_staff_list(session, organisation, staff_list_from_csv(FIRST))
+        done = record_import(session, organisation, source="csv", name="a.csv", rows=4, diff=diff)
+        refused = record_import(
+            session,
+            organisation,
+            source="json",
+            name="https://hr.example/" + "x" * 300,
+            rows=2,
+            errors=[RowError.of(3, "bad_gender", value="kanske")],
+        )
+
+    assert (done.status, done.rows, done.summary["created"], done.errors) == ("done", 4, 4, [])
+    assert (refused.status, refused.summary, len(refused.name)) == ("rejected", {}, 255)
+    assert refused.errors == [
+        {
+            "line": 3,
+            "error": "gender 'kanske' is not one of woman, man, other (or empty)",
+            "code": "bad_gender",
+            "params": {"value": "kanske"},
+        }
+    ]
+    assert db.scalar(select(func.count()).select_from(HrImport)) == 2

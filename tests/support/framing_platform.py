@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from lti import claims as c
 from tests.support.platforms import SigningKey
+from tests.support.stub_server import Reply, Request, StubServer
 
 STORAGE_SCRIPT = """
 <script>
@@ -40,7 +39,7 @@ STORAGE_SCRIPT = """
 """
 
 
-class FramingPlatform:
+class FramingPlatform(StubServer):
     def __init__(self, tool_url: str, client_id: str = "framing-client") -> None:
         self.tool_url = tool_url
         self.client_id = client_id
@@ -48,66 +47,43 @@ class FramingPlatform:
         self.key = SigningKey("framing-key")
         self.issued: list[str] = []
         self.returned: list[str] = []  # deep-linking responses posted back by the tool
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                outer._handle(self)
-
-            def do_POST(self):  # noqa: N802
-                outer._return(self)
-
-            def log_message(self, *args):
-                """Quiet: a test reports through its assertions, not the server log."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://localhost:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(
+            self._elsewhere,
+            routes={
+                "GET /course": self._course_page,
+                "GET /auth": self._auth_page,
+                "GET /jwks": lambda request: Reply.json({"keys": [self.key.public_jwk]}),
+                "POST /return": self._return,
+            },
+            host="localhost",
+        )
 
     def course_page_url(self, storage: bool, deep_linking: bool = False) -> str:
         return f"{self.url}/course?storage={int(storage)}&deep_linking={int(deep_linking)}"
 
-    def _return(self, request: BaseHTTPRequestHandler) -> None:
+    @staticmethod
+    def _elsewhere(request: Request) -> Reply:
+        return Reply(400 if request.method == "POST" else 404)
+
+    def _return(self, request: Request) -> Reply:
         """Moodle's contentitem_return.php: takes the tool's signed deep-linking response."""
-        length = int(request.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(request.rfile.read(length).decode()).items()}
-        if urlsplit(request.path).path != "/return" or "JWT" not in form:
-            request.send_response(400)
-            request.end_headers()
-            return
+        form = request.form()
+        if "JWT" not in form:
+            return Reply(400)
         self.returned.append(form["JWT"])
-        self._page(
-            request,
+        return Reply.html(
             "<!doctype html><html lang='en'><head><title>Added</title></head><body>"
-            "<h1>Activity added</h1></body></html>",
+            "<h1>Activity added</h1></body></html>"
         )
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        parts = urlsplit(request.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        if parts.path == "/course":
-            return self._page(
-                request,
-                self._course(query.get("storage") == "1", query.get("deep_linking") == "1"),
-            )
-        if parts.path == "/auth":
-            return self._page(request, self._auth(query))
-        if parts.path == "/jwks":
-            body = json.dumps({"keys": [self.key.public_jwk]}).encode()
-            request.send_response(200)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(body)))
-            request.end_headers()
-            request.wfile.write(body)
-            return None
-        request.send_response(404)
-        request.end_headers()
-        return None
+    def _course_page(self, request: Request) -> Reply:
+        query = {k: v[0] for k, v in request.query.items()}
+        return Reply.html(
+            self._course(query.get("storage") == "1", query.get("deep_linking") == "1")
+        )
+
+    def _auth_page(self, request: Request) -> Reply:
+        return Reply.html(self._auth({k: v[0] for k, v in request.query.items()}))
 
     def _course(self, storage: bool, deep_linking: bool = False) -> str:
         login = {
@@ -173,12 +149,3 @@ class FramingPlatform:
 
     def key_sign(self, claims: dict) -> str:
         return self.key.sign(claims)
-
-    @staticmethod
-    def _page(request: BaseHTTPRequestHandler, page: str) -> None:
-        body = page.encode()
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)

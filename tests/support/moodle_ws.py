@@ -18,9 +18,10 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
+
+from tests.support.stub_server import Reply, Request, StubServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "moodle-4.5"
 TOKEN = "moodle-test-token-0123456789"
@@ -42,12 +43,11 @@ def unflatten(pairs: list[tuple[str, str]]) -> dict:
     return out
 
 
-class MoodleDouble:
+class MoodleDouble(StubServer):
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.lock = threading.Lock()
         self.calls: list[tuple[str, dict]] = []
-        self.in_flight = 0  # requests being answered now
         self.failures: dict[str, list[str]] = {}
         self.drops: dict[str, int] = {}
         framework = recorded("core_competency_read_competency_framework")["response"]
@@ -66,50 +66,20 @@ class MoodleDouble:
         # (course id, user id) → course completed?; (course, user) → activity statuses
         self.course_completion: dict[tuple[int, int], dict] = {}
         self.activity_completion: dict[tuple[int, int], dict] = {}
-        outer = self
+        super().__init__(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
-                with outer.lock:
-                    outer.in_flight += 1
-                try:
-                    self._answer()
-                finally:
-                    with outer.lock:
-                        outer.in_flight -= 1
-
-            def _answer(self):
-                length = int(self.headers.get("Content-Length", 0))
-                pairs = parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)
-                params = unflatten(pairs)
-                token = params.pop("wstoken", "")
-                function = params.pop("wsfunction", "")
-                params.pop("moodlewsrestformat", None)
-                with outer.lock:
-                    body, drop = outer.answer(token, function, params)
-                if drop:
-                    self.close_connection = True
-                    self.connection.close()
-                    return
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                """Quiet: a test reports through its assertions, not the server log."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+    def _answer(self, request: Request) -> Reply:
+        if request.method != "POST":
+            return Reply(501)
+        params = unflatten(parse_qsl(request.text, keep_blank_values=True))
+        token = params.pop("wstoken", "")
+        function = params.pop("wsfunction", "")
+        params.pop("moodlewsrestformat", None)
+        with self.lock:
+            body, drop = self.answer(token, function, params)
+        if drop:
+            return Reply.unanswered()
+        return Reply.json(body, content_type="application/json; charset=utf-8")
 
     # --- commands --------------------------------------------------------------------
 

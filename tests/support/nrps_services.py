@@ -11,12 +11,12 @@ paging loop, or make the service fail.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.support.platform_services import PlatformServices
+from tests.support.stub_server import Reply, Request
 
 MEMBERSHIP_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 MEMBERSHIP_CONTAINER = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
@@ -65,28 +65,28 @@ class NrpsServices(PlatformServices):
 
     # -- the exchange -----------------------------------------------------------------------
 
-    def _handle(self, request, method: str) -> None:
-        path = urlsplit(request.path)
+    def _handle(self, request: Request) -> Reply:
+        path = urlsplit(request.target)
         course = COURSE_PATH.match(path.path)
-        if method != "GET" or course is None:
-            return super()._handle(request, method)
+        if request.method != "GET" or course is None:
+            return super()._handle(request)
         with self._lock:
-            self.membership_requests.append(request.path)
+            self.membership_requests.append(request.target)
             if self.down:
-                return self._reply(request, 503, {"error": "maintenance"}, retry_after="1")
+                return self._reply(503, {"error": "maintenance"}, retry_after="1")
             scopes = self._bearer_scopes(request)
             if scopes is None:
-                return self._refuse(request, 401, "missing or unknown bearer token")
+                return self._refuse(401, "missing or unknown bearer token")
             if MEMBERSHIP_SCOPE not in scopes:
-                return self._refuse(request, 403, "token lacks the contextmembership scope")
+                return self._refuse(403, "token lacks the contextmembership scope")
             accepted = [part.split(";")[0].strip() for part in request.headers["Accept"].split(",")]
             if MEMBERSHIP_CONTAINER not in accepted:
-                return self._refuse(request, 406, f"cannot answer Accept {accepted}")
+                return self._refuse(406, f"cannot answer Accept {accepted}")
             if self.fail_memberships_with:
-                return self._refuse(request, self.fail_memberships_with, "refused by the test")
+                return self._refuse(self.fail_memberships_with, "refused by the test")
             return self._memberships(request, course.group(1), parse_qs(path.query))
 
-    def _memberships(self, request, course: str, query: dict[str, list[str]]) -> None:
+    def _memberships(self, request: Request, course: str, query: dict[str, list[str]]) -> Reply:
         base = self.memberships_url(course)
         links = []
         if "since" in query:
@@ -110,18 +110,12 @@ class NrpsServices(PlatformServices):
         if last_page and self.offer_differences:
             links.append(f'<{base}?{urlencode({"since": self.version})}>; rel="differences"')
         body = {
-            "id": self.url + request.path,
+            "id": self.url + request.target,
             "context": {"id": course, "label": "DIGI101", "title": "Digital Competence 101"},
             "members": members,
         }
-        data = json.dumps(body).encode()
-        request.send_response(200)
-        request.send_header("Content-Type", MEMBERSHIP_CONTAINER + "; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        if links:
-            request.send_header("Link", ", ".join(links))
-        request.end_headers()
-        request.wfile.write(data)
+        headers = {"Link": ", ".join(links)} if links else {}
+        return Reply.json(body, content_type=MEMBERSHIP_CONTAINER + "; charset=utf-8", **headers)
 
 
 def numbered_members(count: int, start: int = 1) -> list[dict]:

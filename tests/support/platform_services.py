@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import requests
 from jwcrypto.jwk import JWK
+
+from tests.support.stub_server import Reply, Request, StubServer
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
@@ -24,7 +25,7 @@ LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 
 
-class PlatformServices:
+class PlatformServices(StubServer):
     def __init__(self, tool_url: str, client_id: str, granted_scopes: set[str]) -> None:
         self.tool_url = tool_url
         self.client_id = client_id
@@ -39,75 +40,55 @@ class PlatformServices:
         self.down = False
         self.fail_scores_with: int | None = None
         self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                outer._handle(self, "POST")
-
-            def do_GET(self):  # noqa: N802
-                outer._handle(self, "GET")
-
-            def log_message(self, *args):
-                """Quiet: a test reports through its assertions, not the server log."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        super().__init__(self._handle)
         self.token_url = self.url + "/mod/lti/token.php"
         self.lineitems_url = self.url + "/mod/lti/services.php/2/lineitems?type_id=1"
         self.default_lineitem = self.url + "/mod/lti/services.php/2/lineitems/2/lineitem?type_id=1"
         self.line_items[self.default_lineitem] = {"id": self.default_lineitem, "label": "Activity"}
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # -- the exchange -----------------------------------------------------------------------
 
-    def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length).decode() if length else ""
-        path = urlsplit(request.path)
+    def _handle(self, request: Request) -> Reply:
+        method = request.method
+        body = request.text
+        path = urlsplit(request.target)
         with self._lock:
             if self.down:
-                return self._reply(request, 503, {"error": "maintenance"}, retry_after="1")
+                return self._reply(503, {"error": "maintenance"}, retry_after="1")
             if path.path == "/mod/lti/token.php" and method == "POST":
                 return self._token(request, body)
             scopes = self._bearer_scopes(request)
             if scopes is None:
-                return self._refuse(request, 401, "missing or unknown bearer token")
-            full = self.url + request.path
+                return self._refuse(401, "missing or unknown bearer token")
+            full = self.url + request.target
             if path.path.endswith("/lineitems") and method == "POST":
                 return self._create_line_item(request, body, scopes)
             if path.path.endswith("/lineitems") and method == "GET":
                 return self._list_line_items(request, parse_qs(path.query), scopes)
             if path.path.endswith("/scores") and method == "POST":
                 return self._score(request, full, body, scopes)
-            return self._refuse(request, 404, f"no such service {method} {request.path}")
+            return self._refuse(404, f"no such service {method} {request.target}")
 
-    def _token(self, request, body: str) -> None:
+    def _token(self, request, body: str) -> Reply:
         self.token_requests += 1
         form = {k: v[0] for k, v in parse_qs(body).items()}
         if form.get("grant_type") != "client_credentials":
-            return self._refuse(request, 400, "unsupported_grant_type")
+            return self._refuse(400, "unsupported_grant_type")
         if form.get("client_assertion_type") != (
             "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
         ):
-            return self._refuse(request, 400, "invalid client_assertion_type")
+            return self._refuse(400, "invalid client_assertion_type")
         try:
             self._check_assertion(form.get("client_assertion", ""))
         except (jwt.InvalidTokenError, KeyError, StopIteration) as error:
-            return self._refuse(request, 401, f"invalid_client: {error}")
+            return self._refuse(401, f"invalid_client: {error}")
         requested = set(form.get("scope", "").split())
         if not requested or not requested <= self.granted_scopes:
-            return self._refuse(request, 400, f"invalid_scope: {sorted(requested)}")
+            return self._refuse(400, f"invalid_scope: {sorted(requested)}")
         token = secrets.token_urlsafe(16)
         self.tokens[token] = requested
         # Moodle labels this JSON as text/html; so does this double.
-        self._reply(
-            request,
+        return self._reply(
             200,
             {
                 "access_token": token,
@@ -140,27 +121,25 @@ class PlatformServices:
             else None
         )
 
-    def _create_line_item(self, request, body: str, scopes: set[str]) -> None:
+    def _create_line_item(self, request, body: str, scopes: set[str]) -> Reply:
         if LINEITEM_SCOPE not in scopes:
-            return self._refuse(request, 403, "token lacks the lineitem scope")
+            return self._refuse(403, "token lacks the lineitem scope")
         if request.headers.get("Content-Type", "").split(";")[0] != LINEITEM_TYPE:
-            return self._refuse(
-                request, 415, "line items are application/vnd.ims.lis.v2.lineitem+json"
-            )
+            return self._refuse(415, "line items are application/vnd.ims.lis.v2.lineitem+json")
         item = json.loads(body)
         if not isinstance(item.get("scoreMaximum"), int | float) or not item.get("label"):
-            return self._refuse(request, 400, "scoreMaximum and label are required")
+            return self._refuse(400, "scoreMaximum and label are required")
         number = len(self.line_items) + 10
         url = f"{self.url}/mod/lti/services.php/2/lineitems/{number}/lineitem?type_id=1"
         item["id"] = url
         self.line_items[url] = item
-        self._reply(request, 201, item, content_type=LINEITEM_TYPE)
+        return self._reply(201, item, content_type=LINEITEM_TYPE)
 
-    def _list_line_items(self, request, query: dict, scopes: set[str]) -> None:
+    def _list_line_items(self, request, query: dict, scopes: set[str]) -> Reply:
         """Moodle's container: its own item of an activity has resourceLinkId and ltiLinkId
         (tests/fixtures/moodle-4.5/ags-lineitems-get.json); `resource_link_id` filters."""
         if not scopes & {LINEITEM_SCOPE, LINEITEM_SCOPE + ".readonly"}:
-            return self._refuse(request, 403, "token lacks the lineitem scope")
+            return self._refuse(403, "token lacks the lineitem scope")
         self.line_item_lists += 1
         wanted = (query.get("resource_link_id") or [None])[0]
         items = [
@@ -168,49 +147,45 @@ class PlatformServices:
             for item in self.line_items.values()
             if wanted is None or str(item.get("resourceLinkId")) == wanted
         ]
-        self._reply(request, 200, items, content_type=CONTAINER_TYPE)
+        return self._reply(200, items, content_type=CONTAINER_TYPE)
 
-    def _score(self, request, full_url: str, body: str, scopes: set[str]) -> None:
+    def _score(self, request, full_url: str, body: str, scopes: set[str]) -> Reply:
         if SCORE_SCOPE not in scopes:
-            return self._refuse(request, 403, "token lacks the score scope")
+            return self._refuse(403, "token lacks the score scope")
         if request.headers.get("Content-Type", "").split(";")[0] != SCORE_TYPE:
-            return self._refuse(request, 415, "scores are application/vnd.ims.lis.v1.score+json")
+            return self._refuse(415, "scores are application/vnd.ims.lis.v1.score+json")
         parts = urlsplit(full_url)
         lineitem = parts._replace(path=parts.path.removesuffix("/scores")).geturl()
         if lineitem not in self.line_items:
-            return self._refuse(request, 404, f"no line item {lineitem}")
+            return self._refuse(404, f"no line item {lineitem}")
         if self.fail_scores_with:
-            return self._refuse(request, self.fail_scores_with, "refused by the test")
+            return self._refuse(self.fail_scores_with, "refused by the test")
         score = json.loads(body)
         required = {"userId", "activityProgress", "gradingProgress", "timestamp"}
         if not required <= set(score):
-            return self._refuse(request, 400, f"missing {sorted(required - set(score))}")
+            return self._refuse(400, f"missing {sorted(required - set(score))}")
         self.score_posts += 1
         kept = self.scores.setdefault(lineitem, {}).get(score["userId"])
         # The spec's rule: a score older than the one kept changes nothing.
         if kept is None or score["timestamp"] >= kept["timestamp"]:
             self.scores[lineitem][score["userId"]] = score
-        self._reply(request, 200, None)
+        return self._reply(200, None)
 
     # -- replies ---------------------------------------------------------------------------
 
-    def _refuse(self, request, status: int, reason: str) -> None:
+    def _refuse(self, status: int, reason: str) -> Reply:
         self.refusals.append(f"{status} {reason}")
-        self._reply(request, status, {"error": reason})
+        return self._reply(status, {"error": reason})
 
     @staticmethod
     def _reply(
-        request,
         status: int,
         body,
         content_type: str = "application/json",
         retry_after: str | None = None,
-    ) -> None:
+    ) -> Reply:
         data = b"" if body is None else json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", content_type)
-        request.send_header("Content-Length", str(len(data)))
+        headers = {"Content-Type": content_type}
         if retry_after:
-            request.send_header("Retry-After", retry_after)
-        request.end_headers()
-        request.wfile.write(data)
+            headers["Retry-After"] = retry_after
+        return Reply(status, data, headers)

@@ -104,7 +104,7 @@ class TestPlatform:
 
     @property
     def jwks_hits(self) -> int:
-        return self.jwks_server.hits.get(self.jwks_path, 0)
+        return self.jwks_server.hits(self.jwks_path)
 
     def register(self, session, organisation_slug: str = "test-org") -> PlatformRegistration:
         organisation = session.query(Organisation).filter_by(slug=organisation_slug).first()
