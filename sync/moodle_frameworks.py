@@ -98,16 +98,7 @@ def create_framework_in_moodle(
     idnumber = settings.get("framework_idnumber") or framework.id
     prefix = settings.get("competency_prefix", "")
     moodle = moodle_of(target, http, secret_key)
-    found = [
-        row
-        for row in moodle.call(
-            "core_competency_list_competency_frameworks",
-            sort="shortname",
-            context={"contextid": SYSTEM_CONTEXT},
-            includes="children",
-        )
-        if row.get("idnumber") == idnumber
-    ]
+    found = frameworks_with_idnumber(moodle, idnumber)
     if found:
         framework_id, created_framework = int(found[0]["id"]), False
     else:
@@ -140,3 +131,18 @@ def create_framework_in_moodle(
     target.settings = {**settings, "framework_idnumber": idnumber}
     session.commit()
     return FrameworkInMoodle(idnumber, created_framework, created, found_count)
+
+
+def frameworks_with_idnumber(moodle: MoodleWs, idnumber: str) -> list[dict]:
+    """Moodle's competency frameworks (system context) whose idnumber is ours: how both
+    creating the framework and the plan sync find the one made before."""
+    return [
+        row
+        for row in moodle.call(
+            "core_competency_list_competency_frameworks",
+            sort="shortname",
+            context={"contextid": SYSTEM_CONTEXT},
+            includes="children",
+        )
+        if row.get("idnumber") == idnumber
+    ]

@@ -50,7 +50,11 @@ from storage.database import utcnow
 from storage.lrs import CredentialsUnavailable
 from storage.people import Person
 from storage.plans import DevelopmentPlan, latest_agreed
-from sync.moodle_frameworks import SYSTEM_CONTEXT, new_competency, new_framework
+from sync.moodle_frameworks import (
+    frameworks_with_idnumber,
+    new_competency,
+    new_framework,
+)
 from sync.moodle_ws import MoodleError, MoodleUnavailable, as_delivery_failure, moodle_of
 from sync.plan_activities import levels_built
 
@@ -304,16 +308,7 @@ class _Delivery:
 
     def _moodle_framework(self, framework: Framework) -> tuple[int, Scale]:
         idnumber = self.settings.get("framework_idnumber") or framework.id
-        found = [
-            row
-            for row in self.moodle.call(
-                "core_competency_list_competency_frameworks",
-                sort="shortname",
-                context={"contextid": SYSTEM_CONTEXT},
-                includes="children",
-            )
-            if row.get("idnumber") == idnumber
-        ]
+        found = frameworks_with_idnumber(self.moodle, idnumber)
         if found:
             row = found[0]
         elif self.settings.get("create_framework") and self.settings.get("scale_id"):
