@@ -41,7 +41,8 @@ def _who(func):
     return func
 
 
-def _subject(session, public_url, organisation_slug, person_id, employee_number, email):
+def _subject(session, public_url, *, organisation_slug, person_id, employee_number, email):
+    """The person the `_who` options name (passed on as they came), or a one-line refusal."""
     if [person_id, employee_number, email].count(None) != 2:
         raise click.UsageError(
             "name the person by exactly one of --person-id, --employee-number and --email"
@@ -64,19 +65,10 @@ def person() -> None:
 @_who
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_instance
-def person_export(
-    instance: Instance, organisation_slug, person_id, employee_number, email, output
-) -> None:
+def person_export(instance: Instance, output: Path, **who) -> None:
     """Write a ZIP with one JSON file per table holding rows about the person."""
     with instance.transaction() as session:
-        subject = _subject(
-            session,
-            instance.settings.public_url,
-            organisation_slug,
-            person_id,
-            employee_number,
-            email,
-        )
+        subject = _subject(session, instance.settings.public_url, **who)
         output.write_bytes(export_person(session, subject, by_person_id=None))
     click.echo(f"wrote {output}")
 
@@ -85,19 +77,10 @@ def person_export(
 @_who
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_instance
-def person_erase(
-    instance: Instance, organisation_slug, person_id, employee_number, email, yes
-) -> None:
+def person_erase(instance: Instance, yes: bool, **who) -> None:
     """Remove or pseudonymise the person's data everywhere in the tool."""
     with instance.transaction() as session:
-        subject = _subject(
-            session,
-            instance.settings.public_url,
-            organisation_slug,
-            person_id,
-            employee_number,
-            email,
-        )
+        subject = _subject(session, instance.settings.public_url, **who)
         if not yes:
             click.echo("Rows about this person, per table (and what erasure does):")
             for name, rows in collect(session, subject).items():
