@@ -265,11 +265,7 @@ def seed_programme(session: Session, organisation_id: int, issuer: str, size: in
     """
     short_id, survey_id = prepare_instruments(session, organisation_id)
     shape = Shape(size)
-    units = [
-        Unit(organisation_id=organisation_id, code=code, name=name)
-        for code, name in map(shape.unit, range(shape.units))
-    ]
-    session.add_all(units)
+    units = add_units(session, organisation_id, shape)
     employees: list[Employee] = []
     for i in range(size):
         number, subject, given, family = person_of(i)
@@ -344,3 +340,13 @@ def _attempt(person_id: int, instrument_id: int, started: datetime, result=None,
         # The made-up organisation's activities share results with managers.
         shared_with_manager=True,
     )
+
+
+def add_units(session: Session, organisation_id: int, shape: Shape) -> list[Unit]:
+    """The shape's units, added to the session (both seeds start from them)."""
+    units = [
+        Unit(organisation_id=organisation_id, code=code, name=name)
+        for code, name in map(shape.unit, range(shape.units))
+    ]
+    session.add_all(units)
+    return units

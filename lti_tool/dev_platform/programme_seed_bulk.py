@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.dev_platform.programme_seed import (
     Shape,
+    add_units,
     agreed_plan,
     assessments_of,
     gender_of,
@@ -29,7 +30,7 @@ from lti_tool.dev_platform.programme_seed import (
 )
 from storage.attempts import Answer, Attempt
 from storage.people import Person
-from storage.staff import Employee, Employment, Unit
+from storage.staff import Employee, Employment
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,7 @@ def seed_programme_bulk(
     session's transaction."""
     short_id, survey_id = prepare_instruments(session, organisation_id)
     shape = Shape(size)
-    units = [
-        Unit(organisation_id=organisation_id, code=code, name=name)
-        for code, name in map(shape.unit, range(shape.units))
-    ]
-    session.add_all(units)
+    units = add_units(session, organisation_id, shape)
     session.flush()
     writer = _BulkWriter(session)
     person_base, employee_base = writer.next_id(Person), writer.next_id(Employee)
