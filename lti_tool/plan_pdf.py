@@ -16,6 +16,7 @@ from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
 from lti_tool.i18n import language_of
 from lti_tool.plans import activity_titles, is_self, names_for
+from lti_tool.tagged_pdf import tagged_pdf
 from storage.audit import VIEW_PLAN
 from storage.launches import latest_launch_locale
 from storage.organisations import organisation_row
@@ -56,9 +57,7 @@ def pdf(plan_id: int):
             done=completions(session, plan.id),
             lang=lang,
         )
-    from weasyprint import HTML  # heavy import, only when a PDF is asked for
-
-    document = HTML(string=html).write_pdf()
+    document = tagged_pdf(html)
     filename = f"utvecklingsplan-{plan.period}-{employee.employee_number}.pdf"
     log_view(access, employee.person_id, VIEW_PLAN, page="plan_pdf", plan_id=plan.id)
     return Response(

@@ -7,12 +7,10 @@ their team and a colleague outside it; launches link people to employees by e-ma
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 import requests
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from storage.plans import PlanItemCompletion, PlanVersion
@@ -20,6 +18,7 @@ from storage.statements import XapiStatement
 from tests.support import staff
 from tests.support.assessing import answer_all, csrf, start, submit
 from tests.support.browsing import text_of
+from tests.support.pdf_checks import read_tagged_pdf
 from tests.xapi.support import undocumented, validate
 
 CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
@@ -159,7 +158,7 @@ def test_manager_and_employee_agree_a_plan_with_versions_comments_and_a_pdf(
 
     pdf = browser.get(f"{tool_url}/plans/{versions[0].plan_id}/pdf")
     assert pdf.headers["Content-Type"] == "application/pdf"
-    extracted = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    _, extracted = read_tagged_pdf(pdf.content)  # a screen reader can read it (PDF/UA)
     # Anna launched in English (the test platform's locale), so her paper is in English.
     assert "Development plan" in extracted and "Anna Andersson" in extracted
     assert "Maja Chef" in extracted and "Boka ett Teams-möte själv" in extracted
