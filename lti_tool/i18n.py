@@ -10,15 +10,18 @@ it, so its Accept-Language chooses the language of its error messages.
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request, session, url_for
-from flask_babel import Babel, format_date, get_locale
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 
 from competence.texts import translated
 
 LANGUAGES = ("sv", "en")
+TIME_ZONE = "Europe/Stockholm"
 
 
 def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.root_path + "/translations")
+    # Stored times are naive UTC; people read them in Swedish time (summer time included).
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIME_ZONE)
     Babel(app, locale_selector=select_locale)
     app.before_request(_remember_chosen_language)
     app.jinja_env.globals.update(
@@ -26,6 +29,8 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale,
         translated=translated,
         format_date=format_date,
+        format_datetime=format_datetime,
+        format_decimal=format_decimal,
         this_page_in=this_page_in,
     )
 
