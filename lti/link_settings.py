@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from competence.frameworks import digcomp
 from competence.instruments import shipped_instruments
+from competence.maturity import MATURITY_INSTRUMENT, maturity_framework, maturity_instrument
 from competence.texts import Text
 from lti.claims import course_roles
 from storage import Attempt, InstrumentVersion, ResourceLink
@@ -87,13 +88,27 @@ class InstrumentChoice:
     max_level: int
     questions: int
     own: bool  # imported by the organisation, not shipped with the tool
+    # The yearly digital-maturity survey: about the workplace, shown only per unit.
+    survey: bool = False
 
 
 def instrument_choices(session: Session, organisation_id: int | None) -> list[InstrumentChoice]:
-    """The shipped DigComp instruments (full first), then the organisation's own, newest version."""
+    """The shipped DigComp instruments (full first), the yearly digital-maturity survey, then
+    the organisation's own, newest version."""
     scale_max = digcomp().scale.max_level
     shipped = sorted(shipped_instruments().values(), key=lambda i: i.id != DEFAULT_INSTRUMENT)
     choices = [InstrumentChoice(i.id, i.name, scale_max, len(i.items), own=False) for i in shipped]
+    survey = maturity_instrument()
+    choices.append(
+        InstrumentChoice(
+            MATURITY_INSTRUMENT,
+            survey.name,
+            maturity_framework().scale.max_level,
+            len(survey.items),
+            own=False,
+            survey=True,
+        )
+    )
     if organisation_id is None:
         return choices
     rows = session.scalars(

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext
 
 from actions.privacy import erase_person, export_person, find_person, people_by_id, subject_of
 from lti_tool.access import current_access
+from lti_tool.audit_log import collapsed
 from lti_tool.database import db_session
 from lti_tool.organisation import SEARCH_RESULTS, organisation_admin
 from storage import Person
@@ -145,7 +146,7 @@ def audit():
     ids = {e.actor_person_id for e in events} | {e.subject_person_id for e in events}
     return render_template(
         "organisation/audit.html",
-        events=events,
+        rows=collapsed(events),
         people=people_by_id(db_session(), access.organisation.id, ids),
         action_names=ACTION_NAMES,
         shown=AUDIT_SHOWN,

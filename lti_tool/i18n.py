@@ -9,10 +9,13 @@ it, so its Accept-Language chooses the language of its error messages.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import Flask, current_app, g, request, session, url_for
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time, get_locale
 
 from competence.texts import translated
+from lti_tool.counts_in_words import counts_in_words
 
 LANGUAGES = ("sv", "en")
 TIME_ZONE = "Europe/Stockholm"
@@ -32,7 +35,28 @@ def init_app(app: Flask) -> None:
         format_datetime=format_datetime,
         format_decimal=format_decimal,
         this_page_in=this_page_in,
+        counts_in_words=counts_in_words,
+        format_when=format_when,
+        utc_iso=utc_iso,
+        format_time=format_time,
     )
+
+
+def utc_iso(value) -> str:
+    """A stored time for `<time datetime>`: ISO 8601 in UTC, "2026-07-01T12:05:00Z"."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds") + "Z"
+
+
+def format_when(value) -> str:
+    """A stored (naive UTC) time as people write it, in Swedish time: "1 juli 2026 14:05"
+    in Swedish, "Jul 1, 2026 2:05 PM" in English."""
+    if value is None:
+        return ""
+    return f"{format_date(value)} {format_time(value, 'short')}"
 
 
 def this_page_in(language: str) -> str:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from storage.attempts import Attempt, AttemptStatus
 from storage.database import utcnow
+from storage.launches import Launch
 from storage.memberships import Membership, MembershipStatus
 from storage.outbox import Delivery, DeliveryStatus
 from storage.people import Person
@@ -253,19 +254,51 @@ def course_roster(session: Session, context_id: int, resource_link_id: int | Non
         .join(Person, Person.id == Membership.person_id)
         .where(Membership.context_id == context_id)
     ).all()
+    members = [
+        (person, tuple(membership.roles or ()), membership.status, membership.synced_at)
+        for membership, person in rows
+    ]
+    return _roster(session, members, resource_link_id)
+
+
+def launched_roster(
+    session: Session, context_id: int, resource_link_id: int | None
+) -> CourseRoster:
+    """Everyone who has opened the tool from this course, in the roles of their latest
+    launch: all a teacher can be shown where the platform offers no participant list.
+    `synced_at` is the latest launch."""
+    latest: dict[int, tuple[tuple[str, ...], datetime]] = {}
+    for person_id, roles, at in session.execute(
+        select(Launch.person_id, Launch.roles, Launch.created_at)
+        .where(Launch.context_id == context_id)
+        .order_by(Launch.created_at, Launch.id)
+    ):
+        latest[person_id] = (tuple(roles or ()), at)
+    people = session.scalars(select(Person).where(Person.id.in_(list(latest)))).all()
+    members = [
+        (person, latest[person.id][0], MembershipStatus.ACTIVE, latest[person.id][1])
+        for person in people
+    ]
+    return _roster(session, members, resource_link_id)
+
+
+def _roster(session: Session, members: list, resource_link_id: int | None) -> CourseRoster:
+    """(person, roles, status, seen at) of each member, with their assessment's state."""
     attempts: dict[int, list[tuple[AttemptStatus, datetime | None]]] = {}
-    if resource_link_id is not None and rows:
-        members = select(Membership.person_id).where(Membership.context_id == context_id)
-        for person_id, status, submitted_at in session.execute(
-            select(Attempt.person_id, Attempt.status, Attempt.submitted_at).where(
-                Attempt.resource_link_id == resource_link_id, Attempt.person_id.in_(members)
-            )
-        ):
-            attempts.setdefault(person_id, []).append((status, submitted_at))
+    ids = [person.id for person, *_rest in members]
+    if resource_link_id is not None and ids:
+        for start in range(0, len(ids), CHUNK):
+            for person_id, status, submitted_at in session.execute(
+                select(Attempt.person_id, Attempt.status, Attempt.submitted_at).where(
+                    Attempt.resource_link_id == resource_link_id,
+                    Attempt.person_id.in_(ids[start : start + CHUNK]),
+                )
+            ):
+                attempts.setdefault(person_id, []).append((status, submitted_at))
     roster = CourseRoster()
-    for membership, person in rows:
+    for person, roles, status, seen_at in members:
         own = attempts.get(person.id, [])
-        submitted = [at for status, at in own if status is AttemptStatus.SUBMITTED and at]
+        submitted = [at for state, at in own if state is AttemptStatus.SUBMITTED and at]
         if submitted:
             state = AssessmentState.SUBMITTED
         elif own:
@@ -279,14 +312,14 @@ def course_roster(session: Session, context_id: int, resource_link_id: int | Non
                 display_name=person.display_name,
                 given_name=person.given_name,
                 family_name=person.family_name,
-                roles=tuple(membership.roles or ()),
-                status=membership.status,
+                roles=roles,
+                status=status,
                 state=state,
                 last_submitted_at=max(submitted) if submitted else None,
             )
         )
-        if roster.synced_at is None or membership.synced_at > roster.synced_at:
-            roster.synced_at = membership.synced_at
+        if roster.synced_at is None or seen_at > roster.synced_at:
+            roster.synced_at = seen_at
     return roster
 
 

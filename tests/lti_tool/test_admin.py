@@ -284,8 +284,11 @@ def test_the_list_shows_when_a_grade_last_reached_the_platform(
             re.S,
         )
     )
-    assert "2026-11-30 09:15" in cells[str(registration.id)]
-    assert "2026-12-01 09:15" in cells[str(other.id)]
+    # Read in Swedish time (UTC+1 in winter), as people write dates; the machine-readable
+    # time stays UTC.
+    assert "30 nov. 2026 10:15" in cells[str(registration.id)]
+    assert 'datetime="2026-11-30T09:15:00Z"' in cells[str(registration.id)]
+    assert "1 dec. 2026 10:15" in cells[str(other.id)]
 
 
 # --- invitations ---------------------------------------------------------------------------------

@@ -49,7 +49,8 @@ def test_the_owner_sees_the_latest_runs_and_runs_a_job_now(admin_secret, browser
     page = browser.get(tool_url + "/admin/jobs?lang=en")
     text = text_of(page.text)
     assert "Failed: HTTP 503 from hr.example.se" in text
-    assert "dead: 1, delivered: 12" in text
+    assert "12 delivered, 1 failed" in text  # in words, not the stored keys
+    assert "dead" not in text
     assert "Abandoned: the scheduler stopped during the run" in text
     assert "Running" not in text
     # xapi-forwarding, nrps-rosters, job-runs-cleanup, hr-records, moodle-, lrs-completions

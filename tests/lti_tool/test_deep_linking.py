@@ -244,3 +244,37 @@ def test_the_response_page_may_post_to_the_platform(browser, tool_url, platform)
     assert "https://lms.elsewhere.invalid" in form_action_directive
     assert platform.issuer in form_action_directive  # every registered platform
     assert answer_page.headers["Cache-Control"] == "no-store"
+
+
+def test_the_yearly_maturity_survey_can_be_chosen_and_the_link_opens_it(
+    browser, other_browser, tool_url
+):
+    """No custom parameter typed by hand: the survey is one of the choices, and the
+    activity it makes opens the five survey questions."""
+    chooser = dev_deep_link(browser, tool_url)
+    assert 'value="digital-maturity"' in chooser.text
+    assert "Digital mognad – årlig mätning" in text_of(chooser.text)
+
+    answer_page = choose(
+        browser,
+        tool_url,
+        chooser,
+        instrument="digital-maturity",
+        title="Digital mognad 2026",
+        score_maximum="",
+    )
+    action, token = response_form(answer_page)
+    [item] = jwt.decode(token, options={"verify_signature": False})[CONTENT_ITEMS]
+    assert item["custom"]["instrument"] == "digital-maturity"
+    assert item["lineItem"]["scoreMaximum"] == 4  # the survey's scale: 0 to 4
+    stored = browser.post(action, data={"JWT": token})
+    link_id = stored.text.split('data-link-id="')[1].split('"')[0]
+
+    platform_page = other_browser.get(
+        f"{tool_url}/dev-platform/links/{link_id}/start", params={"person": "learner"}
+    )
+    overview = other_browser.post(
+        form_action(platform_page.text), data=form_fields(platform_page.text)
+    )
+    assert "Digital mognad 2026" in text_of(overview.text)
+    assert question_number(start(other_browser, tool_url)) == (1, 5)

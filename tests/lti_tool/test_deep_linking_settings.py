@@ -193,3 +193,18 @@ def test_the_dev_platform_lists_created_links_in_its_store(tool_url, settings):
 
     assert store.get(link.id) == link
     assert "Från test" in text_of(requests.get(tool_url + "/dev-platform/", timeout=5).text)
+
+
+def test_a_teacher_chooses_the_maturity_survey_in_the_settings_and_the_link_opens_it(
+    browser, other_browser, tool_url, platform, db
+):
+    resource_link_launch(browser, platform, roles=(TEACHER,))
+    page = settings_form(browser, tool_url)
+    assert 'value="digital-maturity"' in page.text
+
+    saved = save_settings(browser, tool_url, page, instrument="digital-maturity")
+
+    assert saved.status_code == 200 and 'data-testid="saved"' in saved.text
+    assert 'value="digital-maturity" checked' in saved.text
+    resource_link_launch(other_browser, platform)
+    assert question_number(start(other_browser, tool_url)) == (1, 5)

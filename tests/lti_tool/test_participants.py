@@ -206,3 +206,39 @@ def test_names_are_listed_in_swedish_order():
     names = [entry(s, f) for s, f in [("1", "Öberg"), ("2", "Zetterlund"), ("3", "Åberg")]]
     names += [entry("4", "Ängström"), entry("5", "andersson"), entry("6", None, None)]
     assert [e.subject for e in sorted(names, key=by_name)] == ["5", "2", "3", "4", "1", "6"]
+
+
+def test_without_a_participant_list_the_teacher_is_told_so_and_sees_who_has_opened_it(
+    browser, other_browser, tool_url, moodle, nrps
+):
+    """A platform that offers no participant list (no NRPS claim): the page says so in
+    plain words and lists who has opened the activity, instead of "reload in a minute"."""
+
+    def launch_without_list(session, sub, teacher=False, name=None):
+        claims = {CUSTOM: {"instrument": "digcomp-2.2-short"}, "sub": sub}
+        if teacher:
+            claims["https://purl.imsglobal.org/spec/lti/claim/roles"] = [INSTRUCTOR]
+        if name:
+            claims["name"] = name
+        assert moodle.launch(session, **claims).status_code == 200
+
+    launch_without_list(browser, "5", teacher=True, name="Tina Teacher")
+    empty = browser.get(tool_url + "/course/participants?lang=en")
+    assert 'data-testid="no-roster"' not in empty.text
+    assert "does not give the tool a list of the course's participants" in text_of(empty.text)
+    assert "No participant has opened the activity yet." in text_of(empty.text)
+
+    launch_without_list(other_browser, "4", name="Leo Learner")
+    submit(other_browser, answer_all(other_browser, start(other_browser, tool_url), lambda o: o[1]))
+    with requests.Session() as lea:
+        launch_without_list(lea, "3", name="Lea Learner")
+
+    page = browser.get(tool_url + "/course/participants?lang=en")
+    text = text_of(page.text)
+    assert "does not give the tool a list of the course's participants" in text
+    assert states_on(page) == {"3": "not_started", "4": "submitted"}
+    assert "Lea Learner Not started" in text and "Leo Learner Submitted" in text
+    assert "Tina Teacher" not in text  # teachers are not participants
+    assert nrps.membership_requests == []
+    swedish = text_of(browser.get(tool_url + "/course/participants?lang=sv").text)
+    assert "Ladda om sidan" not in swedish
