@@ -83,7 +83,9 @@ def current_access() -> Access | None:
                 person=launch.person,
                 organisation=launch.registration.organisation,
                 employee=employee,
-                grants=frozenset(grants_of(session, launch.person.id)),
+                grants=frozenset(
+                    grants_of(session, launch.person.id, employee.id if employee else None)
+                ),
                 team=frozenset(team_ids(session, employee.id)) if employee else frozenset(),
             )
     return g.access

@@ -37,11 +37,13 @@ from lti_tool.input_limits import whole_number
 from storage import staff_import
 from storage.attempts import stored_instrument_documents
 from storage.hr_import import hr_source_of, import_record, organisation_imports
-from storage.person_search import find_people
+from storage.person_search import find_employees_not_launched, find_people
 from storage.result_sharing import share_instruments, shared_instrument_keys
 from storage.staff import (
     ROLES,
+    grant_employee_role,
     grant_role,
+    organisation_employee,
     organisation_grant,
     organisation_grants,
     organisation_person,
@@ -210,14 +212,20 @@ def grants():
     access = current_access()
     session = db_session()
     query = (request.args.get("q") or "").strip()
-    found = []
+    found, not_launched = [], []
     if query:
-        found = find_people(session, access.organisation.id, query, SEARCH_RESULTS)
+        found = find_people(
+            session, access.organisation.id, query, SEARCH_RESULTS, by_employee_number=True
+        )
+        not_launched = find_employees_not_launched(
+            session, access.organisation.id, query, SEARCH_RESULTS
+        )
     granted = organisation_grants(session, access.organisation.id)
     return render_template(
         "organisation/grants.html",
         query=query,
         found=found,
+        not_launched=not_launched,
         granted=granted,
         role_names=role_names(),
     )
@@ -229,20 +237,24 @@ def add_grant():
     access = current_access()
     session = db_session()
     role = request.form.get("role", "")
-    person_id = whole_number(request.form.get("person_id")) or 0
-    person = organisation_person(session, access.organisation.id, person_id)
-    if person is None:
-        abort(404)
     if role not in ROLES:
         abort(400)
-    grant_role(session, person, role, by_person_id=access.person.id)
-    flash(
-        gettext(
-            "%(name)s is now %(role)s.",
-            name=person.display_name or person.email or person.subject,
-            role=role_names()[role],
-        )
-    )
+    employee_id = whole_number(request.form.get("employee_id"))
+    if employee_id is not None:
+        # Someone on HR's staff list: the role applies from their first launch.
+        employee = organisation_employee(session, access.organisation.id, employee_id)
+        if employee is None:
+            abort(404)
+        grant_employee_role(session, employee, role, by_person_id=access.person.id)
+        name = employee.name
+    else:
+        person_id = whole_number(request.form.get("person_id")) or 0
+        person = organisation_person(session, access.organisation.id, person_id)
+        if person is None:
+            abort(404)
+        grant_role(session, person, role, by_person_id=access.person.id)
+        name = person.display_name or person.email or person.subject
+    flash(gettext("%(name)s is now %(role)s.", name=name, role=role_names()[role]))
     return redirect(url_for("organisation.grants"))
 
 
@@ -254,7 +266,7 @@ def revoke_grant(grant_id: int):
     grant = organisation_grant(session, access.organisation.id, grant_id)
     if grant is None:
         abort(404)
-    name = grant.person.display_name or grant.person.email or grant.person.subject
+    name = grant_holder_name(grant)
     role = role_names()[grant.role]
     withdraw_grant(session, grant)
     flash(gettext("%(name)s is no longer %(role)s.", name=name, role=role))
@@ -283,6 +295,17 @@ def save_shared_instruments():
     share_instruments(db_session(), access.organisation.id, chosen)
     flash(gettext("Saved: managers see results of %(count)s instrument(s).", count=len(chosen)))
     return redirect(url_for("organisation.shared_instruments"))
+
+
+@bp.app_template_global()
+def grant_holder_name(grant) -> str:
+    """Who a grant is for: the person's name, else the name on HR's staff list."""
+    holder = grant.holder
+    if holder is not None:
+        name = holder.display_name or holder.email or holder.subject
+        if name:
+            return name
+    return grant.employee.name if grant.employee is not None else ""
 
 
 def role_names() -> dict[str, str]:

@@ -27,11 +27,17 @@ def find_people(
         func.lower(Person.email).like(pattern, escape="\\"),
     ]
     if by_employee_number:
+        # Also as HR's staff list knows them: their employee number, or the name and
+        # e-mail there (the platform may not share them).
         matches.append(
             Person.id.in_(
                 select(Employee.person_id).where(
                     Employee.organisation_id == organisation_id,
-                    func.lower(Employee.employee_number) == query.lower(),
+                    or_(
+                        func.lower(Employee.employee_number) == query.lower(),
+                        func.lower(Employee.name).like(pattern, escape="\\"),
+                        func.lower(Employee.email).like(pattern, escape="\\"),
+                    ),
                 )
             )
         )
@@ -40,6 +46,32 @@ def find_people(
             select(Person)
             .where(Person.organisation_id == organisation_id, or_(*matches))
             .order_by(Person.name, Person.id)
+            .limit(limit)
+        )
+    )
+
+
+def find_employees_not_launched(
+    session: Session, organisation_id: int, query: str, limit: int
+) -> list[Employee]:
+    """People on HR's staff list who have not opened the tool yet (no person linked), by part
+    of their name or e-mail address, or their employee number exactly."""
+    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return list(
+        session.scalars(
+            select(Employee)
+            .where(
+                Employee.organisation_id == organisation_id,
+                Employee.person_id.is_(None),
+                Employee.active.is_(True),
+                or_(
+                    func.lower(Employee.name).like(pattern, escape="\\"),
+                    func.lower(Employee.email).like(pattern, escape="\\"),
+                    func.lower(Employee.employee_number) == query.lower(),
+                ),
+            )
+            .order_by(Employee.name, Employee.id)
             .limit(limit)
         )
     )

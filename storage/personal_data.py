@@ -74,8 +74,8 @@ TABLES: dict[str, Handling] = {
     ),
     "grants": Handling(
         Erasure.DELETE,
-        "Roles granted to the person; grants they gave others keep pointing to the "
-        "pseudonymised person row.",
+        "Roles granted to the person (or to their employee record before their first launch); "
+        "grants they gave others keep pointing to the pseudonymised person row.",
     ),
     # HR's view of them.
     "employees": Handling(
@@ -345,7 +345,10 @@ def rows_of(session: Session, subject: Subject) -> dict[str, ColumnElement[bool]
         "people": of_person(Person.id),
         "memberships": of_person(Membership.person_id),
         "launches": of_person(Launch.person_id),
-        "grants": of_person(Grant.person_id, Grant.granted_by_person_id),
+        "grants": or_(
+            of_person(Grant.person_id, Grant.granted_by_person_id),
+            Grant.employee_id.in_(subject.employee_ids),
+        ),
         "employees": Employee.id.in_(subject.employee_ids),
         "employments": Employment.employee_id.in_(subject.employee_ids),
         "attempts": Attempt.id.in_(subject.attempt_ids),

@@ -236,6 +236,13 @@ def erase(session: Session, subject: Subject, reference: str) -> dict[str, int]:
             .values(subject_person_id=None)
             .execution_options(synchronize_session=False)
         ).rowcount
+    if subject.employee_ids:
+        done["grants"] = (
+            done.get("grants", 0)
+            + session.execute(
+                delete(Grant).where(Grant.employee_id.in_(subject.employee_ids))
+            ).rowcount
+        )
     for number, employee in enumerate(subject.employees):
         employee.employee_number = f"{marker}:{number}"
         employee.name = ""

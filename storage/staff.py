@@ -12,7 +12,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, select, union_all
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.database import Base, UTCDateTime, utcnow
@@ -102,23 +112,40 @@ class Grant(Base):
 
     Manager is not granted: it follows from HR's data.  Course admin follows from
     the LTI role in a course, organisation admin from the platform's Administrator
-    role or a grant here."""
+    role or a grant here.
+
+    A grant names the person (their LTI identity) or, for someone on HR's staff list
+    who has not opened the tool yet, the employee: it applies from their first launch,
+    when the launch is linked to the employee as the staff import links people
+    (`link_person`: employee number = Moodle's idnumber, else e-mail)."""
 
     __tablename__ = "grants"
-    __table_args__ = (UniqueConstraint("organisation_id", "person_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "person_id", "role"),
+        UniqueConstraint("organisation_id", "employee_id", "role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(32))  # "programme_lead" | "organisation_admin"
     granted_by_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL")
     )
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    employee: Mapped[Employee | None] = relationship(foreign_keys=[employee_id])
+
+    @property
+    def holder(self) -> Person | None:
+        """Who holds the role now: the person, or the employee's person once they launched."""
+        if self.person is not None:
+            return self.person
+        return self.employee.person if self.employee is not None else None
 
 
 class SharedInstrument(Base):
@@ -236,8 +263,12 @@ def active_members(session: Session, employee_ids: set[int]) -> list[Employee]:
     )
 
 
-def grants_of(session: Session, person_id: int) -> set[str]:
-    return set(session.scalars(select(Grant.role).where(Grant.person_id == person_id)))
+def grants_of(session: Session, person_id: int | None, employee_id: int | None = None) -> set[str]:
+    """The roles granted to the person, or to the employee they are (see `Grant`)."""
+    held = Grant.person_id == person_id if person_id is not None else false()
+    if employee_id is not None:
+        held = or_(held, Grant.employee_id == employee_id)
+    return set(session.scalars(select(Grant.role).where(held)))
 
 
 # The organisation admin's grants page; each change commits.
@@ -249,29 +280,62 @@ def organisation_person(session: Session, organisation_id: int, person_id: int) 
     return person if person is not None and person.organisation_id == organisation_id else None
 
 
+def organisation_employee(
+    session: Session, organisation_id: int, employee_id: int
+) -> Employee | None:
+    """The organisation's employee with this id; another organisation's does not exist here."""
+    employee = session.get(Employee, employee_id)
+    if employee is None or employee.organisation_id != organisation_id:
+        return None
+    return employee
+
+
 def organisation_grants(session: Session, organisation_id: int) -> list[Grant]:
     return list(
         session.scalars(
             select(Grant)
             .where(Grant.organisation_id == organisation_id)
-            .order_by(Grant.role, Grant.granted_at)
+            .order_by(Grant.role, Grant.granted_at, Grant.id)
         )
     )
 
 
 def grant_role(session: Session, person: Person, role: str, *, by_person_id: int) -> None:
-    """Give the person the role in their organisation (once: a second grant changes nothing)."""
-    exists = session.scalar(select(Grant).where(Grant.person_id == person.id, Grant.role == role))
-    if exists is None:
-        session.add(
-            Grant(
-                organisation_id=person.organisation_id,
-                person_id=person.id,
-                role=role,
-                granted_by_person_id=by_person_id,
-            )
+    """Give the person the role in their organisation (once: a second grant changes nothing,
+    nor does one the employee they are already has)."""
+    employee = session.scalar(select(Employee).where(Employee.person_id == person.id))
+    if role in grants_of(session, person.id, employee.id if employee else None):
+        return
+    session.add(
+        Grant(
+            organisation_id=person.organisation_id,
+            person_id=person.id,
+            role=role,
+            granted_by_person_id=by_person_id,
         )
-        session.commit()
+    )
+    session.commit()
+
+
+def grant_employee_role(
+    session: Session, employee: Employee, role: str, *, by_person_id: int
+) -> None:
+    """Give someone on HR's staff list the role: to their person when they have launched,
+    else to the employee, from their first launch on (once, like `grant_role`)."""
+    if employee.person is not None:
+        grant_role(session, employee.person, role, by_person_id=by_person_id)
+        return
+    if role in grants_of(session, None, employee.id):
+        return
+    session.add(
+        Grant(
+            organisation_id=employee.organisation_id,
+            employee_id=employee.id,
+            role=role,
+            granted_by_person_id=by_person_id,
+        )
+    )
+    session.commit()
 
 
 def organisation_grant(session: Session, organisation_id: int, grant_id: int) -> Grant | None:
