@@ -10,11 +10,14 @@ own their transaction: each commits, with its audit row, before it returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from actions.privacy_summary import SummaryFacts, summary_facts
 from storage.audit import ERASE, EXPORT, record_audit
 from storage.database import utcnow
 from storage.organisations import Organisation
@@ -115,9 +118,18 @@ def subject_of(
     )
 
 
-def export_person(session: Session, subject: Subject, *, by_person_id: int | None) -> bytes:
-    """The ZIP, its audit row committed."""
-    made = export_zip(session, subject, made_at=utcnow())
+def export_person(
+    session: Session,
+    subject: Subject,
+    *,
+    by_person_id: int | None,
+    summary: Callable[[SummaryFacts, datetime], list[tuple[str, bytes]]] | None = None,
+) -> bytes:
+    """The ZIP, its audit row committed.  `summary` writes the document for the person
+    from the facts (actions.privacy_summary): its files come first."""
+    made_at = utcnow()
+    first = summary(summary_facts(session, subject), made_at) if summary else []
+    made = export_zip(session, subject, made_at=made_at, first=first)
     record_audit(
         session,
         organisation_id=subject.organisation_id,

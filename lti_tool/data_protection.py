@@ -18,7 +18,8 @@ from actions.privacy import erase_person, export_person, find_person, people_by_
 from lti_tool.access import current_access
 from lti_tool.audit_log import collapsed
 from lti_tool.database import db_session
-from lti_tool.organisation import SEARCH_RESULTS, organisation_admin
+from lti_tool.export_summary import summary_files
+from lti_tool.organisation import SEARCH_RESULTS, organisation_admin, role_names
 from storage import Person
 from storage.audit import ERASE, EXPORT, UPDATE_REGISTRATION, VIEW_PLAN, VIEW_RESULTS, audit_events
 from storage.person_search import find_people
@@ -100,7 +101,14 @@ def person(person_id: int):
 @organisation_admin
 def export(person_id: int):
     found, subject = _person(person_id)
-    made = export_person(db_session(), subject, by_person_id=current_access().person.id)
+    made = export_person(
+        db_session(),
+        subject,
+        by_person_id=current_access().person.id,
+        summary=lambda facts, made_at: summary_files(
+            facts, made_at=made_at, holder_kinds=HOLDER_KINDS, role_names=role_names
+        ),
+    )
     return Response(
         made,
         mimetype="application/zip",
