@@ -125,17 +125,19 @@ def shown(cell: Cell) -> str:
         return format_decimal(cell.value, format="0.0")
     if not isinstance(cell, Counted):
         return str(cell)
+    # Whole numbers as the page's language writes them: "1 234" in Swedish, "1,234" in English.
+    count = format_decimal(cell.count)
     if cell.kind == "size":
-        return str(cell.count)
+        return count
     percent = round(100 * (cell.share or 0))
     if cell.kind == "share":
         return gettext(
             "%(percent)s %% (%(count)s of %(people)s)",
             percent=percent,
-            count=cell.count,
-            people=cell.out_of,
+            count=count,
+            people=format_decimal(cell.out_of),
         )
-    return gettext("%(count)s (%(percent)s %%)", count=cell.count, percent=percent)
+    return gettext("%(count)s (%(percent)s %%)", count=count, percent=percent)
 
 
 def format_figure(figure: p.Figure) -> str:
