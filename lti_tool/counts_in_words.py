@@ -93,9 +93,9 @@ def _job_words() -> dict[str, dict[str, Callable[[int], str]]]:
     }
 
 
-def counts_in_words(counts: Mapping | None, job_id: str = "") -> str:
+def counts_in_words(counts: Mapping | None, job_id: str = "", nothing: str | None = None) -> str:
     """ "3 delivered, 1 failed" in the page's language; "Nothing to do" when every count is
-    zero.  Only whole numbers are counts (a job may add a breakdown as a dict)."""
+    zero (or `nothing`).  Only whole numbers are counts (a job may add a breakdown as a dict)."""
     numbers = {
         key: value
         for key, value in (counts or {}).items()
@@ -113,5 +113,5 @@ def counts_in_words(counts: Mapping | None, job_id: str = "") -> str:
         say = words.get(key)
         parts.append(say(number) if say else f"{key}: {format_decimal(number)}")
     if not parts:
-        return gettext("Nothing to do") if numbers else ""
+        return (nothing or gettext("Nothing to do")) if numbers else ""
     return ", ".join(parts)

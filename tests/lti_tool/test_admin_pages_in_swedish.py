@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from storage import Organisation, Person
+from storage import HrImport, Organisation, Person
 from storage.audit import EXPORT, VIEW_RESULTS, AuditEvent
 from storage.jobs import JobLease, JobRun
 from tests.lti_tool.test_admin import ADMINISTRATOR, launch_as, sign_in
@@ -135,3 +135,33 @@ def test_programme_figures_have_a_decimal_comma_in_swedish(
     means_sv, means_en = means(swedish), means(english)
     assert means_sv and [c for c in means_sv if not re.fullmatch(r"\d,\d|–", c)] == []
     assert [c for c in means_en if not re.fullmatch(r"\d\.\d|–", c)] == []
+
+
+def test_the_import_history_says_what_each_import_changed_in_words(browser, tool_url, platform, db):
+    launch_as(platform, browser, ADMINISTRATOR)
+    organisation = db.scalar(select(Organisation).where(Organisation.slug == "test-org"))
+    for started, summary in (
+        (SUMMER, {"created": 3, "updated": 0, "moved": 1, "deactivated": 0, "linked": 0}),
+        (WINTER, {"created": 0, "updated": 0, "moved": 0, "deactivated": 0, "linked": 0}),
+    ):
+        db.add(
+            HrImport(
+                organisation_id=organisation.id,
+                source="csv",
+                name="personal.csv",
+                started_at=started,
+                status="done",
+                rows=120,
+                summary=summary,
+            )
+        )
+    db.commit()
+
+    page = browser.get(tool_url + "/organisation/imports?lang=sv")
+
+    rows = [
+        text_of(row) for row in re.findall(r'<tr data-status="done">(.*?)</tr>', page.text, re.S)
+    ]
+    assert "1 dec. 2026 08:14" in rows[0] and "Inga ändringar" in rows[0]
+    assert "1 juli 2026 09:14" in rows[1]
+    assert "3 nya medarbetare, 1 medarbetare med ny enhet, chef eller roll" in rows[1]
