@@ -17,11 +17,16 @@ Document format (JSON):
      "response_scales": {"autonomy": {"options": [{"id": "not_yet", "text": {...}}, ...]}},
      "items": [
        {"id": "1.1-a", "competence": "1.1", "kind": "self_rating", "scale": "autonomy",
-        "levels": [0, 1, 3, 5, 7], "text": {"sv": "Jag kan ...", "en": "I can ..."}},
+        "levels": [0, 1, 3, 5, 7], "text": {"sv": "Jag kan ...", "en": "I can ..."},
+        "topic": {"sv": "Söka information", "en": "Searching for information"}},
        {"id": "1.1-k", "competence": "1.1", "kind": "knowledge", "text": {...},
         "options": [{"id": "a", "text": {...}}, ...], "correct": "b"},
        {"id": "mail", "competence": "email", "kind": "level_choice", "text": {...},
         "options": [{"id": "none", "text": {...}, "level": 0}, ...]}]}
+
+`topic` is optional: a short plain name of what the item asks, shown above the question
+(the competence's official name can mislead: "Programming" above a question about an
+e-mail rule). Without one the page shows the competence's name (`plain_topic`).
 
 `pass_mark` is optional: the overall value as a share of the scale's top level
 (0 to 1, the same scaled score the gradebook gets) that counts as passed, e.g. 0.5
@@ -61,6 +66,7 @@ class Item:
     options: tuple[Option, ...]
     correct: str | None = None
     help: Text = field(default_factory=dict)
+    topic: Text = field(default_factory=dict)  # plain name of what it asks, see the docstring
 
     def option(self, option_id: str) -> Option | None:
         return next((option for option in self.options if option.id == option_id), None)
@@ -127,6 +133,9 @@ def instrument_from_document(document: object, framework: Framework) -> Instrume
                 options=options,
                 correct=correct,
                 help={} if not item_doc.get("help") else require_text(item_doc["help"], where),
+                topic={}
+                if not item_doc.get("topic")
+                else require_text(item_doc["topic"], f"{where}.topic"),
             )
         )
     minutes = document.get("estimated_minutes")
@@ -249,3 +258,22 @@ def shipped_instruments() -> dict[str, Instrument]:
         instrument_id: instrument_from_document(document, framework)
         for instrument_id, document in shipped_documents().items()
     }
+
+
+@cache
+def _shipped_topics() -> dict[tuple[str, str], Text]:
+    """(instrument id, item id) -> topic, from every instrument document shipped with the tool."""
+    topics = {}
+    for path in sorted((DATA / "instruments").glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for item in document.get("items", []):
+            if item.get("topic"):
+                topics[document["id"], item["id"]] = item["topic"]
+    return topics
+
+
+def plain_topic(instrument: Instrument, item: Item) -> Text:
+    """The plain name shown above a question: the item's own topic; for an item of an older
+    stored version of a shipped instrument (started before topics came), the topic the
+    shipped version gives the same item; else empty (the page shows the competence's name)."""
+    return item.topic or _shipped_topics().get((instrument.id, item.id), {})

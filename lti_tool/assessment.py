@@ -1,5 +1,10 @@
 """The assessment flow: overview, one question per page, review, submit, results.
 
+Each question page names what it asks in plain words (competence.instruments.plain_topic)
+and, for instruments of OVERVIEW_FROM questions or more, leads to the list of all questions
+(answered or not, each a link: like a quiz navigator). "Continue where you left off"
+returns to the question after the one the person answered last (`_resume_at`).
+
 With questions unanswered, the review page asks first: it lists them (each a link back),
 "Answer them" is the main action and "Submit anyway" the second one, which alone submits
 (storage.attempts.submit_attempt refuses otherwise, so an old form or a second tab cannot
@@ -17,6 +22,7 @@ from flask_babel import get_locale, gettext
 
 from actions import attempts as assessing
 from actions.attempts import AttemptRefused, LoadedInstrument
+from competence.instruments import Item, plain_topic
 from competence.scoring import AssessmentResult, score
 from competence.texts import translated
 from lti import link_settings
@@ -28,12 +34,16 @@ from storage.attempts import (
     answers_of,
     attempts_of,
     attempts_used,
+    last_answered_item,
     load_instrument,
     person_attempt,
     unanswered,
 )
 
 bp = Blueprint("assessment", __name__)
+
+# Instruments with this many questions or more get the list of all questions.
+OVERVIEW_FROM = 10
 
 
 def language() -> str:
@@ -100,17 +110,22 @@ def start():
         attempt, loaded = assessing.start_or_resume(db_session(), **_reporting())
     except AttemptRefused:
         abort(409)
-    return redirect(
-        url_for(".item", attempt_id=attempt.id, number=_resume_at(attempt, loaded)), 303
-    )
+    number = _resume_at(attempt, loaded)
+    if number is None:
+        return redirect(url_for(".review", attempt_id=attempt.id), 303)
+    return redirect(url_for(".item", attempt_id=attempt.id, number=number), 303)
 
 
-def _resume_at(attempt: Attempt, loaded: LoadedInstrument) -> int:
-    answered = answers_of(db_session(), attempt.id)
-    for number, item in enumerate(loaded.instrument.items, start=1):
-        if item.id not in answered:
-            return number
-    return len(loaded.instrument.items)
+def _resume_at(attempt: Attempt, loaded: LoadedInstrument) -> int | None:
+    """Where the person stopped: the question after the one they answered last (they had
+    moved on to it), the first with nothing answered yet; None after the last question
+    (they had gone on to the review)."""
+    last = last_answered_item(db_session(), attempt.id)
+    items = loaded.instrument.items
+    if last is None or loaded.instrument.item(last) is None:
+        return 1
+    position = loaded.instrument.position_of(last)  # from 0: the next question's number
+    return position + 2 if position + 1 < len(items) else None
 
 
 @bp.route("/attempts/<attempt_id>/items/<int:number>", methods=["GET", "POST"])
@@ -133,13 +148,15 @@ def item(attempt_id: str, number: int):
                 )
             except AttemptRefused as refused:
                 abort(409 if refused.reason == "attempt_submitted" else 400)
-        if request.form.get("direction") == "back":
+        direction = request.form.get("direction")
+        if direction == "back":
             return redirect(url_for(".item", attempt_id=attempt.id, number=max(1, number - 1)), 303)
+        if direction == "overview":
+            return redirect(url_for(".questions", attempt_id=attempt.id, at=number), 303)
         if number == len(items):
             return redirect(url_for(".review", attempt_id=attempt.id), 303)
         return redirect(url_for(".item", attempt_id=attempt.id, number=number + 1), 303)
     answers = answers_of(db_session(), attempt.id)
-    competence = loaded.framework.competence(current.competence_id)
     return render_template(
         "assessment/item.html",
         attempt=attempt,
@@ -148,8 +165,45 @@ def item(attempt_id: str, number: int):
         total=len(items),
         answered=len(answers),
         chosen=answers.get(current.id),
-        competence=competence,
-        area=loaded.framework.area(competence.area_id),
+        topic=_topic(loaded, current),
+        with_overview=len(items) >= OVERVIEW_FROM,
+        language=language(),
+    )
+
+
+def _topic(loaded: LoadedInstrument, question: Item) -> str:
+    """The plain name of what the item asks; the competence's name when it has none."""
+    topic = plain_topic(loaded.instrument, question)
+    if not topic:
+        topic = loaded.framework.competence(question.competence_id).name
+    return translated(topic, language())
+
+
+@bp.get("/attempts/<attempt_id>/questions")
+@launch_required
+def questions(attempt_id: str):
+    """All questions of the attempt, answered or not, each a link to its page, by area."""
+    attempt = own_attempt(attempt_id)
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return redirect(url_for(".results", attempt_id=attempt.id), 303)
+    loaded = attempt_instrument(attempt)
+    answers = answers_of(db_session(), attempt.id)
+    groups: list[tuple[str, list[tuple[int, str, bool]]]] = []
+    for number, item in enumerate(loaded.instrument.items, start=1):
+        area = loaded.framework.area(loaded.framework.competence(item.competence_id).area_id)
+        name = translated(area.name, language())
+        if not groups or groups[-1][0] != name:
+            groups.append((name, []))
+        groups[-1][1].append((number, _topic(loaded, item), item.id in answers))
+    missing = unanswered(loaded, answers)
+    return render_template(
+        "assessment/questions.html",
+        attempt=attempt,
+        groups=groups,
+        total=len(loaded.instrument.items),
+        answered=len(answers),
+        first_unanswered=missing[0][0] if missing else None,
+        at=request.args.get("at", type=int),
         language=language(),
     )
 
@@ -171,9 +225,8 @@ def review(attempt_id: str):
         total=len(loaded.instrument.items),
         answered=len(answers),
         unanswered=missing,
-        competence_names={
-            c.id: translated(c.name, language()) for c in loaded.framework.competences
-        },
+        topics={item.id: _topic(loaded, item) for _, item in missing},
+        with_overview=len(loaded.instrument.items) >= OVERVIEW_FROM,
         not_assessed=len(preview.not_assessed(loaded.framework)) if preview else 0,
         competence_count=len(loaded.framework.competences),
         nothing_assessed=preview is not None and not preview.finished,

@@ -352,6 +352,16 @@ def answers_of(session: Session, attempt_id: str) -> dict[str, str]:
     return {item_id: option_id for item_id, option_id in rows}
 
 
+def last_answered_item(session: Session, attempt_id: str) -> str | None:
+    """The item the person answered (or changed) last; None before any answer."""
+    return session.scalar(
+        select(Answer.item_id)
+        .where(Answer.attempt_id == attempt_id)
+        .order_by(Answer.answered_at.desc())
+        .limit(1)
+    )
+
+
 def unanswered(loaded: LoadedInstrument, answers: dict[str, str]) -> list[tuple[int, Item]]:
     """The questions without an answer, with their numbers (from 1) in the instrument."""
     return [

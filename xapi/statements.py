@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from competence.frameworks import Framework
-from competence.instruments import Instrument, Item
+from competence.instruments import Instrument, Item, plain_topic
 from competence.scoring import AssessmentResult, CompetenceResult
 from xapi import vocabulary
 from xapi.model import (
@@ -348,6 +348,8 @@ def _item_activity(where: Where, instrument: Instrument, item: Item) -> Activity
         id=Vocabulary(where.public_url).item(instrument.id, item.id),
         definition=ActivityDefinition(
             type=vocabulary.INTERACTION,
+            # The plain name shown above the question (an LRS lists items by it).
+            name=_names(plain_topic(instrument, item)),
             description=_names(item.text),
             interactionType="choice",
             choices=[

@@ -249,6 +249,6 @@ def test_instrument_choices_start_with_the_shipped_ones(db):
 
     assert [choice.key for choice in choices] == ["digcomp-2.2-full", "digcomp-2.2-short"]
     assert [(choice.questions, choice.max_level, choice.own) for choice in choices] == [
-        (63, 8, False),
+        (68, 8, False),
         (21, 8, False),
     ]

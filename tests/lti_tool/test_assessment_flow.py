@@ -114,7 +114,7 @@ def test_full_assessment_in_english_mixes_statements_and_knowledge(browser, tool
     dev_launch(browser, tool_url, person="learner", course="digi201", locale="en")
     first = start(browser, tool_url)
 
-    assert question_number(first) == (1, 63)
+    assert question_number(first) == (1, 68)
     seen_knowledge = False
 
     def choose(options):
@@ -130,7 +130,7 @@ def test_full_assessment_in_english_mixes_statements_and_knowledge(browser, tool
     assert all(level is not None for level in table_levels(results).values())
 
 
-@pytest.mark.parametrize("route", ["items/1", "review", "results"])
+@pytest.mark.parametrize("route", ["items/1", "questions", "review", "results"])
 def test_another_persons_attempt_is_not_found(browser, other_browser, tool_url, route, db):
     dev_launch(browser, tool_url, person="learner")
     start(browser, tool_url)

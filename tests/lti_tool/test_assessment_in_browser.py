@@ -68,7 +68,7 @@ def test_short_instrument_in_swedish_left_and_resumed_on_another_device(devices,
 def test_full_instrument_in_english_left_and_resumed_on_another_device(devices, tool_url):
     answers = full_answers()
     total = len(FULL["items"])
-    skipped = 27  # a knowledge question passed over before leaving: the resume lands here
+    skipped = 29  # a knowledge question passed over before leaving
     assert FULL["items"][skipped - 1]["kind"] == "knowledge"
     laptop = devices()
     launch(laptop, tool_url, "digi201", "en")
@@ -76,7 +76,7 @@ def test_full_instrument_in_english_left_and_resumed_on_another_device(devices, 
     laptop.get_by_test_id("start").click()
     expect_question(laptop, "en", 1, total)
     answer_until(laptop, "en", FULL, answers, 1, 30, skip={skipped})
-    laptop.context.close()
+    laptop.context.close()  # leaves on question 31
 
     tablet = devices()
     launch(tablet, tool_url, "digi201", "en")
@@ -86,6 +86,10 @@ def test_full_instrument_in_english_left_and_resumed_on_another_device(devices, 
     expect(tablet.get_by_test_id("continue")).to_have_text(TEXTS["en"]["continue"])
     assert_accessible(tablet)  # the overview of an attempt in progress
     tablet.get_by_test_id("continue").click()
+    expect_question(tablet, "en", 31, total)  # where the person stopped, not the skipped one
+    # The list of all questions leads back to the one passed over.
+    tablet.get_by_test_id("overview").click()
+    tablet.get_by_test_id(f"question-{skipped}").click()
     expect_question(tablet, "en", skipped, total)
     expect(tablet.locator('input[name="answer"]:checked')).to_have_count(0)
     item = FULL["items"][skipped - 1]

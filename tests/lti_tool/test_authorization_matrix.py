@@ -87,6 +87,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "/assessment/start": {"POST": EVERYONE},
     "/attempts/<attempt_id>/items/<int:number>": {"GET": {"employee"}, "POST": {"employee"}},
     "/attempts/<attempt_id>/review": {"GET": {"employee"}},
+    "/attempts/<attempt_id>/questions": {"GET": {"employee"}},
     "/attempts/<attempt_id>/submit": {"POST": {"employee"}},
     "/attempts/<attempt_id>/leave": {"POST": {"employee"}},
     # Not submitted yet: the owner is sent back to the questions, nobody else gets anything.

@@ -20,7 +20,7 @@ from tests.support.platforms import TestPlatform
 CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 RESOURCE_LINK = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
 LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
-SHORT, FULL = 21, 63
+SHORT, FULL = 21, 68
 
 
 # --- Later: settings of an existing link, copied courses, the link's language ---------------
@@ -133,7 +133,7 @@ def test_changing_the_instrument_after_attempts_warns_and_keeps_them(
     assert 'data-testid="saved"' in confirmed.text
     # The learner's attempt in progress stays on the full instrument.
     overview = text_of(other_browser.get(tool_url + "/").text)
-    assert "63 questions" in overview and "You have answered 1 of 63 questions." in overview
+    assert "68 questions" in overview and "You have answered 1 of 68 questions." in overview
     assert question_number(start(other_browser, tool_url)) == (2, FULL)
     attempt = db.scalar(select(Attempt))
     db.refresh(attempt)

@@ -243,3 +243,11 @@ def test_an_incomplete_submission_reports_only_the_assessed_competences():
     for statement in [completed(answers=FOUR_OF_21), *made]:
         validate(json.loads(json.dumps(statement.to_json())))
     assert completed(answers=FOUR_OF_21).to_json()["result"]["score"]["raw"] == 3
+
+
+def test_an_answered_item_is_named_as_the_question_page_names_it():
+    """An LRS lists the item by the plain name shown above the question, in both languages."""
+    item = SHORT.items[0]
+    definition = answered(item, item.options[0].id).to_json()["object"]["definition"]
+
+    assert definition["name"] == {"sv": "Söka information", "en": "Searching for information"}
