@@ -276,3 +276,38 @@ def test_an_unfinished_attempt_has_no_pdf_yet(browser, tool_url):
 
     assert response.status_code == 303 and response.headers["Location"].endswith("/review")
     assert csrf(question.text)  # the attempt itself is untouched
+
+
+# --- the other shipped instrument (the organisation's example of work systems is imported,
+# not launched: tests/competence/test_plain_language.py covers its words) -------------------
+
+
+@pytest.mark.parametrize(
+    ("instrument", "option", "says"),
+    [
+        (
+            "digital-maturity",
+            "partly",
+            [
+                "Din nivå totalt: Nivå 2 – Delvis",
+                "Det betyder att arbetsplatsen gör det ibland eller i vissa delar.",
+                "Din arbetsplats är på väg.",
+                "Nivå 0 – Inte alls: arbetsplatsen har inte kommit i gång med det här än.",
+            ],
+        ),
+    ],
+)
+def test_the_yearly_maturity_survey_explains_its_levels_about_the_workplace(
+    platform, browser, tool_url, instrument, option, says
+):
+    claims = staff.person_claims(
+        "31", "Bo Berg", "bo@example.invalid",
+        **{c.CUSTOM: {"instrument": instrument}, c.LAUNCH_PRESENTATION: {"locale": "sv"}},
+    )  # fmt: skip
+    platform.launch(browser, **claims)
+    page = take(browser, tool_url, option).text
+
+    text = text_of(page).replace("\u00ad", "")
+    for sentence in says:
+        assert sentence in text
+    assert 'class="area-row"' not in page  # an area per question: no rows for the areas
