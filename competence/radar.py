@@ -111,8 +111,14 @@ def radar_svg(
     rings: Sequence[int] | None = None,
     size: int = 480,
     id_prefix: str = "radar",
+    font_size: float | None = None,
+    label_width: float = 0.3,
 ) -> Markup:
     """Render the chart; ``size`` is the nominal width in CSS pixels.
+
+    Text is 14 px at that width unless ``font_size`` says otherwise, and an axis label
+    wraps to at most ``label_width`` of the width: a chart drawn for a phone passes a
+    larger font and narrower labels for its size, so that names stay readable there.
 
     The web shrinks to leave room for the axis labels instead of letting them
     run off the edge, and the viewBox grows if even a small web cannot make
@@ -141,8 +147,8 @@ def radar_svg(
 
     width = float(size)
     scale = width / 480
-    font = 14 * scale
-    small_font = 12 * scale
+    font = 14 * scale if font_size is None else font_size
+    small_font = 12 * scale if font_size is None else font_size * 6 / 7
     pad = 4 * scale
     gap = 8 * scale
     min_radius = width * 0.22
@@ -150,7 +156,8 @@ def radar_svg(
 
     angles = [2 * math.pi * i / n for i in range(n)]
     labels = [
-        _label_box(str(a), ang, font, width * 0.3) for a, ang in zip(axes, angles, strict=True)
+        _label_box(str(a), ang, font, width * label_width)
+        for a, ang in zip(axes, angles, strict=True)
     ]
 
     # Largest radius R for which every label box fits horizontally in [pad, width - pad].
@@ -239,11 +246,13 @@ def radar_chart(
     title: str,
     description: str,
     id_prefix: str,
+    **layout,
 ) -> Markup | None:
     """A page's radar, the one way every page builds it: the series given, in order, each
     None that the page has not (no earlier result, no target for the role, a group too
     small to show) left out; None when there is nothing to draw: no "current" series (the
-    group itself is hidden) or fewer than three axes."""
+    group itself is hidden) or fewer than three axes.  `layout` goes on to radar_svg
+    (size, font_size, label_width)."""
     drawn = [s for s in series if s is not None]
     if len(axes) < 3 or not any(s.style == "current" for s in drawn):
         return None
@@ -254,6 +263,7 @@ def radar_chart(
         title=title,
         description=description,
         id_prefix=id_prefix,
+        **layout,
     )
 
 

@@ -10,6 +10,8 @@ from itertools import combinations
 
 from markupsafe import escape
 
+SOFT_HYPHEN = "\u00ad"
+
 # --- geometry -----------------------------------------------------------------
 
 
@@ -65,24 +67,55 @@ def wrap(text: str, font: float, max_width: float) -> list[str]:
     Uses the fewest lines (at most three) that fit ``max_width``, split so the
     widest line is as narrow as possible: "Communication and / collaboration"
     reads better than a greedy fill.  Names that fit nowhere get three lines.
+    A soft hyphen (U+00AD) in a word is a place to break too, shown as "-" at the
+    end of its line ("Skydda person- / uppgifter"), and otherwise not at all.
     """
-    words = text.split()
-    if len(words) <= 1 or len(words) > 24:  # a sentence is no axis label: leave it whole
-        return [" ".join(words)]
-    best: list[str] = [" ".join(words)]
-    for count in range(1, min(3, len(words)) + 1):
-        best = min(
-            (_join(words, cuts) for cuts in combinations(range(1, len(words)), count - 1)),
-            key=lambda lines: (max(text_width(line, font) for line in lines), lines),
-        )
-        if max(text_width(line, font) for line in best) <= max_width:
-            break
+    pieces, hyphens = _pieces(text)
+    if len(pieces) <= 1 or len(pieces) > 24:  # a sentence is no axis label: leave it whole
+        return [_line(pieces, hyphens, 0, len(pieces))]
+    best: list[str] = [_line(pieces, hyphens, 0, len(pieces))]
+    every_cut = range(1, len(pieces))
+    at_spaces = [cut for cut in every_cut if cut - 1 not in hyphens]
+    for count in range(1, min(3, len(pieces)) + 1):
+        # A word is broken at its soft hyphen only when breaking at spaces does not fit.
+        for cuts_from in (at_spaces, every_cut) if hyphens else (every_cut,):
+            if len(cuts_from) < count - 1:
+                continue
+            best = min(
+                (_join(pieces, hyphens, cuts) for cuts in combinations(cuts_from, count - 1)),
+                key=lambda lines: (max(text_width(line, font) for line in lines), lines),
+            )
+            if max(text_width(line, font) for line in best) <= max_width:
+                return best
     return best
 
 
-def _join(words: list[str], cuts: tuple[int, ...]) -> list[str]:
-    bounds = (0, *cuts, len(words))
-    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+def _pieces(text: str) -> tuple[list[str], set[int]]:
+    """The words and the parts of words between soft hyphens; `hyphens` holds the index of
+    each piece that a soft hyphen (not a space) joins to the next."""
+    pieces: list[str] = []
+    hyphens: set[int] = set()
+    for word in text.split():
+        parts = [part for part in word.split(SOFT_HYPHEN) if part]
+        for k, part in enumerate(parts):
+            if k < len(parts) - 1:
+                hyphens.add(len(pieces))
+            pieces.append(part)
+    return pieces, hyphens
+
+
+def _line(pieces: list[str], hyphens: set[int], start: int, end: int) -> str:
+    text = ""
+    for i in range(start, end):
+        text += pieces[i]
+        if i < end - 1 and i not in hyphens:
+            text += " "
+    return text + ("-" if end - 1 in hyphens and end < len(pieces) else "")
+
+
+def _join(pieces: list[str], hyphens: set[int], cuts: tuple[int, ...]) -> list[str]:
+    bounds = (0, *cuts, len(pieces))
+    return [_line(pieces, hyphens, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         privacy_notice,
         programme,
         registration,
+        result_report,
         statement_api,
         team,
     )
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         catalogue.bp,
         plans.bp,
         plan_pdf.bp,
+        result_report.bp,
         deep_linking.bp,
         link_settings.bp,
         registration.bp,

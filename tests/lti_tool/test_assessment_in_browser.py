@@ -61,7 +61,7 @@ def test_short_instrument_in_swedish_left_and_resumed_on_another_device(devices,
     levels, overall = expected_result(SHORT, answers)
     assert set(levels.values()) == {3} and overall == 3  # the oracle agrees with the brief
     expect_results(desktop, "sv", levels, overall)
-    expect(desktop.get_by_test_id("overall")).to_have_text("Nivå totalt: Medel 3")
+    expect(desktop.get_by_test_id("overall")).to_have_text("Din nivå totalt: Nivå 3 – Medel")
     assert_accessible(desktop)  # the results with every competence assessed
 
 

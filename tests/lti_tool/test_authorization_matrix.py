@@ -92,6 +92,9 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "/attempts/<attempt_id>/leave": {"POST": {"employee"}},
     # Not submitted yet: the owner is sent back to the questions, nobody else gets anything.
     "/attempts/<attempt_id>/results": {"GET": {"employee"}},
+    # The personal report (PDF): as the results page, only the person, back to the review
+    # while unfinished.
+    "/attempts/<attempt_id>/results/pdf": {"GET": {"employee"}},
     "/course/participants": {"GET": COURSE_ADMINS},
     "/activity/settings": {"GET": COURSE_ADMINS, "POST": COURSE_ADMINS},
     "/deep-linking/response": {"POST": set()},  # only within a deep-linking launch

@@ -143,11 +143,11 @@ def test_a_competence_with_no_answers_shows_not_assessed_and_is_left_out_of_the_
     }
     text = text_of(results.text)
     assert text.count("Inte bedömd") >= 18
-    # Overall (7 + 1 + 5) / 3 = 4.33: "Medel 4" (as zeros it would be 13 / 21: level 1).
-    assert "Nivå totalt: Medel 4" in text
+    # Overall (7 + 1 + 5) / 3 = 4.33: level 4 (as zeros it would be 13 / 21: level 1).
+    assert "Din nivå totalt: Nivå 4 – Medel" in text
     # Area 1: (7 + 1) / 2 = 4, not (7 + 1 + 0) / 3; area 2 is 2.1 alone: 5.
-    assert "Informations- och datakompetens: Medel 4" in text
-    assert "Kommunikation och samarbete: Avancerad 5" in text
+    assert "Informations- och datakompetens: Nivå 4 – Medel" in text
+    assert "Kommunikation och samarbete: Nivå 5 – Avancerad" in text
     assert "Säkerhet: Inte bedömd" in text
     assert (
         "18 av 21 kompetenser är inte bedömda, eftersom frågorna om dem inte fick svar. "

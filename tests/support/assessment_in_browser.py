@@ -22,6 +22,9 @@ DATA = Path(__file__).resolve().parents[2] / "competence" / "data"
 FRAMEWORK = json.loads((DATA / "digcomp-2.2.json").read_text(encoding="utf-8"))
 SHORT = json.loads((DATA / "instruments" / "digcomp-2.2-short.json").read_text(encoding="utf-8"))
 FULL = json.loads((DATA / "instruments" / "digcomp-2.2-full.json").read_text(encoding="utf-8"))
+PLAIN = json.loads((DATA / "plain-language.json").read_text(encoding="utf-8"))["frameworks"][
+    "digcomp-2.2"
+]
 COMPETENCES = [comp for area in FRAMEWORK["areas"] for comp in area["competences"]]
 MAX_LEVEL = max(level["value"] for level in FRAMEWORK["scale"]["levels"])
 
@@ -35,7 +38,8 @@ TEXTS = {
         "review": "Granska och skicka in",
         "unanswered": "Några frågor saknar svar",
         "result": "Ditt resultat",
-        "overall": "Nivå totalt:",
+        "overall": "Din nivå totalt:",
+        "level": "Nivå",
         "your results": "Dina resultat",
         "back to start": "Tillbaka till början",
         "all competences": "Alla kompetenser",
@@ -50,7 +54,8 @@ TEXTS = {
         "review": "Review and submit",
         "unanswered": "Some questions have no answer",
         "result": "Your result",
-        "overall": "Overall level:",
+        "overall": "Your overall level:",
+        "level": "Level",
         "your results": "Your results",
         "back to start": "Back to the start",
         "all competences": "All competences",
@@ -117,7 +122,19 @@ def expected_result(instrument: dict, answers: dict[str, str]) -> tuple[dict[str
 
 
 def level_name(level: int, lang: str) -> str:
-    return next(lv["name"][lang] for lv in FRAMEWORK["scale"]["levels"] if lv["value"] == level)
+    """The level as the results page names it: "Nivå 3 – Medel"."""
+    return f"{TEXTS[lang]['level']} {level} – {PLAIN['levels'][str(level)]['name'][lang]}"
+
+
+def short_name(competence: dict, lang: str) -> str:
+    return PLAIN["short_names"][competence["id"]][lang].replace("\u00ad", "")
+
+
+def names_cell(competence: dict, lang: str) -> str:
+    """A results row's heading: "1.1 Söka information", the official name under it."""
+    short, official = short_name(competence, lang), competence["name"][lang]
+    first = f"{competence['id']} {short}"
+    return first if short == official else f"{first}\n{official}"
 
 
 def full_answers() -> dict[str, str]:
@@ -213,26 +230,27 @@ def expect_results(page, lang: str, levels: dict[str, int], overall: int) -> Non
     expect(page.get_by_test_id("overall")).to_have_text(
         f"{TEXTS[lang]['overall']} {level_name(overall, lang)}"
     )
-    rows = page.get_by_test_id("results-table").locator("tbody tr")
+    rows = page.get_by_test_id("results-table").locator("tbody tr[data-competence]")
     expect(rows).to_have_count(len(COMPETENCES))
     shown = rows.evaluate_all(
         """rows => rows.map(row => [
             row.dataset.competence,
-            row.querySelector("th").innerText.trim(),
+            row.querySelector("th").innerText.replaceAll("\\u00ad", "").trim(),
             row.querySelector("[data-level]").dataset.level,
             row.querySelector("[data-level]").innerText.trim(),
         ])"""
     )
+    # Each row: the short name over the official one, and the level's number and plain name.
     assert shown == [
         [
             comp["id"],
-            f"{comp['id']} {comp['name'][lang]}",
+            names_cell(comp, lang),
             str(levels[comp["id"]]),
-            level_name(levels[comp["id"]], lang),
+            level_name(levels[comp["id"]], lang).split(" ", 1)[1],
         ]
         for comp in COMPETENCES
     ]
-    radar = page.locator('figure.chart svg[role="img"]')
+    radar = page.locator('figure.chart svg[role="img"] >> visible=true')
     expect(radar).to_be_visible()
     expect(radar.locator(".radar-series--current polygon.radar-area")).to_have_count(1)
 
