@@ -83,8 +83,8 @@ def test_a_new_attempt_after_submitting_shows_progress_against_the_previous(brow
     second = submit(browser, answer_all(browser, start(browser, tool_url), on_my_own))
 
     assert set(table_levels(second).values()) == {3}
-    assert "Föregående bedömning" in second.text  # the previous line on the chart
-    assert "Tidigare" in text_of(second.text)
+    assert "Förra gången (" in second.text  # the previous line on the chart, dated
+    assert "Förra gången: 1 – Grundläggande" in text_of(second.text)  # beside each level
 
 
 def test_the_link_can_limit_attempts(browser, tool_url, platform):
