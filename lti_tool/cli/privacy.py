@@ -3,6 +3,7 @@ the command line, for an operator answering a request without the admin pages.""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -66,11 +67,29 @@ def person() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_instance
 def person_export(instance: Instance, output: Path, **who) -> None:
-    """Write a ZIP with one JSON file per table holding rows about the person."""
+    """Write a ZIP: a summary for the person in their language (PDF and web page), then one
+    JSON file per table holding rows about the person."""
     with instance.transaction() as session:
         subject = _subject(session, instance.settings.public_url, **who)
-        output.write_bytes(export_person(session, subject, by_person_id=None))
+        with _pages(instance) as summary:
+            output.write_bytes(export_person(session, subject, by_person_id=None, summary=summary))
     click.echo(f"wrote {output}")
+
+
+@contextmanager
+def _pages(instance: Instance):
+    """The admin page's summary writer, with the tool's templates and translations (the
+    web app, made for this command; never started)."""
+    from lti_tool import create_app
+    from lti_tool.data_protection import HOLDER_KINDS as PAGE_HOLDER_KINDS
+    from lti_tool.export_summary import summary_files
+    from lti_tool.organisation import role_names
+
+    app = create_app(instance.settings, database=instance.database)
+    with app.test_request_context():
+        yield lambda facts, made_at: summary_files(
+            facts, made_at=made_at, holder_kinds=PAGE_HOLDER_KINDS, role_names=role_names
+        )
 
 
 @person.command("erase")

@@ -129,3 +129,11 @@ def test_the_jobs_page_in_words_is_accessible_on_desktop_and_phone(
     counts = page.locator("[data-job=deliveries] [data-testid=counts]").inner_text()
     assert counts == {"sv": "3 levererade, 1 misslyckad", "en": "3 delivered, 1 failed"}[lang]
     look(page, f"jobs-{lang}")
+
+    page.goto(f"{tool_url}/admin/?lang={lang}")
+    page.fill("#organisation_name", "Umeå kommun")
+    page.get_by_test_id("invite").click()
+    valid_until = {"sv": "Gäller till", "en": "Valid until"}[lang]
+    assert valid_until in page.locator("main").inner_text()
+    assert "UTC" not in page.locator("main").inner_text()
+    look(page, f"invitation-{lang}")

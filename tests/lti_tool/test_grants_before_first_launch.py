@@ -89,3 +89,31 @@ def test_a_role_given_to_someone_who_has_launched_goes_to_their_person(
     grant = db.scalar(select(Grant))
     assert (grant.person_id, grant.employee_id) == (int(person_id), None)
     assert other_browser.get(tool_url + "/organisation/grants").status_code == 200
+
+
+def test_a_role_given_before_the_first_launch_can_be_taken_away_before_it_is_used(
+    platform,
+    browser,
+    other_browser,
+    tool_url,
+    db,
+    staff,  # noqa: F811
+):
+    launch(platform, browser, "9", roles=ADMINISTRATOR)
+    found = browser.get(tool_url + "/organisation/grants", params={"q": "Eva"})
+    employee_id = re.search(r'data-employee="(\d+)"', found.text).group(1)
+    fields = form_fields(found.text)
+    browser.post(
+        tool_url + "/organisation/grants",
+        data={**fields, "employee_id": employee_id, "role": "organisation_admin"},
+    )
+    grant_id = db.scalar(select(Grant.id))
+
+    revoked = browser.post(
+        tool_url + f"/organisation/grants/{grant_id}/revoke?lang=en", data=fields
+    )
+
+    assert "Eva Enhetschef is no longer organisation admin." in text_of(revoked.text)
+    assert db.scalar(select(Grant.id)) is None
+    launch(platform, other_browser, "2")  # Eva opens the tool: no role
+    assert other_browser.get(tool_url + "/organisation/").status_code == 403

@@ -279,6 +279,8 @@ def test_the_export_holds_every_row_about_the_person(populated, db, kompetenslyf
     archive = zipfile.ZipFile(io.BytesIO(output.read_bytes()))
     readme = archive.read("README.txt").decode()
     assert "registerutdrag" in readme and "data export" in readme
+    # As from the admin page: the summary for her comes first.
+    assert archive.namelist()[0] in ("1 Summary.pdf", "1 Sammanfattning.pdf")
     exported = {
         name.removesuffix(".json"): json.loads(archive.read(name))
         for name in archive.namelist()
