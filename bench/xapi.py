@@ -63,7 +63,7 @@ KINDS = (("postgresql", "PostgreSQL"), ("sqlite", "SQLite"))
 def answered(count: int, learner: str) -> list[Statement]:
     """`count` distinct "answered" statements, as the item page records them."""
     return answered_statements(
-        count, learner, per_attempt=63, instrument=FULL, public_url=PUBLIC_URL
+        count, learner, per_attempt=len(FULL.items), instrument=FULL, public_url=PUBLIC_URL
     )
 
 
