@@ -247,8 +247,13 @@ def test_who_may_configure(roles, allowed):
 def test_instrument_choices_start_with_the_shipped_ones(db):
     choices = ls.instrument_choices(db, None)
 
-    assert [choice.key for choice in choices] == ["digcomp-2.2-full", "digcomp-2.2-short"]
+    assert [choice.key for choice in choices] == [
+        "digcomp-2.2-full",
+        "digcomp-2.2-short",
+        "digital-maturity",  # the yearly survey can be chosen, not only typed
+    ]
     assert [(choice.questions, choice.max_level, choice.own) for choice in choices] == [
         (68, 8, False),
         (21, 8, False),
+        (5, 4, False),
     ]
