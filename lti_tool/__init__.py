@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         privacy_notice,
         programme,
         registration,
+        role_profiles,
         statement_api,
         team,
     )
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         registration.bp,
         admin.bp,
         organisation.bp,
+        role_profiles.bp,
         data_protection.bp,
         team.bp,
         privacy_notice.bp,

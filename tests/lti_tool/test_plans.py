@@ -159,12 +159,19 @@ def test_manager_and_employee_agree_a_plan_with_versions_comments_and_a_pdf(
     pdf = browser.get(f"{tool_url}/plans/{versions[0].plan_id}/pdf")
     assert pdf.headers["Content-Type"] == "application/pdf"
     _, extracted = read_tagged_pdf(pdf.content)  # a screen reader can read it (PDF/UA)
-    # Anna launched in English (the test platform's locale), so her paper is in English.
     assert "Development plan" in extracted and "Anna Andersson" in extracted
     assert "Maja Chef" in extracted and "Boka ett Teams-möte själv" in extracted
-    assert re.search(
-        r"1\.1 Browsing.*?content\s+5", extracted, re.S
-    )  # the agreed target of version 2
+    # The agreed target of version 2, beside Anna's current level (shared with Maja).
+    assert re.search(r"1\.1 Browsing.*?content\s+Foundation\s+1\s+5", extracted, re.S)
+    # The paper is in the language of the person who downloads it: Maja reads Swedish now,
+    # Anna (who launched in English) still gets English.
+    browser.get(f"{tool_url}/plans/{anna}?lang=sv")
+    _, swedish = read_tagged_pdf(browser.get(f"{tool_url}/plans/{versions[0].plan_id}/pdf").content)
+    assert "Utvecklingsplan" in swedish and "Målnivå per kompetens" in swedish
+    _, english = read_tagged_pdf(
+        other_browser.get(f"{tool_url}/plans/{versions[0].plan_id}/pdf").content
+    )
+    assert "Development plan" in english
 
 
 def test_the_employee_ticks_off_an_item_once_and_it_becomes_a_statement(
