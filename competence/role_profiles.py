@@ -85,7 +85,10 @@ def profile_from_form(
         raw = (form.get(f"target-{competence_id}") or "").strip()
         if not raw:
             continue
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= max_level:
+        digits = len(str(max_level))
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= digits) or not (
+            1 <= int(raw) <= max_level
+        ):
             bad.append(competence_id)
             continue
         targets[competence_id] = int(raw)

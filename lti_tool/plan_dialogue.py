@@ -241,9 +241,10 @@ def _form_targets(form: Mapping, framework: Framework) -> dict[str, int]:
     """The targets chosen in the form; a value that is no level is left out (saving says
     what is wrong)."""
     targets = {}
+    top = framework.scale.max_level
     for competence in framework.competences:
         raw = (form.get(f"target-{competence.id}") or "").strip()
-        if raw.isascii() and raw.isdigit() and int(raw) <= framework.scale.max_level:
+        if raw.isascii() and raw.isdigit() and len(raw) <= len(str(top)) and int(raw) <= top:
             targets[competence.id] = int(raw)
     return targets
 

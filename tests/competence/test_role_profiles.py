@@ -48,3 +48,8 @@ def test_the_profile_form_keeps_levels_and_names_and_says_what_is_wrong():
     assert problems.names_missing and problems.bad_levels == ("1.1", "1.2")
     _, _, problems = profile_from_form({"name-sv": "X" * 101}, ids, 8)
     assert problems.name_too_long and problems.no_targets
+
+
+def test_a_level_of_thousands_of_digits_is_refused_not_converted():
+    _, targets, problems = profile_from_form({"name-sv": "X", "target-1.1": "9" * 4301}, ["1.1"], 8)
+    assert targets == {} and problems.bad_levels == ("1.1",)

@@ -81,6 +81,11 @@ def test_suggestions_appear_before_saving_without_javascript(team, platform, bro
     assert "Nothing is saved yet" in text_of(suggested.text)
     assert selected(suggested) == {"1.1": "3"}  # the chosen target is kept
     assert db.scalar(select(PlanVersion)) is None  # no version for looking
+    odd = browser.post(
+        f"{tool_url}/plans/{bo}",
+        data={"csrf_token": csrf(dialogue.text), "action": "suggest", "target-1.1": "9" * 4301},
+    )
+    assert odd.status_code == 200 and selected(odd) == {}
 
     saved = browser.post(
         f"{tool_url}/plans/{bo}",
