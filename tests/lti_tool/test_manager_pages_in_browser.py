@@ -35,14 +35,21 @@ def dev_team(tool_url, db):
         db, org, "ANNA1001", "Anna Andersson", manager=karin, role_title="Undersköterska"
     )
     bo = staff.employee(db, org, "BO2001", "Bo Berg", manager=karin)
-    staff.role_profile(db, org, "usk", "Undersköterska", {"1.1": 4, "2.1": 3})
+    profile = staff.role_profile(db, org, "usk", "Undersköterska", {"1.1": 4, "2.1": 3})
     course = staff.activity(db, org, "Sök smart på nätet", [("1.1", 0, 4)])
     staff.activity(db, org, "Teams för nybörjare", [("2.1", 0, 3)])
     staff.share_with_managers(db, org, "digcomp-2.2-short")
     with requests.Session() as learner:
         dev_launch(learner, tool_url, "learner")
         submit(learner, answer_all(learner, start(learner, tool_url), lambda o: o[1]))
-    return {"org": org, "karin": karin, "anna": anna, "bo": bo, "course": course}
+    return {
+        "org": org,
+        "karin": karin,
+        "anna": anna,
+        "bo": bo,
+        "course": course,
+        "profile": profile,
+    }
 
 
 def launch(page, tool_url: str, person: str, lang: str = "sv") -> None:
@@ -58,6 +65,7 @@ PAGES = {
     "dialogue with a role profile": ("manager", "/plans/{bo}?profile=bibliotekarie", None),
     "my plan with the team": ("manager", "/my/plan", None),
     "role profiles": ("administrator", "/organisation/role-profiles/", None),
+    "role profile": ("administrator", "/organisation/role-profiles/{profile}", None),
 }
 
 
@@ -68,7 +76,9 @@ def test_manager_pages_are_accessible_and_fit_a_phone(
 ):
     person, path, title = PAGES[name]
     launch(page, tool_url, person, lang)
-    path = path.format(anna=dev_team["anna"].id, bo=dev_team["bo"].id)
+    path = path.format(
+        anna=dev_team["anna"].id, bo=dev_team["bo"].id, profile=dev_team["profile"].id
+    )
     address = f"{tool_url}{path}{'&' if '?' in path else '?'}lang={lang}"
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
