@@ -126,9 +126,17 @@ def _render_dialogue(
             level_name=lambda level: level_name(data.framework, level, language()),
             waiting_for_me=_waiting_for(access, data.employee, data.latest),
             suggested=suggested,
+            next_dialogue=_next_dialogue(data.latest),
         ),
         status,
     )
+
+
+def _next_dialogue(version: PlanVersion | None):
+    """The next yearly dialogue of an agreed version (as the PDF and the overview say)."""
+    if version is None or not version.agreed:
+        return None
+    return follow_up_date(max(version.employee_agreed_at, version.manager_agreed_at))
 
 
 def _waiting_for(access: Access, employee: Employee, version: PlanVersion | None) -> bool:

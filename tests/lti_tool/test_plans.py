@@ -8,6 +8,7 @@ their team and a colleague outside it; launches link people to employees by e-ma
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -150,6 +151,10 @@ def test_manager_and_employee_agree_a_plan_with_versions_comments_and_a_pdf(
     assert [(v.number, v.agreed) for v in versions] == [(1, False), (2, True)]
     dialogue = text_of(browser.get(f"{tool_url}/plans/{anna}?lang=en").text)
     assert "Version 2 of the plan – agreed" in dialogue
+    # The next yearly dialogue: a year after the agreement, as the PDF and the overview say.
+    agreed = max(versions[1].employee_agreed_at, versions[1].manager_agreed_at)
+    next_year = agreed.astimezone(ZoneInfo("Europe/Stockholm")).year + 1
+    assert re.search(rf"Next dialogue by \w+ \d+, {next_year}", dialogue), dialogue
     assert "Anna Andersson (employee) agreed on" in dialogue
     assert "Maja Chef (manager) agreed on" in dialogue
     assert "Anna Andersson" in dialogue and "Jag vill börja med Teams." in dialogue
