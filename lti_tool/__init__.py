@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         programme,
         registration,
         result_report,
+        role_profiles,
         statement_api,
         team,
     )
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         registration.bp,
         admin.bp,
         organisation.bp,
+        role_profiles.bp,
         data_protection.bp,
         team.bp,
         privacy_notice.bp,

@@ -21,7 +21,15 @@ from lti_tool.database import db_session
 from lti_tool.export_summary import summary_files
 from lti_tool.organisation import SEARCH_RESULTS, organisation_admin, role_names
 from storage import Person
-from storage.audit import ERASE, EXPORT, UPDATE_REGISTRATION, VIEW_PLAN, VIEW_RESULTS, audit_events
+from storage.audit import (
+    ERASE,
+    EXPORT,
+    ROLE_PROFILE,
+    UPDATE_REGISTRATION,
+    VIEW_PLAN,
+    VIEW_RESULTS,
+    audit_events,
+)
 from storage.person_search import find_people
 from storage.personal_data import TABLES, Erasure, Subject, collect
 from storage.personal_erasure import external_holders
@@ -49,6 +57,7 @@ ACTION_NAMES = {
     EXPORT: lazy_gettext("exported the person's data"),
     ERASE: lazy_gettext("erased a person's data"),
     UPDATE_REGISTRATION: lazy_gettext("updated the learning platform's registration"),
+    ROLE_PROFILE: lazy_gettext("copied or changed a role profile"),
 }
 
 

@@ -16,10 +16,6 @@ completion is also an xAPI statement, in the same transaction).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
-
-from babel import dates as babel_dates
 from flask import (
     Blueprint,
     abort,
@@ -29,7 +25,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
 from actions.plan_items import NotInAgreedPlan, tick_off_item
 from actions.plans import (
@@ -39,20 +35,18 @@ from actions.plans import (
     save_plan_version,
 )
 from competence import plan_form
-from competence.frameworks import Framework, digcomp
 from competence.plan_form import NEW_GOAL_ROWS, parse_plan_form
-from competence.recommendations import recommend
 from competence.texts import translated
 from lti_tool.access import Access, access_required, current_access
 from lti_tool.audit_log import log_view
 from lti_tool.database import db_session
+from lti_tool.organisation import instrument_names
+from lti_tool.plan_dialogue import Dialogue, build_dialogue, employee_in_scope, is_self, language
 from lti_tool.results import level_name
-from storage import Attempt, Employee
-from storage.attempts import latest_submitted_attempt, load_instrument
+from lti_tool.team import follow_up_date, overview_of
+from storage import Employee
 from storage.audit import VIEW_PLAN
-from storage.catalogue import as_activity, catalogue_of, suits_role, visible_activity
-from storage.frameworks import find_framework, role_profile_for
-from storage.organisations import organisation_row
+from storage.catalogue import visible_activity
 from storage.plans import (
     DevelopmentPlan,
     PlanVersion,
@@ -62,176 +56,10 @@ from storage.plans import (
     latest_plan,
     people_names,
 )
-from storage.result_sharing import results_for_manager
-from storage.staff import active_members, current_employment
 
 bp = Blueprint("plans", __name__)
 COMMENT_MAX = 4000
-RECOMMENDED_PER_GAP = 3
-SWEDEN = ZoneInfo("Europe/Stockholm")
-
-
-def _employee_in_scope(access: Access, employee_id: int) -> Employee:
-    """The employee when the viewer is them or their manager; 404 for anyone else."""
-    employee = organisation_row(db_session(), Employee, employee_id, access.organisation.id)
-    if employee is None:
-        abort(404)
-    if not (is_self(access, employee) or access.manages(employee)):
-        abort(404)
-    return employee
-
-
-def is_self(access: Access, employee: Employee) -> bool:
-    return access.employee is not None and access.employee.id == employee.id
-
-
-def language() -> str:
-    return get_locale().language
-
-
-@dataclass(frozen=True)
-class CompetenceRow:
-    id: str
-    label: str
-    level: int | None
-    level_name: str
-    profile_target: int | None
-    agreed_target: int | None
-
-    @property
-    def gap(self) -> int:
-        target = self.agreed_target if self.agreed_target is not None else self.profile_target
-        return max(0, (target or 0) - (self.level or 0)) if target else 0
-
-
-@dataclass(frozen=True)
-class LevelSource:
-    """The result a dialogue's current levels come from: which instrument, submitted when."""
-
-    attempt_id: str
-    instrument: str
-    when: str  # the day in Sweden; with the time when the page's other result is of the same day
-
-
-@dataclass
-class Dialogue:
-    employee: Employee
-    framework: Framework
-    attempt: object
-    source: LevelSource | None  # where the current levels shown come from
-    # To the employee: the result their manager's page shows (None: none is shared).
-    manager_source: LevelSource | None
-    role_title: str | None
-    profile: object
-    plan: DevelopmentPlan | None
-    latest: PlanVersion | None
-    rows: list[CompetenceRow]
-    options: dict[str, list[tuple[object, bool]]]  # competence -> [(activity, recommended)]
-    manager_name: str | None
-
-
-def _dialogue(access: Access, employee: Employee, lang: str) -> Dialogue:
-    session = db_session()
-    employment = current_employment(session, employee.id)
-    role_title = employment.role_title if employment else None
-    profile = role_profile_for(session, employee.organisation_id, role_title)
-    attempt = manager_attempt = None
-    if employee.person_id:
-        shared = results_for_manager(session, employee.organisation_id, employee.person_id)
-        manager_attempt = shared.results[0] if shared.results else None
-        attempt = (
-            latest_submitted_attempt(session, employee.person_id)
-            if is_self(access, employee)
-            else manager_attempt
-        )
-    if attempt is not None:
-        framework = load_instrument(session, attempt.instrument_id).framework
-    else:
-        framework = (
-            find_framework(session, profile.framework_key, employee.organisation_id)
-            if profile
-            else None
-        ) or digcomp()
-    plan = latest_plan(session, employee.id)
-    latest = plan.versions[-1] if plan and plan.versions else None
-    levels = (attempt.result or {}).get("competences", {}) if attempt else {}
-    profile_targets = (
-        dict(profile.targets) if profile and profile.framework_key == framework.id else {}
-    )
-    agreed_targets = dict(latest.targets) if latest else {}
-    rows = []
-    for competence in framework.competences:
-        level = levels.get(competence.id, {}).get("level")
-        rows.append(
-            CompetenceRow(
-                id=competence.id,
-                label=competence.label(lang),
-                level=level,
-                level_name=level_name(framework, level, lang) if attempt else "–",
-                profile_target=profile_targets.get(competence.id),
-                agreed_target=agreed_targets.get(competence.id),
-            )
-        )
-    catalogue = [
-        row
-        for row in catalogue_of(session, employee.organisation_id, framework_key=framework.id)
-        if suits_role(row, role_title)
-    ]
-    chosen = {item.get("activity_id") for item in (latest.items if latest else [])}
-    options: dict[str, list] = {}
-    for row in rows:
-        builds_it = [a for a in catalogue if any(b["competence"] == row.id for b in a.builds)]
-        recommended_ids = (
-            {
-                found.id
-                for found in recommend(
-                    [as_activity(a) for a in builds_it],
-                    row.id,
-                    row.level,
-                    lang,
-                    limit=RECOMMENDED_PER_GAP,
-                )
-            }
-            if row.gap
-            else set()
-        )
-        shown = [a for a in builds_it if row.gap or a.id in chosen]
-        shown.sort(key=lambda a: (a.id not in recommended_ids, a.language != lang, a.title))
-        if shown:
-            options[row.id] = [(a, a.id in recommended_ids) for a in shown]
-    manager = employment.manager if employment else None
-    return Dialogue(
-        employee=employee,
-        framework=framework,
-        attempt=attempt,
-        source=level_source(attempt, manager_attempt, lang),
-        manager_source=level_source(manager_attempt, attempt, lang),
-        role_title=role_title,
-        profile=profile,
-        plan=plan,
-        latest=latest,
-        rows=rows,
-        options=options,
-        manager_name=manager.name if manager else None,
-    )
-
-
-def level_source(attempt: Attempt | None, other: Attempt | None, lang: str) -> LevelSource | None:
-    """Which result levels come from, told apart from `other` (the other side's result)."""
-    if attempt is None:
-        return None
-    loaded = load_instrument(db_session(), attempt.instrument_id)
-    moment = attempt.submitted_at.astimezone(SWEDEN)
-    locale = get_locale()
-    when = babel_dates.format_date(moment.date(), "long", locale=locale)
-    if (
-        other is not None
-        and other.id != attempt.id
-        and other.submitted_at.astimezone(SWEDEN).date() == moment.date()
-    ):
-        time = babel_dates.format_time(moment, "HH:mm", locale=locale)
-        when = gettext("%(date)s at %(time)s", date=when, time=time)
-    return LevelSource(attempt.id, translated(loaded.instrument.name, lang), when)
+SUGGEST = "suggest"  # the form's "Show suggestions": shown again with them, nothing saved
 
 
 def names_for(plan: DevelopmentPlan | None) -> dict[int, str]:
@@ -261,15 +89,23 @@ def activity_titles(plan_versions: list[PlanVersion], organisation_id: int) -> d
 @access_required()
 def dialogue(employee_id: int):
     access = current_access()
-    employee = _employee_in_scope(access, employee_id)
+    employee = employee_in_scope(access, employee_id)
     lang = language()
-    data = _dialogue(access, employee, lang)
+    profile_key = request.args.get("profile") or None
+    data = build_dialogue(access, employee, lang, profile_key=profile_key)
     page = _render_dialogue(access, data, errors=[], form=None)
     log_view(access, employee.person_id, VIEW_PLAN, page="plan_dialogue", employee_id=employee.id)
     return page
 
 
-def _render_dialogue(access: Access, data: Dialogue, errors: list[str], form, status: int = 200):
+def _render_dialogue(
+    access: Access,
+    data: Dialogue,
+    errors: list[str],
+    form,
+    status: int = 200,
+    suggested: bool = False,
+):
     plan = data.plan
     versions = plan.versions if plan else []
     latest_goals = [i for i in (data.latest.items if data.latest else []) if i.get("goal")]
@@ -283,15 +119,24 @@ def _render_dialogue(access: Access, data: Dialogue, errors: list[str], form, st
             activities=activity_titles(versions, data.employee.organisation_id),
             goals=latest_goals,
             new_goal_rows=NEW_GOAL_ROWS,
-            chosen={i.get("activity_id") for i in (data.latest.items if data.latest else [])},
+            chosen=data.chosen,
             errors=errors,
             form=form,
             max_level=data.framework.scale.max_level,
             level_name=lambda level: level_name(data.framework, level, language()),
             waiting_for_me=_waiting_for(access, data.employee, data.latest),
+            suggested=suggested,
+            next_dialogue=_next_dialogue(data.latest),
         ),
         status,
     )
+
+
+def _next_dialogue(version: PlanVersion | None):
+    """The next yearly dialogue of an agreed version (as the PDF and the overview say)."""
+    if version is None or not version.agreed:
+        return None
+    return follow_up_date(max(version.employee_agreed_at, version.manager_agreed_at))
 
 
 def _waiting_for(access: Access, employee: Employee, version: PlanVersion | None) -> bool:
@@ -305,11 +150,15 @@ def _waiting_for(access: Access, employee: Employee, version: PlanVersion | None
 @bp.post("/plans/<int:employee_id>")
 @access_required()
 def save(employee_id: int):
-    """A new version from the dialogue form: targets, chosen activities and own goals."""
+    """A new version from the dialogue form: targets, chosen activities and own goals; or,
+    with "Show suggestions", the form again with the activities for the targets chosen,
+    nothing saved."""
     access = current_access()
-    employee = _employee_in_scope(access, employee_id)
+    employee = employee_in_scope(access, employee_id)
     lang = language()
-    data = _dialogue(access, employee, lang)
+    data = build_dialogue(access, employee, lang, form=request.form)
+    if request.form.get("action") == SUGGEST:
+        return _render_dialogue(access, data, errors=[], form=request.form, suggested=True)
     targets, items, problems = parse_plan_form(
         request.form,
         competences=[(row.id, row.label) for row in data.rows],
@@ -352,7 +201,7 @@ def problem_text(problem: plan_form.Problem, max_level: int) -> str:
 @access_required()
 def confirm_version(employee_id: int, number: int):
     access = current_access()
-    employee = _employee_in_scope(access, employee_id)
+    employee = employee_in_scope(access, employee_id)
     try:
         version = confirm_plan_version(
             db_session(),
@@ -379,10 +228,10 @@ def confirm_version(employee_id: int, number: int):
 @access_required()
 def comment(employee_id: int):
     access = current_access()
-    employee = _employee_in_scope(access, employee_id)
+    employee = employee_in_scope(access, employee_id)
     text = request.form.get("comment", "").strip()
     if not text or len(text) > COMMENT_MAX:
-        data = _dialogue(access, employee, language())
+        data = build_dialogue(access, employee, language())
         message = gettext("Write a comment of at most %(max)s characters.", max=COMMENT_MAX)
         return _render_dialogue(access, data, errors=[message], form=request.form, status=400)
     comment_on_plan(db_session(), employee, access.person.id, text)
@@ -399,7 +248,8 @@ def my_plan():
     agreed = latest_agreed(plan)
     newest = plan.versions[-1] if plan and plan.versions else None
     waiting = newest if newest is not None and not newest.agreed else None
-    team = active_members(session, access.team) if access.team else []
+    team_view = overview_of(access, session) if access.team else None
+    names = dict(instrument_names(access.organisation.id))
     versions = [v for v in (agreed, waiting) if v is not None]
     return render_template(
         "plans/my_plan.html",
@@ -411,7 +261,9 @@ def my_plan():
         names=names_for(plan),
         activities=activity_titles(versions, access.organisation.id),
         framework=framework_of(db_session(), agreed or waiting),
-        team=team,
+        team_view=team_view,
+        instruments=[(key, names.get(key, key)) for key in team_view.shared] if team_view else [],
+        follow_up_date=follow_up_date,
     )
 
 

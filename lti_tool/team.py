@@ -15,10 +15,13 @@ ignored).  Without a match the chart shows the levels only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale, gettext
 
+from competence.team_overview import EVERYONE, FOLLOW_UP_ONLY, SORTS, arrange, next_follow_up
 from competence.texts import translated
 from lti_tool.access import access_required, current_access
 from lti_tool.audit_log import log_view
@@ -26,22 +29,17 @@ from lti_tool.database import db_session
 from lti_tool.organisation import instrument_names
 from lti_tool.results import competence_rows, level_name, levels_chart
 from storage import Attempt, Employee, Employment
-from storage.attempts import NOT_STARTED, instrument_states, load_instrument
+from storage.attempts import load_instrument
 from storage.audit import VIEW_RESULTS
 from storage.catalogue import role_targets
+from storage.frameworks import find_framework
 from storage.organisations import organisation_row
 from storage.result_sharing import results_for_manager, shared_instrument_keys
-from storage.staff import current_employment, team_members
+from storage.staff import current_employment
+from storage.team_overview import team_overview
 
 bp = Blueprint("team", __name__)
-
-
-@dataclass(frozen=True)
-class Member:
-    employee: Employee
-    unit: str | None
-    role: str | None
-    states: dict[str, str]  # instrument key -> not_started | in_progress | finished
+SWEDEN = ZoneInfo("Europe/Stockholm")
 
 
 @bp.get("/team")
@@ -49,24 +47,67 @@ class Member:
 def index():
     access = current_access()
     session = db_session()
-    shared = sorted(shared_instrument_keys(session, access.organisation.id))
-    team = team_members(session, access.organisation.id, access.team)
-    person_ids = [employee.person_id for employee, _ in team if employee.person_id]
-    states = instrument_states(session, person_ids, shared)
-    members = [
-        Member(
-            employee=employee,
-            unit=_unit_name(employment),
-            role=employment.role_title if employment is not None else None,
-            states={key: states.get((employee.person_id, key), NOT_STARTED) for key in shared},
-        )
-        for employee, employment in team
-    ]
+    view = overview_of(access, session)
     names = dict(instrument_names(access.organisation.id))
     return render_template(
         "team/index.html",
-        members=members,
-        instruments=[(key, names.get(key, key)) for key in shared],
+        view=view,
+        instruments=[(key, names.get(key, key)) for key in view.shared],
+        follow_up_date=follow_up_date,
+    )
+
+
+def follow_up_date(moment: datetime):
+    """When the dialogue after `moment` (a plan saved or agreed) is due, the day in Sweden."""
+    return next_follow_up(moment.astimezone(SWEDEN).date())
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    """The team overview as asked for: its rows sorted and filtered, and how."""
+
+    rows: list
+    total: int
+    needing_follow_up: int
+    sort: str
+    descending: bool
+    show: str
+    shared: list[str]
+    level_names: dict  # (framework key, level) -> the level's name
+
+
+def overview_of(access, session) -> OverviewView:
+    """The manager's team as the query parameters `sort`, `dir` and `show` ask (unknown
+    values fall back to name order and everyone)."""
+    today = datetime.now(SWEDEN).date()
+    rows = team_overview(session, access.organisation.id, access.team, today)
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in SORTS else "name"
+    descending = request.args.get("dir") == "desc"
+    show = FOLLOW_UP_ONLY if request.args.get("show") == FOLLOW_UP_ONLY else EVERYONE
+    language = get_locale().language
+    level_names = {}
+    for row in rows:
+        if row.latest is not None:
+            identity = (row.latest.framework_key, row.latest.overall_level)
+            if identity not in level_names:
+                framework = find_framework(
+                    session, row.latest.framework_key, access.organisation.id
+                )
+                level_names[identity] = (
+                    level_name(framework, row.latest.overall_level, language)
+                    if framework
+                    else str(row.latest.overall_level)
+                )
+    return OverviewView(
+        rows=arrange(rows, sort, descending, show),
+        total=len(rows),
+        needing_follow_up=sum(1 for row in rows if row.follow_up),
+        sort=sort,
+        descending=descending,
+        show=show,
+        shared=sorted(shared_instrument_keys(session, access.organisation.id)),
+        level_names=level_names,
     )
 
 

@@ -22,7 +22,9 @@ EXPORT = "export"
 ERASE = "erase"
 # A learning platform re-registered (Moodle's "Update"): its registration took new values.
 UPDATE_REGISTRATION = "update_registration"
-ACTIONS = (VIEW_RESULTS, VIEW_PLAN, EXPORT, ERASE, UPDATE_REGISTRATION)
+# An organisation administrator copied or changed a role profile (target levels of a role).
+ROLE_PROFILE = "role_profile"
+ACTIONS = (VIEW_RESULTS, VIEW_PLAN, EXPORT, ERASE, UPDATE_REGISTRATION, ROLE_PROFILE)
 
 
 class AuditEvent(Base):

@@ -289,6 +289,11 @@ def people_names(session: Session, person_ids: set[int | None]) -> dict[int, str
     return {p.id: p.display_name or p.subject for p in rows}
 
 
+def plan_attempt(session: Session, version: PlanVersion) -> Attempt | None:
+    """The assessment a plan version was made from (None: none, or since erased)."""
+    return session.get(Attempt, version.attempt_id) if version.attempt_id else None
+
+
 def framework_of(session: Session, version: PlanVersion | None) -> Framework:
     """The framework a plan version was agreed against: its assessment's, else DigComp 2.2
     (a plan made before any assessment)."""

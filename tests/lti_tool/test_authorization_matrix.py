@@ -33,6 +33,7 @@ from storage import (
     Organisation,
     PlanVersion,
     PlatformRegistration,
+    RoleProfile,
     SharedInstrument,
     SyncTarget,
 )
@@ -108,6 +109,10 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "/organisation/grants": {"GET": ADMINS, "POST": ADMINS},
     "/organisation/grants/<int:grant_id>/revoke": {"POST": {"org_admin"}},
     "/organisation/shared-instruments": {"GET": ADMINS, "POST": ADMINS},
+    # Role profiles: each administrator their own organisation's; A's profile ids are a 404 to B.
+    "/organisation/role-profiles/": {"GET": ADMINS},
+    "/organisation/role-profiles/copy": {"POST": ADMINS},
+    "/organisation/role-profiles/<int:profile_id>": {"GET": {"org_admin"}, "POST": {"org_admin"}},
     # Data-protection requests: B's admin finds nobody of A, and A's person ids are a 404.
     "/organisation/people": {"GET": ADMINS},
     "/organisation/people/<int:person_id>": {"GET": {"org_admin"}},
@@ -195,7 +200,14 @@ def people(platform, platform_b, browser, database, tool_url):
             name="Personec",
             settings={"folder": "/srv/hr"},
         )
-        session.add_all([grant, lrs, dead, activity, plan, sync_target])
+        profile = RoleProfile(
+            organisation_id=organisation.id,
+            framework_key="digcomp-2.2",
+            key="underskoterska",
+            name={"sv": "Undersköterska"},
+            targets={"2.1": 3},
+        )
+        session.add_all([grant, lrs, dead, activity, plan, sync_target, profile])
         session.flush()
         ids = {
             "attempt_id": attempt_id,
@@ -216,6 +228,7 @@ def people(platform, platform_b, browser, database, tool_url):
             "preview_id": "1",
             "activity_id": str(activity.id),
             "plan_id": str(plan.id),
+            "profile_id": str(profile.id),
             "person_id": str(_employee_person(session, organisation.id, "3")),
             "key": "all",
             "fmt": "xlsx",

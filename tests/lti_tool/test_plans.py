@@ -8,6 +8,7 @@ their team and a colleague outside it; launches link people to employees by e-ma
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -150,6 +151,10 @@ def test_manager_and_employee_agree_a_plan_with_versions_comments_and_a_pdf(
     assert [(v.number, v.agreed) for v in versions] == [(1, False), (2, True)]
     dialogue = text_of(browser.get(f"{tool_url}/plans/{anna}?lang=en").text)
     assert "Version 2 of the plan – agreed" in dialogue
+    # The next yearly dialogue: a year after the agreement, as the PDF and the overview say.
+    agreed = max(versions[1].employee_agreed_at, versions[1].manager_agreed_at)
+    next_year = agreed.astimezone(ZoneInfo("Europe/Stockholm")).year + 1
+    assert re.search(rf"Next dialogue by \w+ \d+, {next_year}", dialogue), dialogue
     assert "Anna Andersson (employee) agreed on" in dialogue
     assert "Maja Chef (manager) agreed on" in dialogue
     assert "Anna Andersson" in dialogue and "Jag vill börja med Teams." in dialogue
@@ -159,12 +164,19 @@ def test_manager_and_employee_agree_a_plan_with_versions_comments_and_a_pdf(
     pdf = browser.get(f"{tool_url}/plans/{versions[0].plan_id}/pdf")
     assert pdf.headers["Content-Type"] == "application/pdf"
     _, extracted = read_tagged_pdf(pdf.content)  # a screen reader can read it (PDF/UA)
-    # Anna launched in English (the test platform's locale), so her paper is in English.
     assert "Development plan" in extracted and "Anna Andersson" in extracted
     assert "Maja Chef" in extracted and "Boka ett Teams-möte själv" in extracted
-    assert re.search(
-        r"1\.1 Browsing.*?content\s+5", extracted, re.S
-    )  # the agreed target of version 2
+    # The agreed target of version 2, beside Anna's current level (shared with Maja).
+    assert re.search(r"1\.1 Browsing.*?content\s+Foundation\s+1\s+5", extracted, re.S)
+    # The paper is in the language of the person who downloads it: Maja reads Swedish now,
+    # Anna (who launched in English) still gets English.
+    browser.get(f"{tool_url}/plans/{anna}?lang=sv")
+    _, swedish = read_tagged_pdf(browser.get(f"{tool_url}/plans/{versions[0].plan_id}/pdf").content)
+    assert "Utvecklingsplan" in swedish and "Målnivå per kompetens" in swedish
+    _, english = read_tagged_pdf(
+        other_browser.get(f"{tool_url}/plans/{versions[0].plan_id}/pdf").content
+    )
+    assert "Development plan" in english
 
 
 def test_the_employee_ticks_off_an_item_once_and_it_becomes_a_statement(
