@@ -10,7 +10,9 @@
     var names = [];
     Array.prototype.forEach.call(rows[rows.length - 1].cells, function (cell) {
       var span = cell.colSpan || 1;
-      for (var i = 0; i < span; i += 1) names.push(cell.textContent.replace(/\s+/g, " ").trim());
+      // The header's first line: a note under it (a level's source, say) is not repeated.
+      var text = (cell.innerText || cell.textContent).trim().split("\n")[0];
+      for (var i = 0; i < span; i += 1) names.push(text.replace(/\s+/g, " ").trim());
     });
     return names;
   }
