@@ -101,10 +101,15 @@ def current_identity() -> Identity:
     return g.identity
 
 
+# While answering, the question is the page: no other pages to wander to between questions
+# (as on GOV.UK's question pages); the start page and the footer are a step away.
+_FOCUSED_PAGES = {"assessment.item", "assessment.review"}
+
+
 def site_navigation() -> list[NavItem]:
     """The header's pages for the launch's person (none without a launch)."""
     access = current_access()
-    if access is None:
+    if access is None or request.endpoint in _FOCUSED_PAGES:
         return []
     return [NavItem(e, str(label), t) for e, label, t, allowed in _NAV if allowed(access)]
 

@@ -19,7 +19,7 @@ from storage.organisation_profiles import (
     checked_profile,
     contrast_with_white,
 )
-from tests.support.assessing import csrf
+from tests.support.assessing import answer_all, csrf, start, submit
 from tests.support.browsing import text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -317,3 +317,21 @@ def test_checkbox_labels_sit_beside_their_boxes(page, platform, browser, tool_ur
     assert label["x"] > box["x"] + box["width"]  # to the right of the box
     assert label["y"] < box["y"] + box["height"]  # on the same line, not below it
     expect(page.locator("html")).to_have_attribute("data-color-scheme", "light")
+
+
+def test_on_a_phone_each_result_row_shows_its_level_labelled_by_its_column(
+    page, platform, browser, tool_url
+):
+    _launch(platform, browser, **{c.CUSTOM: {"instrument": "digcomp-2.2-short"}})
+    results = submit(browser, answer_all(browser, start(browser, tool_url), lambda o: o[-1]))
+    page.context.add_cookies(
+        [{"name": ck.name, "value": ck.value, "url": tool_url} for ck in browser.cookies]
+    )
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(results.url)
+
+    level = page.locator("tr[data-competence='1.1'] td[data-level]")
+    expect(level).to_have_attribute("data-label", "Nivå")
+    box = level.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375  # on the screen, not cut off
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
