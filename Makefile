@@ -45,6 +45,20 @@ node-deps:
 		npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
 	fi
 
+# The design system (Digdir's Designsystemet, MIT): its built CSS, default theme and licence
+# copied from the npm package pinned in package-lock.json into the tool's static files, so
+# the pages never load anything from a CDN. tests/lti_tool/test_design_system.py checks the
+# copies are byte-identical to the installed package.
+DS_PACKAGE := node_modules/@digdir/designsystemet-css
+DS_VENDOR := lti_tool/static/vendor/designsystemet
+.PHONY: vendor-design
+vendor-design: node-deps
+	mkdir -p $(DS_VENDOR)
+	cp $(DS_PACKAGE)/dist/src/index.css $(DS_VENDOR)/designsystemet.css
+	cp $(DS_PACKAGE)/dist/theme/designsystemet.css $(DS_VENDOR)/theme.css
+	cp $(DS_PACKAGE)/LICENSE $(DS_VENDOR)/LICENSE
+	node -p "require('./$(DS_PACKAGE)/package.json').version" > $(DS_VENDOR)/VERSION
+
 # The images built (on a Debian bookworm base made from Debian's packages) and run with podman
 # as docker/compose.yaml runs them, against the local PostgreSQL (tests/deploy/built_image.py
 # says what it checks). Needs podman, runc and debootstrap (.ci/run installs them) and root.

@@ -6,7 +6,7 @@ must exist for people without JavaScript, and a results page should look the
 same in Moodle's iframe, in print and in tests.  For the same reason the markup
 carries no ``style`` attributes (``style-src 'self'`` would block them): colours
 and line styles are presentation attributes, which any rule in the stylesheet
-overrides, so the chart reads correctly with or without ``style.css``.
+overrides, so the chart reads correctly with or without ``site.css``.
 
 The chart is one image with a text alternative (``role="img"``, ``<title>``,
 ``<desc>``); the numbers themselves belong in the data table the page shows next

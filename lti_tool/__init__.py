@@ -84,10 +84,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         deep_linking,
         health,
         home,
+        identity,
         launch,
         link_settings,
         metrics,
         organisation,
+        organisation_pages,
         participants,
         plan_pdf,
         plans,
@@ -122,6 +124,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         data_protection.bp,
         team.bp,
         privacy_notice.bp,
+        identity.bp,
+        organisation_pages.bp,
         statement_api.bp,
     ]
     if settings.dev_platform_enabled:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
+from flask_babel import get_locale
 
 from competence.programme import MIN_GROUP
 from lti.grades import AGS_ENDPOINT, SCORE_SCOPE
@@ -62,4 +63,15 @@ def who_sees_helpers():
 
 @bp.get("/privacy")
 def notice():
-    return render_template("privacy/notice.html", min_group=MIN_GROUP)
+    from lti_tool.identity import current_identity
+
+    settings = current_app.config["SETTINGS"]
+    identity = current_identity()
+    return render_template(
+        "privacy/notice.html",
+        min_group=MIN_GROUP,
+        answers_days=settings.retention_answers_days,
+        launches_days=settings.retention_launches_days,
+        audit_days=settings.retention_audit_days,
+        extra=identity.profile.text("privacy_extra", get_locale().language),
+    )

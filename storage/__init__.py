@@ -16,6 +16,7 @@ from storage.jobs import JobLease, JobRun
 from storage.launches import Launch, LoginNonce
 from storage.lrs import LrsEndpoint
 from storage.memberships import Membership, MembershipStatus
+from storage.organisation_profiles import OrganisationProfile
 from storage.organisations import (
     Deployment,
     Organisation,
@@ -33,6 +34,7 @@ from storage.tool_keys import KeyState, ToolKey
 
 __all__ = [
     "AuditEvent",
+    "OrganisationProfile",
     "CompletionEvent",
     "JobLease",
     "JobRun",

@@ -142,6 +142,9 @@ TABLES: dict[str, Handling] = {
     "platform_registrations": Handling(Erasure.SCRUB, "The platform's last launch error."),
     # Nothing about a person.
     "organisations": Handling(Erasure.NONE, "Organisations and their settings."),
+    "organisation_profiles": Handling(
+        Erasure.NONE, "An organisation's colour, logo, service contact and page texts."
+    ),
     "deployments": Handling(Erasure.NONE, "LTI deployment ids of a platform."),
     "registration_invitations": Handling(Erasure.NONE, "Hashed one-time registration links."),
     "used_registration_tokens": Handling(Erasure.NONE, "Hashes of spent registration tokens."),

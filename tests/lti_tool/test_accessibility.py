@@ -53,12 +53,16 @@ def open_dev_platform(page, tool_url, lang):
 
 def open_learner_landing(page, tool_url, lang):
     launch_from_dev_platform(page, tool_url, "learner", lang)
-    expect(page.get_by_test_id("role")).to_have_text({"sv": "Deltagare", "en": "Participant"}[lang])
+    expect(page.get_by_test_id("where")).to_contain_text(
+        {"sv": "Du är deltagare", "en": "You are a participant"}[lang]
+    )
 
 
 def open_teacher_landing(page, tool_url, lang):
     launch_from_dev_platform(page, tool_url, "teacher", lang)
-    expect(page.get_by_test_id("role")).to_have_text({"sv": "Lärare", "en": "Teacher"}[lang])
+    expect(page.get_by_test_id("where")).to_contain_text(
+        {"sv": "Du är lärare", "en": "You are a teacher"}[lang]
+    )
 
 
 def open_launch_error(page, tool_url, lang):
@@ -157,7 +161,7 @@ def test_a_keyboard_user_can_launch_as_learner_and_always_sees_where_focus_is(pa
 
     page.wait_for_url(f"{tool_url}/")
     expect(heading(page)).to_have_text("Hej Anna Andersson!")
-    expect(page.get_by_test_id("role")).to_have_text("Deltagare")
+    expect(page.get_by_test_id("where")).to_contain_text("Du är deltagare")
 
 
 def test_the_checker_reports_violations_it_finds(chromium):

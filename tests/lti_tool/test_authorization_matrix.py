@@ -119,6 +119,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "/organisation/people/<int:person_id>/export": {"POST": {"org_admin"}},
     "/organisation/people/<int:person_id>/erase": {"GET": {"org_admin"}, "POST": {"org_admin"}},
     "/organisation/audit": {"GET": ADMINS},
+    "/organisation/pages": {"GET": ADMINS, "POST": ADMINS},
     "/team": {"GET": {"manager"}},
     "/team/<int:employee_id>": {"GET": {"manager"}},
     "/team/overview": {"GET": {"manager"}},

@@ -6,36 +6,35 @@ from storage import Context, Launch, Person
 from tests.support.browsing import dev_launch, text_of
 
 
-def test_learner_lands_in_the_tool_greeted_by_name_with_role_and_course(browser, tool_url):
+def test_learner_lands_in_the_tool_greeted_by_name_told_their_role_in_the_course(browser, tool_url):
     page = dev_launch(browser, tool_url, person="learner")
 
     assert page.status_code == 200
     assert page.url == tool_url + "/"
     text = text_of(page.text)
     assert "Hej Anna Andersson!" in text
-    assert "Din roll Deltagare" in text
-    assert "Kurs Digital kompetens för alla" in text
+    assert "Du är deltagare i kursen Digital kompetens för alla." in text
 
 
 def test_the_platforms_locale_chooses_english(browser, tool_url):
     text = text_of(dev_launch(browser, tool_url, person="teacher", locale="en").text)
 
     assert "Hello, Erik Berg!" in text
-    assert "Your role Teacher" in text
+    assert "You are a teacher in the course" in text
 
 
 def test_administrator_is_shown_as_administrator(browser, tool_url):
     text = text_of(dev_launch(browser, tool_url, person="administrator", course="digi201").text)
 
-    assert "Din roll Administratör" in text
+    assert "Du är administratör i kursen" in text
     assert "Digital kompetens – fördjupning" in text
 
 
 def test_the_person_can_switch_language(browser, tool_url):
     dev_launch(browser, tool_url)
 
-    assert "Your role Participant" in text_of(browser.get(tool_url + "/?lang=en").text)
-    assert "Your role Participant" in text_of(browser.get(tool_url + "/").text)
+    assert "You are a participant" in text_of(browser.get(tool_url + "/?lang=en").text)
+    assert "You are a participant" in text_of(browser.get(tool_url + "/").text)
 
 
 def test_launches_are_recorded_and_people_are_not_duplicated(browser, other_browser, tool_url, db):

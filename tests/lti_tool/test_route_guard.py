@@ -26,6 +26,10 @@ PUBLIC = {
     "/xapi/about": "xAPI requires /about to be readable without credentials",
     "/privacy": "the privacy notice for employees is no secret; readable without a launch",
     "/static/<path:filename>": "stylesheets and scripts",
+    "/accessibility": "the accessibility statement: whoever cannot use the service must be able "
+    "to read how to report it (lag 2018:1937)",
+    "/theme/<slug>.css": "an organisation's colour, a stylesheet like the static ones",
+    "/favicon.ico": "the icon browsers ask for",
 }
 DEV_ONLY = "/dev-platform"  # the built-in platform of development mode, off in production
 REFUSALS = {400, 401, 403, 404, 405}

@@ -1,6 +1,6 @@
 """a role can be granted to an employee from HR's staff list who has not opened the tool yet
 
-Revision ID: 0019_admin
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-07 18:00:00
 
@@ -13,7 +13,7 @@ grants all name a person and stay as they are.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_admin"
+revision = "0019"
 down_revision = "0018"
 branch_labels = None
 depends_on = None
