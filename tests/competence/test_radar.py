@@ -296,3 +296,45 @@ def test_a_hidden_group_gets_no_chart_even_with_last_years_beside_it():
 
 def test_a_framework_of_fewer_than_three_areas_gets_no_chart():
     assert radar_chart(["a", "b"], [RadarSeries("2026", [1, 2], "current")], **CHART) is None
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_phone_chart_names_stand_apart_so_neighbours_do_not_read_as_one_name(language):
+    """At 375 px "Lära dig mer" once ended where "information" (of "Söka information")
+    began, on the same line: a reader saw "Lära dig mer information".  Every pair of
+    spoke names on overlapping lines keeps at least half a letter's width between them."""
+    from competence.frameworks import digcomp
+    from competence.plain_language import short_name, without_soft_hyphens
+
+    framework = digcomp()
+    names = [
+        without_soft_hyphens(short_name(framework, c.id, language)) for c in framework.competences
+    ]
+    font = 12
+    root = parse(
+        render(
+            names,
+            [RadarSeries("Nu", [3] * len(names), "current")],
+            size=343,
+            font_size=font,
+            label_width=0.24,
+        )
+    )
+    boxes = []
+    for text in root.iter(f"{SVG}text"):
+        if "radar-axis-label" not in (text.get("class") or ""):
+            continue
+        spans = list(text.iter(f"{SVG}tspan")) or [text]
+        lines = ["".join(s.itertext()) for s in spans]
+        width = max(_text_width(line, font) for line in lines)
+        x = float(spans[0].get("x"))
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor")]
+        top = float(spans[0].get("y")) - font
+        boxes.append((lines, left, left + width, top, top + 1.2 * font * len(lines)))
+    assert len(boxes) == len(names)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            same_lines = a[3] < b[4] and b[3] < a[4]
+            if same_lines:
+                gap = max(b[1] - a[2], a[1] - b[2])
+                assert gap >= 0.5 * font, (a[0], b[0], gap)
