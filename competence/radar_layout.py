@@ -169,10 +169,7 @@ def _overlaps(a: _PlacedLabel, b: _PlacedLabel) -> bool:
     font = a.label.height / (1.2 * len(a.label.lines))
     gap_x, gap_y = 0.6 * font, 0.15 * font
     return (
-        a.x0 < b.x1 + gap_x
-        and b.x0 < a.x1 + gap_x
-        and a.y0 < b.y1 + gap_y
-        and b.y0 < a.y1 + gap_y
+        a.x0 < b.x1 + gap_x and b.x0 < a.x1 + gap_x and a.y0 < b.y1 + gap_y and b.y0 < a.y1 + gap_y
     )
 
 
