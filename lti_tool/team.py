@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale, gettext
 
+from competence.plain_language import level_words
 from competence.team_overview import EVERYONE, FOLLOW_UP_ONLY, SORTS, arrange, next_follow_up
 from competence.texts import translated
 from lti_tool.access import access_required, current_access
@@ -94,8 +95,13 @@ def overview_of(access, session) -> OverviewView:
                 framework = find_framework(
                     session, row.latest.framework_key, access.organisation.id
                 )
+                # As the results page says it: "Nivå 3 – Medel".
                 level_names[identity] = (
-                    level_name(framework, row.latest.overall_level, language)
+                    gettext(
+                        "Level %(number)s – %(name)s",
+                        number=row.latest.overall_level,
+                        name=level_words(framework, row.latest.overall_level, language).name,
+                    )
                     if framework
                     else str(row.latest.overall_level)
                 )

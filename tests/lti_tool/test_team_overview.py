@@ -142,7 +142,7 @@ def test_team_overview_sorts_by_latest_assessment(team, platform, browser, tool_
     # The header link offers the other direction.
     assert "sort=assessment&amp;dir=asc" in newest_first.text
     assert "Feb 10, 2026" in row_text(newest_first, "E12")
-    assert "Level: Highly specialised" in row_text(newest_first, "E12")
+    assert "Level 7 – Highly specialised" in row_text(newest_first, "E12")
     # Nonsense in the address falls back to name order, never an error.
     odd = browser.get(f"{tool_url}/team?sort=salary&dir=sideways&show=everyone")
     assert odd.status_code == 200 and order(odd) == ["E11", "E12"]
@@ -166,7 +166,7 @@ def test_unfinished_retake_still_shows_the_latest_result(team, platform, browser
 
     overview = browser.get(f"{tool_url}/team?lang=en")
     anna_row = row_text(overview, "E11")
-    assert "Level: Foundation" in anna_row
+    assert "Level 1 – Foundation" in anna_row
     assert "A new assessment is started and not yet submitted." in anna_row
     assert 'data-instrument="digcomp-2.2-short" data-state="in_progress"' in overview.text
 
