@@ -21,6 +21,7 @@ from flask import abort
 from flask_babel import get_locale, gettext
 
 from competence.frameworks import Framework, digcomp
+from competence.plain_language import level_words
 from competence.recommendations import recommend
 from competence.texts import translated
 from lti_tool.access import Access
@@ -162,7 +163,14 @@ def build_dialogue(
                 id=competence.id,
                 label=competence.label(lang),
                 level=level,
-                level_name=level_name(framework, level, lang) if attempt else "–",
+                # In plain words, as the results page says it: "1 – Grundläggande".
+                level_name=(
+                    level_words(framework, level, lang).name
+                    if attempt and level is not None
+                    else level_name(framework, level, lang)
+                    if attempt
+                    else "–"
+                ),
                 profile_target=profile_targets.get(competence.id),
                 agreed_target=targets.get(competence.id),
             )
