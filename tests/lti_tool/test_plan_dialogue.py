@@ -28,21 +28,11 @@ ADMIN = staff.person_claims("30", "Ada Admin", "ada@example.invalid", admin=True
 
 @pytest.fixture
 def team(db, platform):
-    org = staff.organisation(db, "test-org")
-    maja = staff.employee(db, org, "E10", "Maja Chef", email="maja@example.invalid")
-    anna = staff.employee(
-        db,
-        org,
-        "E11",
-        "Anna Andersson",
-        email="anna@example.invalid",
-        manager=maja,
-        role_title="Undersköterska",
-    )
-    bo = staff.employee(db, org, "E12", "Bo Berg", email="bo@example.invalid", manager=maja)
+    people = staff.maja_and_her_team(db)
+    org = people["org"]
     profile = staff.role_profile(db, org, "usk", "Undersköterska", {"1.1": 4, "2.1": 3})
     course = staff.activity(db, org, "Sök smart på nätet", [("1.1", 0, 4)])
-    return {"org": org, "maja": maja, "anna": anna, "bo": bo, "profile": profile, "course": course}
+    return {**people, "profile": profile, "course": course}
 
 
 def fieldset(page: requests.Response, competence: str) -> str:

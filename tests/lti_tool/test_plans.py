@@ -42,21 +42,11 @@ COLLEAGUE = staff.person_claims("13", "Cilla Colleague", "cilla@example.invalid"
 
 @pytest.fixture
 def team(db, platform):
-    org = staff.organisation(db, "test-org")
-    maja = staff.employee(db, org, "E10", "Maja Chef", email="maja@example.invalid")
-    anna = staff.employee(
-        db,
-        org,
-        "E11",
-        "Anna Andersson",
-        email="anna@example.invalid",
-        manager=maja,
-        role_title="Undersköterska",
-    )
-    bo = staff.employee(db, org, "E12", "Bo Berg", email="bo@example.invalid", manager=maja)
+    people = staff.maja_and_her_team(db)
+    org = people["org"]
     cilla = staff.employee(db, org, "E13", "Cilla Colleague", email="cilla@example.invalid")
     staff.role_profile(db, org, "usk", "Undersköterska", {"1.1": 4, "2.1": 3})
-    return {"org": org, "maja": maja, "anna": anna, "bo": bo, "cilla": cilla}
+    return {**people, "cilla": cilla}
 
 
 def launch(platform, browser, claims):

@@ -45,19 +45,7 @@ BO_PRIVATE = staff.person_claims(
 
 @pytest.fixture
 def team(db, platform):
-    org = staff.organisation(db, "test-org")
-    maja = staff.employee(db, org, "E10", "Maja Chef", email="maja@example.invalid")
-    anna = staff.employee(
-        db,
-        org,
-        "E11",
-        "Anna Andersson",
-        email="anna@example.invalid",
-        manager=maja,
-        role_title="Undersköterska",
-    )
-    bo = staff.employee(db, org, "E12", "Bo Berg", email="bo@example.invalid", manager=maja)
-    return {"org": org, "maja": maja, "anna": anna, "bo": bo}
+    return staff.maja_and_her_team(db)
 
 
 def assess(platform, tool_url, claims, choose=lambda options: options[1]) -> requests.Session:

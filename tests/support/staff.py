@@ -127,3 +127,21 @@ def person_claims(sub: str, name: str, email: str, *, admin: bool = False, **ext
         c.ROLES: [ADMINISTRATOR if admin else LEARNER],
         **extra,
     }
+
+
+def maja_and_her_team(db) -> dict:
+    """The plan and team tests' organisation: Maja Chef (E10) manages Anna Andersson (E11,
+    undersköterska) and Bo Berg (E12)."""
+    org = organisation(db, "test-org")
+    maja = employee(db, org, "E10", "Maja Chef", email="maja@example.invalid")
+    anna = employee(
+        db,
+        org,
+        "E11",
+        "Anna Andersson",
+        email="anna@example.invalid",
+        manager=maja,
+        role_title="Undersköterska",
+    )
+    bo = employee(db, org, "E12", "Bo Berg", email="bo@example.invalid", manager=maja)
+    return {"org": org, "maja": maja, "anna": anna, "bo": bo}
